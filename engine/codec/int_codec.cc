@@ -1,0 +1,383 @@
+// File: int_codec.cc
+// Warm path (per column) for planning, hot path (per value) for packing and
+// unpacking. Arithmetic is modulo 2^64 so uint64 columns bit-cast to int64
+// round-trip exactly.
+#include "engine/codec/int_codec.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "engine/codec/bitpack.h"
+#include "engine/codec/format.h"
+#include "engine/common/status_macros.h"
+
+namespace lux::codec {
+namespace {
+
+// Nesting: RLE and dictionary columns hold nested columns one level down; at
+// kMaxDepth only FOR and delta are written (and accepted).
+constexpr int kMaxDepth = 2;
+// zstd is kept only when it saves at least 1/16 of the column: decoding it
+// costs far more than unpacking bits.
+constexpr size_t kZstdMinValues = 64;
+
+absl::Status Corrupt(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("corrupt integer column: ", what));
+}
+
+size_t VarintSize(uint64_t v) { return v == 0 ? 1 : (std::bit_width(v) + 6) / 7; }
+
+// Greatest common divisor of u[0..n), 1 when all are zero. Stops at 1.
+uint64_t CommonDivisor(const uint64_t* u, size_t n) {
+  uint64_t g = 0;
+  for (size_t i = 0; i < n && g != 1; ++i) g = std::gcd(g, u[i]);
+  return g == 0 ? 1 : g;
+}
+
+// Residuals are bit-packed in mini-blocks, each with its own reference and
+// width, so that one outlier widens 512 values rather than the whole block.
+constexpr size_t kMiniBlock = 512;
+
+// Bytes that AppendResiduals will write for u[0..n) with `divisor`, computed
+// without dividing every value: all are multiples of the divisor.
+size_t ResidualsSize(const uint64_t* u, size_t n, uint64_t divisor) {
+  size_t bytes = VarintSize(divisor);
+  for (size_t start = 0; start < n; start += kMiniBlock) {
+    const size_t len = std::min(kMiniBlock, n - start);
+    auto [lo, hi] = std::minmax_element(u + start, u + start + len);
+    bytes += VarintSize(*lo / divisor) + 1 + PackedSize(len, BitWidth((*hi - *lo) / divisor));
+  }
+  return bytes;
+}
+
+// Appends non-negative residuals u[0..n): their common divisor, then per
+// mini-block the smallest (u / divisor), its width and the packed rest.
+void AppendResiduals(const uint64_t* u, size_t n, uint64_t divisor, std::string* dst) {
+  PutVarint64(dst, divisor);
+  uint64_t mb[kMiniBlock];
+  for (size_t start = 0; start < n; start += kMiniBlock) {
+    const size_t len = std::min(kMiniBlock, n - start);
+    for (size_t i = 0; i < len; ++i) mb[i] = u[start + i];
+    if (divisor != 1) {
+      for (size_t i = 0; i < len; ++i) mb[i] /= divisor;
+    }
+    const uint64_t ref = *std::min_element(mb, mb + len);
+    uint64_t bits = 0;
+    for (size_t i = 0; i < len; ++i) bits |= mb[i] -= ref;
+    const int width = BitWidth(bits);
+    PutVarint64(dst, ref);
+    dst->push_back(static_cast<char>(width));
+    PackBits(mb, len, width, dst);
+  }
+}
+
+// What a nested column may try beyond FOR and delta.
+struct Allowed {
+  bool rle = true;
+  bool dict = true;
+};
+
+void EncodeAt(std::span<const int64_t> v, std::string* dst, int depth, Allowed allowed,
+              const EncodeOptions& options);
+
+// FOR and delta candidates of one column: residuals and their sizes.
+struct Candidates {
+  int64_t min = 0;  // FOR base
+  std::vector<uint64_t> for_u;
+  uint64_t for_divisor = 1;
+  size_t for_bytes = 0;
+  int64_t min_delta = 0;
+  std::vector<uint64_t> delta_u;
+  uint64_t delta_divisor = 1;
+  size_t delta_bytes = SIZE_MAX;  // SIZE_MAX: not applicable (n < 2)
+};
+
+Candidates PlanForAndDelta(std::span<const int64_t> v) {
+  Candidates c;
+  const size_t n = v.size();
+  if (n > 0) c.min = *std::min_element(v.begin(), v.end());
+  c.for_u.resize(n);
+  for (size_t i = 0; i < n; ++i) c.for_u[i] = uint64_t(v[i]) - uint64_t(c.min);
+  c.for_divisor = CommonDivisor(c.for_u.data(), n);
+  c.for_bytes = 1 + VarintSize(ZigZag(c.min)) + ResidualsSize(c.for_u.data(), n, c.for_divisor);
+  if (n >= 2) {
+    c.delta_u.resize(n - 1);
+    c.min_delta = int64_t(uint64_t(v[1]) - uint64_t(v[0]));
+    for (size_t i = 1; i < n; ++i) {
+      const int64_t d = int64_t(uint64_t(v[i]) - uint64_t(v[i - 1]));
+      c.min_delta = std::min(c.min_delta, d);
+      c.delta_u[i - 1] = uint64_t(d);
+    }
+    for (uint64_t& x : c.delta_u) x -= uint64_t(c.min_delta);
+    c.delta_divisor = CommonDivisor(c.delta_u.data(), n - 1);
+    c.delta_bytes = 1 + VarintSize(ZigZag(v[0])) + VarintSize(ZigZag(c.min_delta)) +
+                    ResidualsSize(c.delta_u.data(), n - 1, c.delta_divisor);
+  }
+  return c;
+}
+
+void WriteBest(std::span<const int64_t> v, const Candidates& c, std::string* dst) {
+  if (c.delta_bytes < c.for_bytes) {
+    dst->push_back(static_cast<char>(IntMode::kDelta));
+    PutVarint64(dst, ZigZag(v[0]));
+    PutVarint64(dst, ZigZag(c.min_delta));
+    AppendResiduals(c.delta_u.data(), c.delta_u.size(), c.delta_divisor, dst);
+  } else {
+    dst->push_back(static_cast<char>(IntMode::kFor));
+    PutVarint64(dst, ZigZag(c.min));
+    AppendResiduals(c.for_u.data(), c.for_u.size(), c.for_divisor, dst);
+  }
+}
+
+void EncodeRle(std::span<const int64_t> v, std::string* dst, int depth,
+               const EncodeOptions& options) {
+  std::vector<int64_t> values, lengths;
+  for (size_t i = 0; i < v.size();) {
+    size_t j = i + 1;
+    while (j < v.size() && v[j] == v[i]) ++j;
+    values.push_back(v[i]);
+    lengths.push_back(int64_t(j - i - 1));
+    i = j;
+  }
+  dst->push_back(static_cast<char>(IntMode::kRle));
+  PutVarint64(dst, values.size());
+  // Run values may still repeat (a signal toggling between two levels).
+  EncodeAt(values, dst, depth + 1, {.rle = false, .dict = true}, options);
+  EncodeAt(lengths, dst, depth + 1, {.rle = false, .dict = true}, options);
+}
+
+// Dictionary of v if it has at most max_size distinct values: codes into the
+// sorted distinct values. False (outputs unspecified) when there are more.
+bool BuildDictionary(std::span<const int64_t> v, size_t max_size, std::vector<int64_t>* dict,
+                     std::vector<int64_t>* codes) {
+  absl::flat_hash_map<int64_t, int64_t> first_seen;
+  first_seen.reserve(max_size);
+  codes->resize(v.size());
+  dict->clear();
+  for (size_t i = 0; i < v.size(); ++i) {
+    auto [it, inserted] = first_seen.try_emplace(v[i], int64_t(dict->size()));
+    if (inserted) {
+      if (dict->size() == max_size) return false;
+      dict->push_back(v[i]);
+    }
+    (*codes)[i] = it->second;
+  }
+  // Sort the dictionary (it then delta-packs tightly) and renumber codes.
+  std::vector<int64_t> order(dict->size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](int64_t a, int64_t b) { return (*dict)[a] < (*dict)[b]; });
+  std::vector<int64_t> rank(dict->size());
+  std::vector<int64_t> sorted(dict->size());
+  for (size_t r = 0; r < order.size(); ++r) {
+    rank[order[r]] = int64_t(r);
+    sorted[r] = (*dict)[order[r]];
+  }
+  dict->swap(sorted);
+  for (int64_t& code : *codes) code = rank[code];
+  return true;
+}
+
+void EncodeDict(const std::vector<int64_t>& dict, const std::vector<int64_t>& codes,
+                std::string* dst, int depth, const EncodeOptions& options) {
+  dst->push_back(static_cast<char>(IntMode::kDict));
+  PutVarint64(dst, dict.size());
+  // Sorted distinct values: neither runs nor a dictionary can help them.
+  EncodeAt(dict, dst, depth + 1, {.rle = false, .dict = false}, options);
+  // Codes are dense already: a dictionary of them would be the identity.
+  EncodeAt(codes, dst, depth + 1, {.rle = true, .dict = false}, options);
+}
+
+size_t RunCount(std::span<const int64_t> v) {
+  size_t runs = v.empty() ? 0 : 1;
+  for (size_t i = 1; i < v.size(); ++i) runs += v[i] != v[i - 1];
+  return runs;
+}
+
+void EncodeAt(std::span<const int64_t> v, std::string* dst, int depth, Allowed allowed,
+              const EncodeOptions& options) {
+  const size_t n = v.size();
+  const Candidates c = PlanForAndDelta(v);
+  size_t best_bytes = std::min(c.for_bytes, c.delta_bytes);
+  std::string alt;  // the best RLE or dictionary encoding, if smaller
+  if (depth < kMaxDepth && n >= 8) {
+    if (allowed.rle && RunCount(v) * 4 <= n) {
+      std::string rle;
+      EncodeRle(v, &rle, depth, options);
+      if (rle.size() < best_bytes) {
+        best_bytes = rle.size();
+        alt.swap(rle);
+      }
+    }
+    std::vector<int64_t> dict, codes;
+    if (allowed.dict && BuildDictionary(v, n * 3 / 4, &dict, &codes)) {
+      std::string d;
+      EncodeDict(dict, codes, &d, depth, options);
+      if (d.size() < best_bytes) {
+        best_bytes = d.size();
+        alt.swap(d);
+      }
+    }
+  }
+  std::string best;
+  if (alt.empty()) {
+    WriteBest(v, c, &best);
+  } else {
+    best.swap(alt);
+  }
+  if (depth == 0 && options.allow_zstd && n >= kZstdMinValues) {
+    std::string z(ZSTD_compressBound(best.size()), '\0');
+    size_t zn = ZSTD_compress(z.data(), z.size(), best.data(), best.size(), options.zstd_level);
+    if (!ZSTD_isError(zn)) {
+      size_t total = 1 + VarintSize(best.size()) + VarintSize(zn) + zn;
+      if (total < best.size() - best.size() / 16) {
+        dst->push_back(static_cast<char>(IntMode::kZstd));
+        PutVarint64(dst, best.size());
+        PutVarint64(dst, zn);
+        dst->append(z.data(), zn);
+        return;
+      }
+    }
+  }
+  dst->append(best);
+}
+
+// Reads what AppendResiduals wrote for n values into u[0..n) (still to be
+// multiplied by *divisor).
+absl::Status ReadResiduals(Reader* src, size_t n, uint64_t* u, uint64_t* divisor) {
+  if (!src->GetVarint64(divisor)) return Corrupt("truncated divisor");
+  if (*divisor == 0) return Corrupt("zero divisor");
+  for (size_t start = 0; start < n; start += kMiniBlock) {
+    const size_t len = std::min(kMiniBlock, n - start);
+    uint64_t ref;
+    uint8_t width;
+    std::string_view bytes;
+    if (!src->GetVarint64(&ref) || !src->GetByte(&width)) return Corrupt("truncated mini-block");
+    if (width > 64) return Corrupt(absl::StrCat("bit width ", width, " > 64"));
+    if (!src->GetBytes(PackedSize(len, width), &bytes)) return Corrupt("truncated bit-packed data");
+    uint64_t* mb = u + start;
+    UnpackBits(bytes.data(), len, width, mb);
+    if (ref != 0) {
+      for (size_t i = 0; i < len; ++i) mb[i] += ref;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_ok);
+
+absl::Status DecodeNested(Reader* src, size_t n, std::vector<int64_t>* out, int depth) {
+  out->resize(n);
+  return DecodeAt(src, n, out->data(), depth, false);
+}
+
+absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_ok) {
+  uint8_t mode;
+  if (!src->GetByte(&mode)) return Corrupt("missing mode");
+  uint64_t* u = reinterpret_cast<uint64_t*>(out);
+  switch (static_cast<IntMode>(mode)) {
+    case IntMode::kFor: {
+      uint64_t base, divisor;
+      if (!src->GetVarint64(&base)) return Corrupt("truncated base");
+      RETURN_IF_ERROR(ReadResiduals(src, n, u, &divisor));
+      const uint64_t b = uint64_t(UnZigZag(base));
+      if (divisor == 1) {
+        for (size_t i = 0; i < n; ++i) u[i] += b;
+      } else {
+        for (size_t i = 0; i < n; ++i) u[i] = b + u[i] * divisor;
+      }
+      return absl::OkStatus();
+    }
+    case IntMode::kDelta: {
+      uint64_t first, min_delta, divisor;
+      if (n == 0) return Corrupt("delta column with no values");
+      if (!src->GetVarint64(&first) || !src->GetVarint64(&min_delta)) {
+        return Corrupt("truncated delta header");
+      }
+      RETURN_IF_ERROR(ReadResiduals(src, n - 1, u + 1, &divisor));
+      const uint64_t md = uint64_t(UnZigZag(min_delta));
+      uint64_t acc = uint64_t(UnZigZag(first));
+      u[0] = acc;
+      if (divisor == 1) {
+        for (size_t i = 1; i < n; ++i) u[i] = acc += u[i] + md;
+      } else {
+        for (size_t i = 1; i < n; ++i) u[i] = acc += u[i] * divisor + md;
+      }
+      return absl::OkStatus();
+    }
+    case IntMode::kRle: {
+      if (depth >= kMaxDepth) return Corrupt("nesting too deep");
+      uint64_t runs;
+      if (!src->GetVarint64(&runs) || runs > n || (n > 0 && runs == 0)) {
+        return Corrupt("bad run count");
+      }
+      std::vector<int64_t> values, lengths;
+      RETURN_IF_ERROR(DecodeNested(src, runs, &values, depth + 1));
+      RETURN_IF_ERROR(DecodeNested(src, runs, &lengths, depth + 1));
+      size_t pos = 0;
+      for (size_t r = 0; r < runs; ++r) {
+        uint64_t len = uint64_t(lengths[r]) + 1;
+        if (len == 0 || len > n - pos) return Corrupt("run lengths exceed the value count");
+        std::fill_n(out + pos, len, values[r]);
+        pos += len;
+      }
+      if (pos != n) return Corrupt("run lengths short of the value count");
+      return absl::OkStatus();
+    }
+    case IntMode::kDict: {
+      if (depth >= kMaxDepth) return Corrupt("nesting too deep");
+      uint64_t size;
+      if (!src->GetVarint64(&size) || size > n || (n > 0 && size == 0)) {
+        return Corrupt("bad dictionary size");
+      }
+      std::vector<int64_t> dict;
+      RETURN_IF_ERROR(DecodeNested(src, size, &dict, depth + 1));
+      RETURN_IF_ERROR(DecodeAt(src, n, out, depth + 1, false));
+      for (size_t i = 0; i < n; ++i) {
+        if (u[i] >= size) return Corrupt("dictionary code out of range");
+        out[i] = dict[u[i]];
+      }
+      return absl::OkStatus();
+    }
+    case IntMode::kZstd: {
+      if (!zstd_ok) return Corrupt("nested zstd");
+      uint64_t raw_len;
+      std::string_view frame;
+      if (!src->GetVarint64(&raw_len) || !src->GetLengthPrefixed(&frame)) {
+        return Corrupt("truncated zstd header");
+      }
+      if (raw_len > MaxEncodedIntsSize(n)) return Corrupt("zstd content too large");
+      std::string raw(raw_len, '\0');
+      size_t got = ZSTD_decompress(raw.data(), raw.size(), frame.data(), frame.size());
+      if (ZSTD_isError(got) || got != raw_len) return Corrupt("bad zstd frame");
+      Reader inner(raw);
+      RETURN_IF_ERROR(DecodeAt(&inner, n, out, depth, false));
+      if (!inner.empty()) return Corrupt("trailing bytes in zstd content");
+      return absl::OkStatus();
+    }
+  }
+  return Corrupt(absl::StrCat("unknown mode ", mode));
+}
+
+}  // namespace
+
+void EncodeInts(std::span<const int64_t> values, std::string* dst, const EncodeOptions& options) {
+  EncodeAt(values, dst, 0, Allowed{}, options);
+}
+
+size_t MaxEncodedIntsSize(size_t n) {
+  // Widest FOR: header, 8 bytes a value, reference and width per mini-block.
+  return 32 + 8 * n + 11 * ((n + kMiniBlock - 1) / kMiniBlock);
+}
+
+absl::Status DecodeInts(Reader* src, size_t n, int64_t* out) {
+  if (n > kMaxBlockValues) return Corrupt("too many values");
+  return DecodeAt(src, n, out, 0, true);
+}
+
+}  // namespace lux::codec

@@ -1,0 +1,38 @@
+// File: int_codec.h
+// -----------------------------------------------------------------------------
+// The integer pipeline: int64 (and, bit-cast, uint64) columns encoded as the
+// cheapest of frame-of-reference, delta, run-length or dictionary, each
+// ending in bit packing with a common divisor factored out, and wrapped in
+// zstd when that is smaller. Used for int/uint fields, decimal digits,
+// timestamps, run lengths and dictionary codes. Byte layout: FORMAT.md.
+// Pure functions; thread-safe.
+#ifndef LUX_CODEC_INT_CODEC_H_
+#define LUX_CODEC_INT_CODEC_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "absl/status/status.h"
+#include "engine/codec/format.h"
+#include "engine/common/varint.h"
+
+namespace lux::codec {
+
+// Appends the encoding of `values` to *dst. Any length, including 0.
+void EncodeInts(std::span<const int64_t> values, std::string* dst,
+                const EncodeOptions& options = {});
+
+// Upper bound of what EncodeInts appends for n values.
+size_t MaxEncodedIntsSize(size_t n);
+
+// Decodes exactly n values from *src into out[0..n), advancing *src past the
+// column. Returns kDataLoss (and leaves out unspecified) on malformed input;
+// never reads outside *src.
+// REQUIRES: n <= kMaxBlockValues.
+absl::Status DecodeInts(Reader* src, size_t n, int64_t* out);
+
+}  // namespace lux::codec
+
+#endif  // LUX_CODEC_INT_CODEC_H_
