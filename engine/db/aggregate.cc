@@ -1,0 +1,289 @@
+// File: aggregate.cc
+// Warm path (per window). Numeric aggregates are templated on the stored
+// type so integer min/max/sum stay exact.
+#include "engine/db/aggregate.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace lux::engine {
+namespace {
+
+bool Numeric(FieldType t) {
+  return t == FieldType::kFloat || t == FieldType::kInteger || t == FieldType::kUnsigned;
+}
+
+double AsDouble(const FieldValue& v) {
+  switch (v.index()) {
+    case 0:
+      return std::get<double>(v);
+    case 1:
+      return double(std::get<int64_t>(v));
+    case 2:
+      return double(std::get<uint64_t>(v));
+    case 3:
+      return std::get<bool>(v) ? 1 : 0;
+  }
+  return 0;
+}
+
+// Converts a double result to the output type.
+FieldValue FromDouble(double d, FieldType type) {
+  switch (type) {
+    case FieldType::kInteger:
+      return int64_t(d);
+    case FieldType::kUnsigned:
+      return uint64_t(d);
+    default:
+      return d;
+  }
+}
+
+template <typename T>
+T Get(const FieldValue& v) {
+  return std::get<T>(v);
+}
+
+// Aggregates points [begin, end) of one window; nullopt when the window
+// yields no value (e.g. stddev of one point).
+template <typename T>
+std::optional<FieldValue> ReduceNumeric(const QuerySpec& spec, const TimedValue* begin,
+                                        const TimedValue* end, int64_t window_start,
+                                        int64_t window_end, const std::optional<TimedValue>& prev) {
+  const size_t n = end - begin;
+  switch (spec.aggregate) {
+    case Aggregate::kCount:
+      return int64_t(n);
+    case Aggregate::kSum: {
+      if constexpr (std::is_same_v<T, double>) {
+        double s = 0;
+        for (auto* p = begin; p != end; ++p) s += Get<T>(p->value);
+        return s;
+      } else {
+        uint64_t s = 0;  // integer sums wrap, as InfluxDB's
+        for (auto* p = begin; p != end; ++p) s += uint64_t(Get<T>(p->value));
+        return T(s);
+      }
+    }
+    case Aggregate::kMean: {
+      double s = 0;
+      for (auto* p = begin; p != end; ++p) s += double(Get<T>(p->value));
+      return s / double(n);
+    }
+    case Aggregate::kMin:
+    case Aggregate::kMax:
+    case Aggregate::kSpread: {
+      T lo = Get<T>(begin->value), hi = lo;
+      for (auto* p = begin; p != end; ++p) {
+        const T v = Get<T>(p->value);
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      if (spec.aggregate == Aggregate::kMin) return lo;
+      if (spec.aggregate == Aggregate::kMax) return hi;
+      return T(hi - lo);
+    }
+    case Aggregate::kFirst:
+      return begin->value;
+    case Aggregate::kLast:
+      return (end - 1)->value;
+    case Aggregate::kStddev: {
+      if (n < 2) return std::nullopt;
+      double mean = 0;
+      for (auto* p = begin; p != end; ++p) mean += double(Get<T>(p->value));
+      mean /= double(n);
+      double ss = 0;
+      for (auto* p = begin; p != end; ++p) {
+        const double d = double(Get<T>(p->value)) - mean;
+        ss += d * d;
+      }
+      return std::sqrt(ss / double(n - 1));
+    }
+    case Aggregate::kPercentile: {
+      std::vector<T> v;
+      v.reserve(n);
+      for (auto* p = begin; p != end; ++p) v.push_back(Get<T>(p->value));
+      std::sort(v.begin(), v.end());
+      // Nearest rank, as InfluxDB: floor(n * p / 100 + 0.5) - 1.
+      const int64_t i = int64_t(std::floor(double(n) * spec.percentile / 100.0 + 0.5)) - 1;
+      if (i < 0 || i >= int64_t(n)) return std::nullopt;
+      return v[i];
+    }
+    case Aggregate::kTimeWeightedAverage: {
+      // Step interpolation: each value holds until the next point. The
+      // window starts with the value carried in from before it, if any.
+      double area = 0;
+      int64_t covered = 0;
+      int64_t t = begin->ts;
+      double v = double(Get<T>(begin->value));
+      if (prev) {
+        t = window_start;
+        v = double(Get<T>(prev->value));
+      }
+      for (auto* p = begin; p != end; ++p) {
+        area += v * double(p->ts - t);
+        covered += p->ts - t;
+        t = p->ts;
+        v = double(Get<T>(p->value));
+      }
+      area += v * double(window_end - t);
+      covered += window_end - t;
+      if (covered <= 0) return v;
+      return area / double(covered);
+    }
+    case Aggregate::kNone:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<FieldValue> Reduce(const QuerySpec& spec, FieldType type, const TimedValue* begin,
+                                 const TimedValue* end, int64_t ws, int64_t we,
+                                 const std::optional<TimedValue>& prev) {
+  switch (type) {
+    case FieldType::kFloat:
+      return ReduceNumeric<double>(spec, begin, end, ws, we, prev);
+    case FieldType::kInteger:
+      return ReduceNumeric<int64_t>(spec, begin, end, ws, we, prev);
+    case FieldType::kUnsigned:
+      return ReduceNumeric<uint64_t>(spec, begin, end, ws, we, prev);
+    default:
+      if (spec.aggregate == Aggregate::kCount) return int64_t(end - begin);
+      if (spec.aggregate == Aggregate::kFirst) return begin->value;
+      if (spec.aggregate == Aggregate::kLast) return (end - 1)->value;
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<FieldType> AggregateType(Aggregate aggregate, FieldType type) {
+  switch (aggregate) {
+    case Aggregate::kNone:
+    case Aggregate::kFirst:
+    case Aggregate::kLast:
+      return type;
+    case Aggregate::kCount:
+      return FieldType::kInteger;
+    case Aggregate::kMean:
+    case Aggregate::kStddev:
+    case Aggregate::kTimeWeightedAverage:
+      if (Numeric(type)) return FieldType::kFloat;
+      break;
+    case Aggregate::kSum:
+    case Aggregate::kMin:
+    case Aggregate::kMax:
+    case Aggregate::kSpread:
+    case Aggregate::kPercentile:
+      if (Numeric(type)) return type;
+      break;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("aggregate does not apply to ", FieldTypeName(type), " fields"));
+}
+
+int64_t WindowStart(int64_t ts, int64_t interval, int64_t offset) {
+  // Floor division that is exact for negative times too.
+  int64_t rel = ts - offset;
+  int64_t q = rel / interval;
+  if (rel % interval != 0 && rel < 0) --q;
+  return q * interval + offset;
+}
+
+absl::Status AggregateWindows(const AggregateInput& in, Frame* out) {
+  const QuerySpec& spec = *in.spec;
+  auto out_type = AggregateType(spec.aggregate, in.type);
+  if (!out_type.ok()) return out_type.status();
+  out->type = *out_type;
+  const auto& pts = in.points;
+  const TimedValue* data = pts.data();
+
+  if (spec.interval_ns <= 0) {
+    // One window over the whole range, stamped with the range start (or the
+    // first point when the range is unbounded).
+    if (pts.empty()) return absl::OkStatus();
+    const int64_t ws =
+        spec.start_ns == std::numeric_limits<int64_t>::min() ? pts.front().ts : spec.start_ns;
+    const int64_t we =
+        spec.end_ns == std::numeric_limits<int64_t>::max() ? pts.back().ts + 1 : spec.end_ns;
+    auto v = Reduce(spec, in.type, data, data + pts.size(), ws, we,
+                    spec.aggregate == Aggregate::kTimeWeightedAverage ? in.before : std::nullopt);
+    if (v) {
+      out->times.push_back(ws);
+      out->values.push_back(std::move(*v));
+      out->valid.push_back(1);
+    }
+    return absl::OkStatus();
+  }
+
+  const int64_t first_window = WindowStart(spec.start_ns, spec.interval_ns, spec.offset_ns);
+  std::optional<FieldValue> previous;  // last non-null output, for fill(previous)
+  if (spec.fill == Fill::kPrevious && in.before) {
+    // Sensors that report on change: the value before the range carries in.
+    auto v = Reduce(spec, in.type, &*in.before, &*in.before + 1, in.before->ts, in.before->ts + 1,
+                    std::nullopt);
+    if (v && spec.aggregate != Aggregate::kCount) previous = v;
+  }
+  std::optional<TimedValue> carried = in.before;  // for the time-weighted average
+  size_t i = 0;
+  for (int64_t ws = first_window; ws < spec.end_ns; ws += spec.interval_ns) {
+    const int64_t we = ws + spec.interval_ns;
+    size_t j = i;
+    while (j < pts.size() && pts[j].ts < we) ++j;
+    std::optional<FieldValue> v;
+    if (j > i)
+      v = Reduce(spec, in.type, data + i, data + j, std::max(ws, spec.start_ns), we, carried);
+    if (j > i) carried = pts[j - 1];
+    i = j;
+    if (v) {
+      previous = v;
+      out->times.push_back(ws);
+      out->values.push_back(std::move(*v));
+      out->valid.push_back(1);
+      continue;
+    }
+    switch (spec.fill) {
+      case Fill::kNone:
+        break;
+      case Fill::kNull:
+      case Fill::kLinear:  // interpolated below
+        out->times.push_back(ws);
+        out->values.push_back(FieldValue{});
+        out->valid.push_back(0);
+        break;
+      case Fill::kPrevious:
+        out->times.push_back(ws);
+        out->values.push_back(previous ? *previous : FieldValue{});
+        out->valid.push_back(previous ? 1 : 0);
+        break;
+      case Fill::kValue:
+        out->times.push_back(ws);
+        out->values.push_back(FromDouble(spec.fill_value, out->type));
+        out->valid.push_back(1);
+        break;
+    }
+  }
+  if (spec.fill == Fill::kLinear) {
+    // Interpolate each null between two valid windows; edges stay null.
+    const size_t n = out->times.size();
+    size_t last_valid = SIZE_MAX;
+    for (size_t k = 0; k < n; ++k) {
+      if (!out->valid[k]) continue;
+      if (last_valid != SIZE_MAX && k > last_valid + 1) {
+        const double y0 = AsDouble(out->values[last_valid]), y1 = AsDouble(out->values[k]);
+        const double t0 = double(out->times[last_valid]), t1 = double(out->times[k]);
+        for (size_t m = last_valid + 1; m < k; ++m) {
+          const double y = y0 + (y1 - y0) * (double(out->times[m]) - t0) / (t1 - t0);
+          out->values[m] = FromDouble(y, out->type);
+          out->valid[m] = 1;
+        }
+      }
+      last_valid = k;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace lux::engine

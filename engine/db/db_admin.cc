@@ -1,0 +1,241 @@
+// File: db_admin.cc
+// Databases and retention policies (cold path).
+#include "absl/strings/str_cat.h"
+#include "engine/common/status_macros.h"
+#include "engine/db/db_impl.h"
+#include "engine/db/rocks_status.h"
+
+namespace lux::engine {
+namespace {
+
+absl::Status ValidateName(std::string_view what, std::string_view name) {
+  if (name.empty())
+    return absl::InvalidArgumentError(
+        absl::StrCat(std::string(what), " std::string(name) is empty"));
+  if (name.size() > 255) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(std::string(what), " std::string(name) longer than 255 bytes"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status DBImpl::CreateDatabase(std::string_view name) {
+  absl::MutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(ValidateName("database", name));
+  if (dbs_.contains(std::string(name))) return absl::OkStatus();
+  RetentionPolicy autogen{.name = "autogen",
+                          .duration_ns = 0,
+                          .partition_ns = options_.default_partition_ns,
+                          .is_default = true};
+  rocksdb::WriteBatch b;
+  b.Put(meta_cf_, DatabaseKey(name), "");
+  b.Put(meta_cf_, RetentionKey(name, autogen.name), EncodeRetentionPolicy(autogen));
+  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "creating database"));
+  dbs_[std::string(name)].rps[autogen.name] = autogen;
+  return absl::OkStatus();
+}
+
+void DBImpl::DeleteSeriesRecords(const std::vector<uint64_t>& sids, rocksdb::WriteBatch* batch) {
+  for (uint64_t sid : sids) batch->Delete(index_cf_, SeriesBySidKey(sid));
+}
+
+void DBImpl::ForgetSeries(const std::vector<uint64_t>& sids) {
+  for (uint64_t sid : sids) {
+    auto h = head_.find(sid);
+    if (h != head_.end()) {
+      if (!h->second.ts.empty()) {
+        head_points_ -= h->second.ts.size();
+        Unpin(h->second.pinned_seq);
+      }
+      head_.erase(h);
+    }
+    auto it = series_.find(sid);
+    if (it == series_.end()) continue;
+    const Series& s = *it->second;
+    sid_by_key_.erase(
+        SeriesMapKey(s.db, s.rp, EncodeSeriesKey(s.key.measurement, s.key.tags, s.key.field)));
+    auto db = dbs_.find(s.db);
+    if (db != dbs_.end()) {
+      auto m = db->second.series_by_measurement.find(s.key.measurement);
+      if (m != db->second.series_by_measurement.end()) std::erase(m->second, sid);
+    }
+    series_.erase(it);
+  }
+}
+
+std::vector<std::unique_ptr<Partition>> DBImpl::TakePartitions(std::string_view db,
+                                                               const std::string* rp,
+                                                               rocksdb::WriteBatch* batch) {
+  std::vector<std::unique_ptr<Partition>> taken;
+  for (auto it = partitions_.begin(); it != partitions_.end();) {
+    if (it->first.first != db || (rp != nullptr && it->first.second != *rp)) {
+      ++it;
+      continue;
+    }
+    for (auto& [start, p] : it->second) {
+      batch->Delete(meta_cf_, PartitionKey(p->cf_name));
+      taken.push_back(std::move(p));
+    }
+    it = partitions_.erase(it);
+  }
+  return taken;
+}
+
+absl::Status DBImpl::DropPartitionCfs(std::vector<std::unique_ptr<Partition>> parts) {
+  for (auto& p : parts) {
+    RETURN_IF_ERROR(FromRocks(rocks_->DropColumnFamily(p->cf), "dropping a partition"));
+    std::erase(all_handles_, p->cf);
+    rocks_->DestroyColumnFamilyHandle(p->cf).PermitUncheckedError();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::DropDatabase(std::string_view name) {
+  absl::MutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  auto it = dbs_.find(std::string(name));
+  if (it == dbs_.end()) return absl::OkStatus();  // as InfluxDB: dropping nothing is fine
+  rocksdb::WriteBatch b;
+  b.Delete(meta_cf_, DatabaseKey(name));
+  for (const auto& [rp, _] : it->second.rps) b.Delete(meta_cf_, RetentionKey(name, rp));
+  for (const auto& [m, fields] : it->second.schema) {
+    for (const auto& [f, _] : fields) b.Delete(meta_cf_, SchemaKey(name, m, f));
+  }
+  std::vector<uint64_t> sids;
+  for (const auto& [m, list] : it->second.series_by_measurement) {
+    sids.insert(sids.end(), list.begin(), list.end());
+  }
+  DeleteSeriesRecords(sids, &b);
+  auto parts = TakePartitions(name, nullptr, &b);
+  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "dropping database"));
+  ForgetSeries(sids);
+  dbs_.erase(std::string(name));
+  return DropPartitionCfs(std::move(parts));
+}
+
+std::vector<std::string> DBImpl::ListDatabases() {
+  absl::ReaderMutexLock l(&mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, _] : dbs_) names.push_back(name);
+  return names;
+}
+
+absl::StatusOr<const RetentionPolicy*> DBImpl::ResolveRp(std::string_view db,
+                                                         std::string_view rp) const {
+  auto it = dbs_.find(std::string(db));
+  if (it == dbs_.end()) {
+    return absl::NotFoundError(absl::StrCat("database not found: \"", std::string(db), "\""));
+  }
+  for (const auto& [name, policy] : it->second.rps) {
+    if (rp.empty() ? policy.is_default : name == rp) return &policy;
+  }
+  if (rp.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("database \"", std::string(db), "\" has no default retention policy"));
+  }
+  return absl::NotFoundError(absl::StrCat("retention policy not found: ", std::string(rp)));
+}
+
+absl::Status DBImpl::PutRetentionPolicy(std::string_view db, const RetentionPolicy& in,
+                                        bool create) {
+  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(ValidateName("retention policy", in.name));
+  if (in.duration_ns < 0 || in.partition_ns < 0) {
+    return absl::InvalidArgumentError("retention durations must not be negative");
+  }
+  auto it = dbs_.find(std::string(db));
+  if (it == dbs_.end()) {
+    return absl::NotFoundError(absl::StrCat("database not found: \"", std::string(db), "\""));
+  }
+  auto& rps = it->second.rps;
+  const bool exists = rps.contains(in.name);
+  if (create && exists) {
+    return absl::AlreadyExistsError(absl::StrCat("retention policy already exists: ", in.name));
+  }
+  if (!create && !exists) {
+    return absl::NotFoundError(absl::StrCat("retention policy not found: ", in.name));
+  }
+  RetentionPolicy rp = in;
+  if (rp.partition_ns == 0) rp.partition_ns = exists ? rps[in.name].partition_ns : 0;
+  if (rp.partition_ns == 0) {
+    rp.partition_ns = options_.default_partition_ns;
+    // A short-lived policy gets partitions no wider than its duration, so
+    // that expiry drops whole partitions promptly.
+    if (rp.duration_ns > 0 && rp.duration_ns < rp.partition_ns) rp.partition_ns = rp.duration_ns;
+  }
+  if (exists && rp.partition_ns != rps[in.name].partition_ns) {
+    return absl::InvalidArgumentError("the partition width of a retention policy cannot change");
+  }
+  rocksdb::WriteBatch b;
+  std::vector<std::string> unset;
+  if (rp.is_default) {
+    for (auto& [name, other] : rps) {
+      if (name != rp.name && other.is_default) {
+        RetentionPolicy o = other;
+        o.is_default = false;
+        b.Put(meta_cf_, RetentionKey(db, name), EncodeRetentionPolicy(o));
+        unset.push_back(name);
+      }
+    }
+  } else if (exists && rps[in.name].is_default) {
+    rp.is_default = true;  // one policy stays the default; move it by setting another
+  }
+  b.Put(meta_cf_, RetentionKey(db, rp.name), EncodeRetentionPolicy(rp));
+  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "writing a retention policy"));
+  for (const auto& name : unset) rps[name].is_default = false;
+  rps[rp.name] = rp;
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::CreateRetentionPolicy(std::string_view db, const RetentionPolicy& rp) {
+  absl::MutexLock l(&mu_);
+  return PutRetentionPolicy(db, rp, /*create=*/true);
+}
+
+absl::Status DBImpl::AlterRetentionPolicy(std::string_view db, const RetentionPolicy& rp) {
+  absl::MutexLock l(&mu_);
+  return PutRetentionPolicy(db, rp, /*create=*/false);
+}
+
+absl::Status DBImpl::DropRetentionPolicy(std::string_view db, std::string_view name) {
+  absl::MutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  auto it = dbs_.find(std::string(db));
+  if (it == dbs_.end()) {
+    return absl::NotFoundError(absl::StrCat("database not found: \"", std::string(db), "\""));
+  }
+  auto rit = it->second.rps.find(std::string(name));
+  if (rit == it->second.rps.end()) return absl::OkStatus();
+  rocksdb::WriteBatch b;
+  b.Delete(meta_cf_, RetentionKey(db, name));
+  std::vector<uint64_t> sids;
+  for (const auto& [m, list] : it->second.series_by_measurement) {
+    for (uint64_t sid : list) {
+      if (series_[sid]->rp == name) sids.push_back(sid);
+    }
+  }
+  DeleteSeriesRecords(sids, &b);
+  const std::string rp_name(name);
+  auto parts = TakePartitions(db, &rp_name, &b);
+  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "dropping a retention policy"));
+  ForgetSeries(sids);
+  RETURN_IF_ERROR(DropPartitionCfs(std::move(parts)));
+  it->second.rps.erase(rit);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<RetentionPolicy>> DBImpl::ListRetentionPolicies(std::string_view db) {
+  absl::ReaderMutexLock l(&mu_);
+  auto it = dbs_.find(std::string(db));
+  if (it == dbs_.end()) {
+    return absl::NotFoundError(absl::StrCat("database not found: \"", std::string(db), "\""));
+  }
+  std::vector<RetentionPolicy> out;
+  for (const auto& [name, rp] : it->second.rps) out.push_back(rp);
+  return out;
+}
+
+}  // namespace lux::engine

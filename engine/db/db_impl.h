@@ -1,0 +1,179 @@
+// File: db_impl.h
+// -----------------------------------------------------------------------------
+// The RocksDB-backed implementation of lux::DB. Split by concern:
+// db_open.cc (open, recovery, close), db_admin.cc (databases, retention
+// policies), db_write.cc (write path, head), db_seal.cc (sealing blocks, log
+// truncation), db_read.cc (queries, last values, stats).
+#ifndef LUX_ENGINE_DB_DB_IMPL_H_
+#define LUX_ENGINE_DB_DB_IMPL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/db/keys.h"
+#include "engine/db/wal_record.h"
+#include "lux/db.h"
+#include "rocksdb/db.h"
+
+namespace lux::engine {
+
+// A series belongs to one retention policy of one database: its points live
+// in that policy's partitions.
+struct Series {
+  uint64_t sid = 0;
+  std::string db;
+  std::string rp;
+  SeriesKey key;
+  FieldType type = FieldType::kFloat;
+};
+
+// Unsealed points of one series, in arrival order (possibly out of time
+// order and with repeated timestamps: the later arrival wins).
+struct HeadSeries {
+  std::vector<int64_t> ts;
+  std::vector<FieldValue> values;
+  bool in_order = true;     // ts non-decreasing so far
+  uint64_t pinned_seq = 0;  // WAL seq of the oldest unsealed point (when non-empty)
+  // Latest point of the series anywhere (head or blocks), once known:
+  // last_known says whether has_last/last_ts/last_value are up to date.
+  bool last_known = false;
+  bool has_last = false;
+  int64_t last_ts = 0;
+  FieldValue last_value;
+};
+
+struct Partition {
+  PartitionInfo info;
+  std::string cf_name;
+  rocksdb::ColumnFamilyHandle* cf = nullptr;
+};
+
+struct DatabaseState {
+  std::map<std::string, RetentionPolicy> rps;
+  // measurement -> its series ids, in creation order.
+  std::map<std::string, std::vector<uint64_t>> series_by_measurement;
+  // measurement -> field -> type.
+  std::map<std::string, std::map<std::string, FieldType>> schema;
+};
+
+class DBImpl : public DB {
+ public:
+  DBImpl(const Options& options, std::string path);
+  ~DBImpl() override;
+
+  // Opens RocksDB, loads metadata and the series index, replays the log.
+  absl::Status OpenImpl(rocksdb::Env* env);
+
+  absl::Status Close() override;
+  absl::Status Flush() override;
+  absl::Status CreateDatabase(std::string_view name) override;
+  absl::Status DropDatabase(std::string_view name) override;
+  std::vector<std::string> ListDatabases() override;
+  absl::Status CreateRetentionPolicy(std::string_view db, const RetentionPolicy& rp) override;
+  absl::Status AlterRetentionPolicy(std::string_view db, const RetentionPolicy& rp) override;
+  absl::Status DropRetentionPolicy(std::string_view db, std::string_view name) override;
+  absl::StatusOr<std::vector<RetentionPolicy>> ListRetentionPolicies(std::string_view db) override;
+  absl::StatusOr<WriteResult> Write(const WriteBatch& batch) override;
+  absl::StatusOr<std::unique_ptr<Cursor>> Query(const QuerySpec& spec) override;
+  absl::StatusOr<std::vector<LastValue>> Last(const Selector& selector) override;
+  bool GetProperty(std::string_view name, std::string* value) override;
+
+  // --- used by the query cursor (db_read.cc) ---
+  // Series matching the selector, grouped by nothing. REQUIRES: mu_ held.
+  absl::StatusOr<std::vector<const Series*>> SelectSeries(const Selector& sel,
+                                                          const RetentionPolicy** rp)
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Points of one series in [start, end), merged from blocks and head, time
+  // ordered, one per timestamp. Corrupt blocks are skipped and described in
+  // *problems. REQUIRES: mu_ held (shared).
+  absl::Status ReadSeries(const Series& s, const RetentionPolicy& rp, int64_t start, int64_t end,
+                          std::vector<int64_t>* ts, std::vector<FieldValue>* values,
+                          std::vector<std::string>* problems) ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Latest point of a series strictly before `before`, if any.
+  absl::Status ReadLastBefore(const Series& s, const RetentionPolicy& rp, int64_t before,
+                              bool* found, int64_t* ts, FieldValue* value,
+                              std::vector<std::string>* problems) ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
+  int64_t Now() const { return options_.clock->NowNanos(); }
+
+ private:
+  friend class QueryCursor;
+
+  absl::Status CheckOpen() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::Status LoadMeta() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status LoadIndex() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ReplayWal() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<const RetentionPolicy*> ResolveRp(std::string_view db, std::string_view rp) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::Status PutRetentionPolicy(std::string_view db, const RetentionPolicy& rp, bool create)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Adds points to the head (write path and replay).
+  void ApplyToHead(const std::vector<WalPoint>& points, uint64_t seq)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Seals one series' head into blocks, within `batch`.
+  absl::Status SealSeries(uint64_t sid, rocksdb::WriteBatch* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Seals the given series (or all with points) and truncates the log.
+  absl::Status SealAndTruncate(const std::vector<uint64_t>& sids)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<Partition*> GetOrCreatePartition(const std::string& db, const RetentionPolicy& rp,
+                                                  int64_t ts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<const Partition*> PartitionsOf(const std::string& db, const std::string& rp,
+                                             int64_t start, int64_t end) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void Unpin(uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Deletes the series' index records in *batch; ForgetSeries drops them
+  // from memory once that batch is written.
+  void DeleteSeriesRecords(const std::vector<uint64_t>& sids, rocksdb::WriteBatch* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ForgetSeries(const std::vector<uint64_t>& sids) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops the partitions of (db, rp) (every rp when rp is null), deleting
+  // their metadata in *batch; the column families go in DropPartitionCfs.
+  std::vector<std::unique_ptr<Partition>> TakePartitions(std::string_view db, const std::string* rp,
+                                                         rocksdb::WriteBatch* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status DropPartitionCfs(std::vector<std::unique_ptr<Partition>> parts)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  rocksdb::WriteOptions WriteOpts() const;
+
+  const Options options_;
+  const std::string path_;
+  mutable absl::Mutex mu_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = true;
+  std::unique_ptr<rocksdb::DB> rocks_;
+  rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* index_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* wal_cf_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> all_handles_;
+
+  std::map<std::string, DatabaseState> dbs_ ABSL_GUARDED_BY(mu_);
+  // SeriesMapKey(db, rp, series key) -> sid.
+  absl::flat_hash_map<std::string, uint64_t> sid_by_key_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Series>> series_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, HeadSeries> head_ ABSL_GUARDED_BY(mu_);
+  // (db, rp) -> partition start -> partition.
+  std::map<std::pair<std::string, std::string>, std::map<int64_t, std::unique_ptr<Partition>>>
+      partitions_ ABSL_GUARDED_BY(mu_);
+  // WAL seq -> number of head series whose oldest unsealed point is there.
+  absl::btree_map<uint64_t, int> pins_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t wal_tail_ ABSL_GUARDED_BY(mu_) = 1;  // lowest seq not yet deleted
+  uint64_t next_sid_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t next_partition_id_ ABSL_GUARDED_BY(mu_) = 1;
+  size_t head_points_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<uint64_t> corrupt_blocks_{0};  // counted by readers too
+  uint64_t blocks_written_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace lux::engine
+
+#endif  // LUX_ENGINE_DB_DB_IMPL_H_

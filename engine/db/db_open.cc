@@ -1,0 +1,236 @@
+// File: db_open.cc
+// Open, recovery and close (cold path).
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "engine/common/status_macros.h"
+#include "engine/common/varint.h"
+#include "engine/db/db_impl.h"
+#include "engine/db/rocks_status.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/table.h"
+
+namespace lux {
+
+absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, std::string_view path) {
+  RETURN_IF_ERROR(options.Validate());
+  auto db = std::make_unique<engine::DBImpl>(options, std::string(path));
+  RETURN_IF_ERROR(db->OpenImpl(nullptr));
+  return std::unique_ptr<DB>(std::move(db));
+}
+
+namespace engine {
+namespace {
+
+constexpr char kMetaCf[] = "meta";
+constexpr char kIndexCf[] = "index";
+constexpr char kWalCf[] = "wal";
+
+Options WithDefaults(Options o) {
+  if (!o.clock) o.clock = SystemClock();
+  return o;
+}
+
+}  // namespace
+
+DBImpl::DBImpl(const Options& options, std::string path)
+    : options_(WithDefaults(options)), path_(std::move(path)) {}
+
+DBImpl::~DBImpl() {
+  bool open;
+  {
+    absl::ReaderMutexLock l(&mu_);
+    open = !closed_;
+  }
+  if (open) Close().IgnoreError();
+}
+
+rocksdb::WriteOptions DBImpl::WriteOpts() const {
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  return wo;
+}
+
+absl::Status DBImpl::OpenImpl(rocksdb::Env* env) {
+  absl::MutexLock l(&mu_);
+  std::error_code ec;
+  if (!std::filesystem::exists(path_, ec)) {
+    if (!options_.create_if_missing) {
+      return absl::NotFoundError(absl::StrCat("no database at ", path_));
+    }
+    std::filesystem::create_directories(path_, ec);
+    if (ec)
+      return absl::UnavailableError(absl::StrCat("cannot create ", path_, ": ", ec.message()));
+  }
+  rocksdb::Options ro;
+  ro.create_if_missing = true;
+  ro.create_missing_column_families = true;
+  ro.max_background_jobs = 2;
+  ro.keep_log_file_num = 3;
+  if (env != nullptr) ro.env = env;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<std::string> names;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(ro, path_, &names);
+  if (!s.ok()) names = {rocksdb::kDefaultColumnFamilyName};
+  for (const char* required : {kMetaCf, kIndexCf, kWalCf}) {
+    if (std::find(names.begin(), names.end(), required) == names.end()) names.push_back(required);
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& name : names) {
+    rocksdb::ColumnFamilyOptions cfo(ro);
+    if (name.starts_with("p")) {
+      cfo.compression = rocksdb::kNoCompression;  // blocks are compressed already
+    }
+    cfs.emplace_back(name, cfo);
+  }
+  rocksdb::DB* raw = nullptr;
+  s = rocksdb::DB::Open(rocksdb::DBOptions(ro), path_, cfs, &all_handles_, &raw);
+  RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ", path_)));
+  rocks_.reset(raw);
+  absl::flat_hash_map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
+  for (auto* h : all_handles_) by_name[h->GetName()] = h;
+  meta_cf_ = by_name[kMetaCf];
+  index_cf_ = by_name[kIndexCf];
+  wal_cf_ = by_name[kWalCf];
+  RETURN_IF_ERROR(LoadMeta());
+  // Attach partition column families to their metadata.
+  for (auto& [key, parts] : partitions_) {
+    for (auto& [start, p] : parts) {
+      auto it = by_name.find(p->cf_name);
+      if (it == by_name.end()) {
+        return absl::DataLossError(
+            absl::StrCat("partition column family ", p->cf_name, " is missing"));
+      }
+      p->cf = it->second;
+    }
+  }
+  RETURN_IF_ERROR(LoadIndex());
+  RETURN_IF_ERROR(ReplayWal());
+  closed_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::LoadMeta() {
+  std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), meta_cf_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    std::string_view value(it->value().data(), it->value().size());
+    auto bad = [&] {
+      return absl::DataLossError(
+          absl::StrCat("corrupt metadata record of kind '", std::string(key.substr(0, 1)), "'"));
+    };
+    if (key.empty()) return bad();
+    const char kind = key[0];
+    key.remove_prefix(1);
+    if (kind == char(MetaKind::kDatabase)) {
+      std::string db;
+      if (!GetLengthPrefixedString(&key, &db)) return bad();
+      dbs_[db];
+    } else if (kind == char(MetaKind::kRetention)) {
+      std::string db, name;
+      RetentionPolicy rp;
+      if (!GetLengthPrefixedString(&key, &db) || !GetLengthPrefixedString(&key, &name) ||
+          !DecodeRetentionPolicy(value, &rp)) {
+        return bad();
+      }
+      dbs_[db].rps[name] = rp;
+    } else if (kind == char(MetaKind::kSchema)) {
+      std::string db, m, f;
+      if (!GetLengthPrefixedString(&key, &db) || !GetLengthPrefixedString(&key, &m) ||
+          !GetLengthPrefixedString(&key, &f) || value.size() != 1) {
+        return bad();
+      }
+      dbs_[db].schema[m][f] = static_cast<FieldType>(value[0]);
+    } else if (kind == char(MetaKind::kPartition)) {
+      auto p = std::make_unique<Partition>();
+      if (!GetLengthPrefixedString(&key, &p->cf_name) || !DecodePartition(value, &p->info)) {
+        return bad();
+      }
+      uint64_t id = std::strtoull(p->cf_name.c_str() + 1, nullptr, 10);
+      next_partition_id_ = std::max(next_partition_id_, id + 1);
+      const int64_t start = p->info.start_ns;
+      partitions_[{p->info.db, p->info.rp}][start] = std::move(p);
+    } else if (kind == char(MetaKind::kNextSid)) {
+      if (value.size() != 8) return bad();
+      next_sid_ = std::max(next_sid_, LoadFixed64(value.data()));
+    }
+  }
+  return FromRocks(it->status(), "reading metadata");
+}
+
+absl::Status DBImpl::LoadIndex() {
+  std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), index_cf_));
+  const std::string prefix(1, char(IndexKind::kSeriesBySid));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    std::string_view value(it->value().data(), it->value().size());
+    auto s = std::make_unique<Series>();
+    if (key.size() != 9 || value.empty()) return absl::DataLossError("corrupt series record");
+    s->sid = 0;
+    for (int i = 1; i < 9; ++i) s->sid = (s->sid << 8) | static_cast<uint8_t>(key[i]);
+    s->type = static_cast<FieldType>(value.back());
+    value.remove_suffix(1);
+    const std::string map_key(value);
+    if (!GetLengthPrefixedString(&value, &s->db) || !GetLengthPrefixedString(&value, &s->rp) ||
+        !DecodeSeriesKey(value, &s->key)) {
+      return absl::DataLossError(absl::StrCat("corrupt series record for sid ", s->sid));
+    }
+    sid_by_key_[map_key] = s->sid;
+    dbs_[s->db].series_by_measurement[s->key.measurement].push_back(s->sid);
+    next_sid_ = std::max(next_sid_, s->sid + 1);
+    series_[s->sid] = std::move(s);
+  }
+  return FromRocks(it->status(), "reading the series index");
+}
+
+absl::Status DBImpl::ReplayWal() {
+  std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), wal_cf_));
+  bool first = true;
+  std::vector<WalPoint> points;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t seq;
+    if (!DecodeWalKey(std::string_view(it->key().data(), it->key().size()), &seq)) {
+      return absl::DataLossError("corrupt write-ahead-log key");
+    }
+    if (first) wal_tail_ = seq;
+    first = false;
+    RETURN_IF_ERROR(
+        DecodeWalRecord(std::string_view(it->value().data(), it->value().size()), &points));
+    // Points of series that were dropped since are gone for good.
+    std::erase_if(points, [&](const WalPoint& p) { return !series_.contains(p.sid); });
+    ApplyToHead(points, seq);
+    next_seq_ = seq + 1;
+  }
+  if (first) wal_tail_ = next_seq_;
+  return FromRocks(it->status(), "replaying the write-ahead log");
+}
+
+absl::Status DBImpl::Close() {
+  absl::MutexLock l(&mu_);
+  if (closed_) return absl::FailedPreconditionError("database is closed");
+  absl::Status s = SealAndTruncate({});
+  closed_ = true;
+  for (auto* h : all_handles_) rocks_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  for (auto& [key, parts] : partitions_) {
+    for (auto& [start, p] : parts) {
+      if (std::find(all_handles_.begin(), all_handles_.end(), p->cf) == all_handles_.end()) {
+        rocks_->DestroyColumnFamilyHandle(p->cf).PermitUncheckedError();
+      }
+    }
+  }
+  all_handles_.clear();
+  absl::Status close = FromRocks(rocks_->Close(), "closing RocksDB");
+  rocks_.reset();
+  return s.ok() ? close : s;
+}
+
+absl::Status DBImpl::CheckOpen() const {
+  if (closed_) return absl::FailedPreconditionError("database is closed");
+  return absl::OkStatus();
+}
+
+}  // namespace engine
+}  // namespace lux

@@ -1,0 +1,434 @@
+// File: db_read.cc
+// Queries, last values and stats (warm path per block, hot path per point).
+#include <algorithm>
+#include <numeric>
+#include <regex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/common/status_macros.h"
+#include "engine/db/aggregate.h"
+#include "engine/db/block_io.h"
+#include "engine/db/db_impl.h"
+#include "engine/db/rocks_status.h"
+
+namespace lux::engine {
+namespace {
+
+constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min();
+constexpr size_t kMaxWindows = 1'000'000;
+
+std::string TagValue(const std::vector<Tag>& tags, const std::string& key) {
+  for (const Tag& t : tags) {
+    if (t.key == key) return t.value;
+  }
+  return "";
+}
+
+std::string Describe(const Series& s) {
+  std::string out = s.key.measurement;
+  for (const Tag& t : s.key.tags) absl::StrAppend(&out, ",", t.key, "=", t.value);
+  absl::StrAppend(&out, " ", s.key.field);
+  return out;
+}
+
+// Head points of h within [start, end), time ordered, last arrival wins.
+void HeadPoints(const HeadSeries& h, int64_t start, int64_t end, std::vector<int64_t>* ts,
+                std::vector<FieldValue>* values) {
+  std::vector<uint32_t> idx;
+  for (uint32_t i = 0; i < h.ts.size(); ++i) {
+    if (h.ts[i] >= start && h.ts[i] < end) idx.push_back(i);
+  }
+  if (!h.in_order) {
+    std::stable_sort(idx.begin(), idx.end(),
+                     [&](uint32_t a, uint32_t b) { return h.ts[a] < h.ts[b]; });
+  }
+  for (uint32_t i : idx) {
+    if (!ts->empty() && ts->back() == h.ts[i]) {
+      values->back() = h.values[i];
+    } else {
+      ts->push_back(h.ts[i]);
+      values->push_back(h.values[i]);
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<const Series*>> DBImpl::SelectSeries(const Selector& sel,
+                                                                const RetentionPolicy** rp) {
+  ASSIGN_OR_RETURN(*rp, ResolveRp(sel.database, sel.retention_policy));
+  std::vector<const Series*> out;
+  const DatabaseState& dbstate = dbs_.at(sel.database);
+  auto m = dbstate.series_by_measurement.find(sel.measurement);
+  if (m == dbstate.series_by_measurement.end()) return out;
+  std::vector<std::regex> regexes(sel.tags.size());
+  for (size_t i = 0; i < sel.tags.size(); ++i) {
+    const TagFilter& f = sel.tags[i];
+    if (f.op != TagFilter::Op::kIn && f.values.size() != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tag filter on \"", f.key, "\" needs exactly one value"));
+    }
+    if (f.op == TagFilter::Op::kRegex || f.op == TagFilter::Op::kNotRegex) {
+      try {
+        regexes[i] = std::regex(f.values[0], std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("bad regular expression for tag \"", f.key, "\": ", e.what()));
+      }
+    }
+  }
+  for (uint64_t sid : m->second) {
+    const Series& s = *series_.at(sid);
+    if (s.rp != (*rp)->name) continue;
+    if (!sel.fields.empty() &&
+        std::find(sel.fields.begin(), sel.fields.end(), s.key.field) == sel.fields.end()) {
+      continue;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < sel.tags.size() && ok; ++i) {
+      const TagFilter& f = sel.tags[i];
+      const std::string v = TagValue(s.key.tags, f.key);
+      switch (f.op) {
+        case TagFilter::Op::kEqual:
+          ok = v == f.values[0];
+          break;
+        case TagFilter::Op::kNotEqual:
+          ok = v != f.values[0];
+          break;
+        case TagFilter::Op::kIn:
+          ok = std::find(f.values.begin(), f.values.end(), v) != f.values.end();
+          break;
+        case TagFilter::Op::kRegex:
+          ok = std::regex_match(v, regexes[i]);
+          break;
+        case TagFilter::Op::kNotRegex:
+          ok = !std::regex_match(v, regexes[i]);
+          break;
+      }
+    }
+    if (ok) out.push_back(&s);
+  }
+  return out;
+}
+
+absl::Status DBImpl::ReadSeries(const Series& s, const RetentionPolicy& rp, int64_t start,
+                                int64_t end, std::vector<int64_t>* ts,
+                                std::vector<FieldValue>* values,
+                                std::vector<std::string>* problems) {
+  if (rp.duration_ns > 0) start = std::max(start, Now() - rp.duration_ns);
+  if (start >= end) return absl::OkStatus();
+  std::vector<int64_t> bts;
+  std::vector<FieldValue> bv;
+  for (const Partition* part : PartitionsOf(s.db, s.rp, start, end)) {
+    std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), part->cf));
+    const std::string first_key = BlockKey(s.sid, start);
+    it->SeekForPrev(first_key);
+    if (!it->Valid()) it->Seek(first_key);
+    for (; it->Valid(); it->Next()) {
+      uint64_t ksid;
+      int64_t kfirst;
+      if (!DecodeBlockKey(std::string_view(it->key().data(), it->key().size()), &ksid, &kfirst)) {
+        continue;
+      }
+      if (ksid < s.sid) continue;
+      if (ksid > s.sid || kfirst >= end) break;
+      const std::string_view block(it->value().data(), it->value().size());
+      codec::BlockHeader h;
+      const size_t mark = bts.size();
+      absl::Status st = DecodePointsBlock(block, &h, &bts, &bv);
+      if (!st.ok()) {
+        bts.resize(mark);
+        bv.resize(mark);
+        ++corrupt_blocks_;
+        problems->push_back(absl::StrCat("corrupt block of series ", Describe(s), " starting at ",
+                                         kfirst, ": ", st.message()));
+        continue;
+      }
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading blocks"));
+  }
+  // Keep [start, end) of the blocks, then merge the head (it wins ties).
+  size_t lo = std::lower_bound(bts.begin(), bts.end(), start) - bts.begin();
+  size_t hi = std::lower_bound(bts.begin(), bts.end(), end) - bts.begin();
+  std::vector<int64_t> hts;
+  std::vector<FieldValue> hv;
+  auto h = head_.find(s.sid);
+  if (h != head_.end()) HeadPoints(h->second, start, end, &hts, &hv);
+  size_t a = lo, b = 0;
+  while (a < hi || b < hts.size()) {
+    if (b == hts.size() || (a < hi && bts[a] < hts[b])) {
+      ts->push_back(bts[a]);
+      values->push_back(std::move(bv[a++]));
+    } else {
+      if (a < hi && bts[a] == hts[b]) ++a;
+      ts->push_back(hts[b]);
+      values->push_back(std::move(hv[b++]));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::ReadLastBefore(const Series& s, const RetentionPolicy& rp, int64_t before,
+                                    bool* found, int64_t* ts, FieldValue* value,
+                                    std::vector<std::string>* problems) {
+  *found = false;
+  const int64_t oldest = rp.duration_ns > 0 ? Now() - rp.duration_ns : kMinTime;
+  // Head first: any head point before `before` competes with stored ones.
+  auto h = head_.find(s.sid);
+  if (h != head_.end()) {
+    for (size_t i = 0; i < h->second.ts.size(); ++i) {
+      const int64_t t = h->second.ts[i];
+      if (t < before && t >= oldest && (!*found || t >= *ts)) {
+        *found = true;
+        *ts = t;
+        *value = h->second.values[i];
+      }
+    }
+  }
+  auto parts = PartitionsOf(s.db, s.rp, oldest, before);
+  for (auto p = parts.rbegin(); p != parts.rend(); ++p) {
+    std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), (*p)->cf));
+    it->SeekForPrev(BlockKey(s.sid, before == kMinTime ? before : before - 1));
+    for (; it->Valid(); it->Prev()) {
+      uint64_t ksid;
+      int64_t kfirst;
+      if (!DecodeBlockKey(std::string_view(it->key().data(), it->key().size()), &ksid, &kfirst) ||
+          ksid != s.sid) {
+        break;
+      }
+      std::vector<int64_t> bts;
+      std::vector<FieldValue> bv;
+      codec::BlockHeader hd;
+      absl::Status st = DecodePointsBlock(std::string_view(it->value().data(), it->value().size()),
+                                          &hd, &bts, &bv);
+      if (!st.ok()) {
+        ++corrupt_blocks_;
+        problems->push_back(absl::StrCat("corrupt block of series ", Describe(s), " starting at ",
+                                         kfirst, ": ", st.message()));
+        continue;
+      }
+      size_t k = std::lower_bound(bts.begin(), bts.end(), before) - bts.begin();
+      if (k == 0) continue;
+      if (bts[k - 1] >= oldest && (!*found || bts[k - 1] > *ts)) {
+        *found = true;
+        *ts = bts[k - 1];
+        *value = bv[k - 1];
+      }
+      return FromRocks(it->status(), "reading blocks");
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading blocks"));
+  }
+  return absl::OkStatus();
+}
+
+// Streams one frame per series (raw) or per group (aggregates).
+class QueryCursor : public Cursor {
+ public:
+  struct Group {
+    std::string field;
+    std::vector<Tag> tags;  // raw: the series' tags; aggregates: group tags
+    std::vector<uint64_t> sids;
+  };
+
+  QueryCursor(DBImpl* db, QuerySpec spec, std::vector<Group> groups)
+      : db_(db), spec_(std::move(spec)), groups_(std::move(groups)) {}
+
+  bool Next(Frame* frame) override {
+    while (status_.ok() && next_ < groups_.size()) {
+      if (spec_.cancelled != nullptr && spec_.cancelled->load()) {
+        status_ = absl::CancelledError("query cancelled");
+        break;
+      }
+      if (absl::Now() > spec_.deadline) {
+        status_ = absl::DeadlineExceededError("query deadline exceeded");
+        break;
+      }
+      *frame = Frame();
+      absl::Status st = Fill(groups_[next_++], frame);
+      if (!st.ok()) {
+        status_ = st;
+        break;
+      }
+      if (!frame->times.empty()) return true;
+    }
+    if (status_.ok() && !problems_.empty()) {
+      status_ = absl::DataLossError(absl::StrJoin(problems_, "; "));
+    }
+    return false;
+  }
+
+  absl::Status status() const override { return status_; }
+
+ private:
+  absl::Status Fill(const Group& g, Frame* frame) {
+    absl::ReaderMutexLock l(&db_->mu());
+    const RetentionPolicy* rp;
+    ASSIGN_OR_RETURN(rp, db_->ResolveRp(spec_.selector.database, spec_.selector.retention_policy));
+    frame->measurement = spec_.selector.measurement;
+    frame->field = g.field;
+    frame->tags = g.tags;
+    std::vector<const Series*> series;
+    for (uint64_t sid : g.sids) {
+      auto it = db_->series_.find(sid);
+      if (it != db_->series_.end()) series.push_back(it->second.get());
+    }
+    if (series.empty()) return absl::OkStatus();
+    if (spec_.aggregate == Aggregate::kNone) {
+      frame->type = series[0]->type;
+      RETURN_IF_ERROR(db_->ReadSeries(*series[0], *rp, spec_.start_ns, spec_.end_ns, &frame->times,
+                                      &frame->values, &problems_));
+      frame->valid.assign(frame->times.size(), 1);
+    } else {
+      AggregateInput in;
+      in.spec = &spec_;
+      in.type = series[0]->type;
+      std::vector<int64_t> ts;
+      std::vector<FieldValue> vs;
+      for (const Series* s : series) {
+        const size_t mark = ts.size();
+        RETURN_IF_ERROR(
+            db_->ReadSeries(*s, *rp, spec_.start_ns, spec_.end_ns, &ts, &vs, &problems_));
+        (void)mark;
+        if (spec_.fill == lux::Fill::kPrevious ||
+            spec_.aggregate == Aggregate::kTimeWeightedAverage) {
+          bool found;
+          int64_t bt;
+          FieldValue bv;
+          RETURN_IF_ERROR(
+              db_->ReadLastBefore(*s, *rp, spec_.start_ns, &found, &bt, &bv, &problems_));
+          if (found && (!in.before || bt > in.before->ts)) in.before = TimedValue{bt, bv};
+        }
+      }
+      std::vector<uint32_t> order(ts.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](uint32_t a, uint32_t b) { return ts[a] < ts[b]; });
+      in.points.reserve(ts.size());
+      for (uint32_t i : order) in.points.push_back(TimedValue{ts[i], std::move(vs[i])});
+      RETURN_IF_ERROR(AggregateWindows(in, frame));
+    }
+    // Offset and limit per frame.
+    const size_t n = frame->times.size();
+    const size_t from = std::min(spec_.offset, n);
+    const size_t to = spec_.limit == 0 ? n : std::min(n, from + spec_.limit);
+    if (from != 0 || to != n) {
+      frame->times = std::vector<int64_t>(frame->times.begin() + from, frame->times.begin() + to);
+      frame->values =
+          std::vector<FieldValue>(frame->values.begin() + from, frame->values.begin() + to);
+      frame->valid = std::vector<uint8_t>(frame->valid.begin() + from, frame->valid.begin() + to);
+    }
+    return absl::OkStatus();
+  }
+
+  DBImpl* db_;
+  const QuerySpec spec_;
+  const std::vector<Group> groups_;
+  size_t next_ = 0;
+  absl::Status status_;
+  std::vector<std::string> problems_;
+};
+
+absl::StatusOr<std::unique_ptr<Cursor>> DBImpl::Query(const QuerySpec& spec) {
+  if (spec.start_ns >= spec.end_ns) {
+    return absl::InvalidArgumentError("query range is empty: start must be before end");
+  }
+  if (spec.aggregate == Aggregate::kNone &&
+      (spec.interval_ns != 0 || !spec.group_by_tags.empty())) {
+    return absl::InvalidArgumentError("GROUP BY needs an aggregate");
+  }
+  if (spec.interval_ns < 0) return absl::InvalidArgumentError("negative GROUP BY interval");
+  if (spec.interval_ns > 0) {
+    if (spec.start_ns == kMinTime || spec.end_ns == std::numeric_limits<int64_t>::max()) {
+      return absl::InvalidArgumentError("GROUP BY time needs a bounded time range");
+    }
+    const __int128 windows = (__int128(spec.end_ns) - spec.start_ns) / spec.interval_ns + 1;
+    if (windows > __int128(kMaxWindows)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("GROUP BY time would make more than ", kMaxWindows, " windows"));
+    }
+  }
+  if (spec.aggregate == Aggregate::kPercentile &&
+      !(spec.percentile >= 0 && spec.percentile <= 100)) {
+    return absl::InvalidArgumentError("percentile must be within [0, 100]");
+  }
+  absl::ReaderMutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  const RetentionPolicy* rp;
+  ASSIGN_OR_RETURN(auto series, SelectSeries(spec.selector, &rp));
+  std::vector<QueryCursor::Group> groups;
+  if (spec.aggregate == Aggregate::kNone) {
+    for (const Series* s : series) groups.push_back({s->key.field, s->key.tags, {s->sid}});
+  } else {
+    std::map<std::pair<std::string, std::vector<std::string>>, size_t> index;
+    for (const Series* s : series) {
+      RETURN_IF_ERROR(AggregateType(spec.aggregate, s->type).status());
+      std::vector<std::string> key;
+      for (const auto& k : spec.group_by_tags) key.push_back(TagValue(s->key.tags, k));
+      auto [it, inserted] = index.try_emplace({s->key.field, key}, groups.size());
+      if (inserted) {
+        QueryCursor::Group g{s->key.field, {}, {}};
+        for (size_t i = 0; i < key.size(); ++i) g.tags.push_back({spec.group_by_tags[i], key[i]});
+        groups.push_back(std::move(g));
+      }
+      groups[it->second].sids.push_back(s->sid);
+    }
+  }
+  return std::unique_ptr<Cursor>(new QueryCursor(this, spec, std::move(groups)));
+}
+
+absl::StatusOr<std::vector<LastValue>> DBImpl::Last(const Selector& selector) {
+  absl::MutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  const RetentionPolicy* rp;
+  ASSIGN_OR_RETURN(auto series, SelectSeries(selector, &rp));
+  const int64_t oldest = rp->duration_ns > 0 ? Now() - rp->duration_ns : kMinTime;
+  std::vector<LastValue> out;
+  std::vector<std::string> problems;
+  for (const Series* s : series) {
+    HeadSeries& h = head_[s->sid];
+    if (!h.last_known) {
+      bool found;
+      int64_t ts;
+      FieldValue v;
+      RETURN_IF_ERROR(
+          ReadLastBefore(*s, *rp, std::numeric_limits<int64_t>::max(), &found, &ts, &v, &problems));
+      // Expired points may hide a newer unknown; only cache a full answer.
+      if (rp->duration_ns == 0) {
+        h.last_known = true;
+        h.has_last = found;
+        h.last_ts = ts;
+        h.last_value = v;
+      }
+      if (found) out.push_back(LastValue{s->key.measurement, s->key.field, s->key.tags, ts, v});
+      continue;
+    }
+    if (h.has_last && h.last_ts >= oldest) {
+      out.push_back(
+          LastValue{s->key.measurement, s->key.field, s->key.tags, h.last_ts, h.last_value});
+    }
+  }
+  if (!problems.empty()) return absl::DataLossError(absl::StrJoin(problems, "; "));
+  return out;
+}
+
+bool DBImpl::GetProperty(std::string_view name, std::string* value) {
+  if (name != "lux.stats") return false;
+  absl::ReaderMutexLock l(&mu_);
+  if (closed_) return false;
+  size_t partitions = 0;
+  for (const auto& [k, parts] : partitions_) partitions += parts.size();
+  uint64_t wal_bytes = 0, live = 0;
+  rocks_->GetIntProperty(wal_cf_, "rocksdb.estimate-live-data-size", &live);
+  wal_bytes += live;
+  uint64_t mem = 0;
+  rocks_->GetIntProperty(wal_cf_, "rocksdb.cur-size-all-mem-tables", &mem);
+  wal_bytes += mem;
+  *value = absl::StrCat("{\"series\":", series_.size(), ",\"head_points\":", head_points_,
+                        ",\"wal_records\":", next_seq_ - wal_tail_, ",\"wal_bytes\":", wal_bytes,
+                        ",\"partitions\":", partitions, ",\"blocks_written\":", blocks_written_,
+                        ",\"corrupt_blocks\":", corrupt_blocks_.load(), "}");
+  return true;
+}
+
+}  // namespace lux::engine

@@ -1,0 +1,316 @@
+#include "lux/db.h"
+
+#include <map>
+#include <random>
+
+#include "engine/db/db_test_util.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+
+namespace lux {
+namespace {
+
+using testing::MakePoint;
+using testing::TempDir;
+
+constexpr int64_t kSec = 1'000'000'000;
+constexpr int64_t kT0 = 1767225600 * kSec;  // 2026-01-01
+
+class DBTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clock_ = std::make_shared<FakeClock>(kT0 + 86400 * kSec);
+    options_.clock = clock_;
+    options_.block_points = 16;  // seal often
+    options_.sync = false;       // crash safety has its own test
+    Reopen();
+  }
+
+  void Reopen() {
+    db_.reset();
+    auto db = DB::Open(options_, dir_.path());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+  }
+
+  WriteResult Write(std::vector<Point> points, std::string db = "farm") {
+    WriteBatch b;
+    b.database = std::move(db);
+    b.points = std::move(points);
+    auto r = db_->Write(b);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : WriteResult{};
+  }
+
+  std::vector<Frame> Run(const QuerySpec& spec, absl::Status* status = nullptr) {
+    auto cursor = db_->Query(spec);
+    EXPECT_TRUE(cursor.ok()) << cursor.status();
+    std::vector<Frame> frames;
+    if (!cursor.ok()) return frames;
+    Frame f;
+    while ((*cursor)->Next(&f)) frames.push_back(f);
+    if (status != nullptr) {
+      *status = (*cursor)->status();
+    } else {
+      EXPECT_TRUE((*cursor)->status().ok()) << (*cursor)->status();
+    }
+    return frames;
+  }
+
+  QuerySpec Raw(std::string measurement) {
+    QuerySpec q;
+    q.selector.database = "farm";
+    q.selector.measurement = std::move(measurement);
+    return q;
+  }
+
+  TempDir dir_;
+  std::shared_ptr<FakeClock> clock_;
+  Options options_;
+  std::unique_ptr<DB> db_;
+};
+
+TEST_F(DBTest, NewDatabaseHasTheAutogenDefaultPolicy) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok()) << "creating twice is fine";
+  EXPECT_EQ(db_->ListDatabases(), std::vector<std::string>{"farm"});
+  auto rps = db_->ListRetentionPolicies("farm");
+  ASSERT_TRUE(rps.ok());
+  ASSERT_EQ(rps->size(), 1u);
+  EXPECT_EQ((*rps)[0].name, "autogen");
+  EXPECT_TRUE((*rps)[0].is_default);
+  EXPECT_EQ(db_->ListRetentionPolicies("nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(DBTest, DefaultRetentionPolicyMovesAndSurvivesReopen) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  ASSERT_TRUE(db_->CreateRetentionPolicy("farm", {"week", 7 * 86400 * kSec, 0, true}).ok());
+  EXPECT_EQ(db_->CreateRetentionPolicy("farm", {"week", 0, 0, false}).code(),
+            absl::StatusCode::kAlreadyExists);
+  Reopen();
+  auto rps = db_->ListRetentionPolicies("farm");
+  ASSERT_TRUE(rps.ok());
+  ASSERT_EQ(rps->size(), 2u);
+  EXPECT_FALSE((*rps)[0].is_default);  // autogen
+  EXPECT_TRUE((*rps)[1].is_default);   // week
+  EXPECT_EQ((*rps)[1].partition_ns, options_.default_partition_ns);
+  ASSERT_TRUE(db_->DropRetentionPolicy("farm", "week").ok());
+  ASSERT_TRUE(db_->DropDatabase("farm").ok());
+  EXPECT_TRUE(db_->ListDatabases().empty());
+}
+
+TEST_F(DBTest, WritesReadBackFromHeadBlocksAndAfterReopen) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::vector<Point> pts;
+  for (int i = 0; i < 100; ++i) {
+    pts.push_back(MakePoint("env", {{"zone", "a"}}, "temp", 20.0 + i * 0.1, kT0 + i * 10 * kSec));
+  }
+  WriteResult r = Write(pts);
+  EXPECT_EQ(r.points_written, 100u);
+  EXPECT_TRUE(r.rejected.empty());
+  for (int round = 0; round < 3; ++round) {
+    auto frames = Run(Raw("env"));
+    ASSERT_EQ(frames.size(), 1u) << round;
+    ASSERT_EQ(frames[0].times.size(), 100u) << round;
+    EXPECT_EQ(frames[0].field, "temp");
+    EXPECT_EQ(frames[0].tags, (std::vector<Tag>{{"zone", "a"}}));
+    for (int i = 0; i < 100; ++i) {
+      EXPECT_EQ(frames[0].times[i], kT0 + i * 10 * kSec);
+      EXPECT_DOUBLE_EQ(std::get<double>(frames[0].values[i]), 20.0 + i * 0.1);
+    }
+    if (round == 0) {
+      ASSERT_TRUE(db_->Flush().ok());
+    }
+    if (round == 1) Reopen();
+  }
+  std::string stats;
+  ASSERT_TRUE(db_->GetProperty("lux.stats", &stats));
+  EXPECT_NE(stats.find("\"series\":1"), std::string::npos) << stats;
+}
+
+TEST_F(DBTest, BadPointsAreRejectedAndTheRestStored) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  ASSERT_TRUE(db_->CreateRetentionPolicy("farm", {"day", 86400 * kSec, 0, true}).ok());
+  Write({MakePoint("env", {}, "temp", 21.5, kT0 + 86000 * kSec)});
+  std::vector<Point> pts = {
+      MakePoint("env", {}, "temp", int64_t{3}, kT0 + 86001 * kSec),  // type conflict
+      MakePoint("env", {{"time", "x"}}, "temp", 1.0, kT0 + 86002 * kSec),
+      MakePoint("env", {}, "temp", 22.0, kT0 - kSec),  // beyond retention
+      MakePoint("", {}, "temp", 1.0, kT0 + 86003 * kSec),
+      MakePoint("env", {}, "temp", 22.5, kT0 + 86004 * kSec),  // good
+  };
+  WriteResult r = Write(pts);
+  EXPECT_EQ(r.points_written, 1u);
+  ASSERT_EQ(r.rejected.size(), 4u);
+  EXPECT_EQ(r.rejected[0].index, 0u);
+  EXPECT_EQ(r.rejected[0].status.message(),
+            "field type conflict: input field \"temp\" on measurement \"env\" is type integer, "
+            "already exists as type float");
+  EXPECT_EQ(r.rejected[1].status.message(),
+            "invalid tag key: input tag \"time\" on measurement \"env\" is invalid");
+  EXPECT_EQ(r.rejected[2].status.message(), "points beyond retention policy");
+  EXPECT_EQ(r.rejected[3].status.message(), "missing measurement");
+  auto frames = Run(Raw("env"));
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].times.size(), 2u);
+  WriteBatch unknown;
+  unknown.database = "nope";
+  unknown.points = {MakePoint("env", {}, "temp", 1.0, kT0)};
+  EXPECT_EQ(db_->Write(unknown).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(DBTest, LastWriteWinsAcrossHeadBlocksAndLateData) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::vector<Point> pts;
+  for (int i = 0; i < 40; ++i) pts.push_back(MakePoint("m", {}, "v", double(i), kT0 + i * kSec));
+  Write(pts);  // seals two blocks of 16, 8 points stay in the head
+  Write({MakePoint("m", {}, "v", 100.0, kT0 + 5 * kSec),        // overwrites a sealed point
+         MakePoint("m", {}, "v", 200.0, kT0 + 35 * kSec),       // overwrites a head point
+         MakePoint("m", {}, "v", 300.0, kT0 + 5 * kSec / 2)});  // late, between points
+  auto check = [&] {
+    auto frames = Run(Raw("m"));
+    ASSERT_EQ(frames.size(), 1u);
+    ASSERT_EQ(frames[0].times.size(), 41u);
+    std::map<int64_t, double> got;
+    for (size_t i = 0; i < frames[0].times.size(); ++i) {
+      got[frames[0].times[i]] = std::get<double>(frames[0].values[i]);
+    }
+    EXPECT_EQ(got[kT0 + 5 * kSec], 100.0);
+    EXPECT_EQ(got[kT0 + 35 * kSec], 200.0);
+    EXPECT_EQ(got[kT0 + 5 * kSec / 2], 300.0);
+    EXPECT_EQ(got[kT0 + 6 * kSec], 6.0);
+  };
+  check();
+  ASSERT_TRUE(db_->Flush().ok());
+  check();
+  Reopen();
+  check();
+}
+
+TEST_F(DBTest, LastValuesComeFromHeadAndBlocks) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::vector<Point> pts;
+  for (int s = 0; s < 3; ++s) {
+    for (int i = 0; i < 20; ++i) {
+      pts.push_back(MakePoint("env", {{"sensor", "s" + std::to_string(s)}}, "temp",
+                              double(s * 100 + i), kT0 + i * kSec));
+    }
+  }
+  Write(pts);
+  ASSERT_TRUE(db_->Flush().ok());
+  Reopen();
+  Selector sel;
+  sel.database = "farm";
+  sel.measurement = "env";
+  sel.tags = {{"sensor", TagFilter::Op::kIn, {"s0", "s2"}}};
+  auto last = db_->Last(sel);
+  ASSERT_TRUE(last.ok()) << last.status();
+  ASSERT_EQ(last->size(), 2u);
+  EXPECT_EQ(std::get<double>((*last)[0].value), 19.0);
+  EXPECT_EQ((*last)[1].timestamp_ns, kT0 + 19 * kSec);
+  Write({MakePoint("env", {{"sensor", "s0"}}, "temp", -1.0, kT0 + 50 * kSec)});
+  last = db_->Last(sel);
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(std::get<double>((*last)[0].value), -1.0);
+}
+
+TEST_F(DBTest, GroupByTimeAndTagsMergesSeries) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::vector<Point> pts;
+  for (int s = 0; s < 4; ++s) {
+    for (int i = 0; i < 60; ++i) {
+      pts.push_back(MakePoint("env",
+                              {{"zone", s < 2 ? "a" : "b"}, {"sensor", "s" + std::to_string(s)}},
+                              "temp", double(s * 1000 + i), kT0 + i * 10 * kSec));
+    }
+  }
+  Write(pts);
+  QuerySpec q = Raw("env");
+  q.aggregate = Aggregate::kMax;
+  q.start_ns = kT0;
+  q.end_ns = kT0 + 600 * kSec;
+  q.interval_ns = 300 * kSec;
+  q.group_by_tags = {"zone"};
+  auto frames = Run(q);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].tags, (std::vector<Tag>{{"zone", "a"}}));
+  EXPECT_EQ(frames[0].times, (std::vector<int64_t>{kT0, kT0 + 300 * kSec}));
+  EXPECT_EQ(std::get<double>(frames[0].values[0]), 1029.0);
+  EXPECT_EQ(std::get<double>(frames[1].values[1]), 3059.0);
+  q.aggregate = Aggregate::kCount;
+  q.group_by_tags.clear();
+  frames = Run(q);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(std::get<int64_t>(frames[0].values[0]), 120);
+}
+
+TEST_F(DBTest, QueryHonoursCancellationAndRejectsBadSpecs) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  Write({MakePoint("m", {}, "v", 1.0, kT0)});
+  std::atomic<bool> cancelled{true};
+  QuerySpec q = Raw("m");
+  q.cancelled = &cancelled;
+  absl::Status st;
+  EXPECT_TRUE(Run(q, &st).empty());
+  EXPECT_EQ(st.code(), absl::StatusCode::kCancelled);
+  q.cancelled = nullptr;
+  q.deadline = absl::Now() - absl::Seconds(1);
+  Run(q, &st);
+  EXPECT_EQ(st.code(), absl::StatusCode::kDeadlineExceeded);
+  QuerySpec bad = Raw("m");
+  bad.interval_ns = kSec;
+  EXPECT_EQ(db_->Query(bad).status().code(), absl::StatusCode::kInvalidArgument);
+  bad.aggregate = Aggregate::kMean;
+  EXPECT_EQ(db_->Query(bad).status().code(), absl::StatusCode::kInvalidArgument)
+      << "unbounded range";
+}
+
+TEST_F(DBTest, CorruptBlockIsDataLossAndTheRestStillAnswers) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::vector<Point> pts;
+  for (int s = 0; s < 2; ++s) {
+    for (int i = 0; i < 16; ++i) {
+      pts.push_back(MakePoint("m", {{"s", std::to_string(s)}}, "v", double(i), kT0 + i * kSec));
+    }
+  }
+  Write(pts);  // one full block per series
+  db_.reset();
+  {
+    // Flip one byte in the first block of the first partition.
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::Options(), dir_.path(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.path(), cfs, &handles, &raw).ok());
+    rocksdb::ColumnFamilyHandle* part = nullptr;
+    for (auto* h : handles) {
+      if (h->GetName() == "p1") part = h;
+    }
+    ASSERT_NE(part, nullptr);
+    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), part));
+    it->SeekToFirst();
+    ASSERT_TRUE(it->Valid());
+    std::string key = it->key().ToString(), value = it->value().ToString();
+    value[value.size() / 2] ^= 0x40;
+    it.reset();
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), part, key, value).ok());
+    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
+    delete raw;
+  }
+  Reopen();
+  absl::Status st;
+  auto frames = Run(Raw("m"), &st);
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(st.message().find("corrupt block of series m,s=0 v"), std::string::npos) << st;
+  ASSERT_EQ(frames.size(), 1u) << "the other series still answers";
+  EXPECT_EQ(frames[0].tags[0].value, "1");
+  EXPECT_EQ(frames[0].times.size(), 16u);
+  std::string stats;
+  ASSERT_TRUE(db_->GetProperty("lux.stats", &stats));
+  EXPECT_NE(stats.find("\"corrupt_blocks\":1"), std::string::npos) << stats;
+}
+
+}  // namespace
+}  // namespace lux

@@ -1,0 +1,259 @@
+// File: db_write.cc
+// The write path: validate, resolve series, log, apply to the head (warm
+// path per batch, hot path per point).
+#include <algorithm>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "engine/common/status_macros.h"
+#include "engine/common/varint.h"
+#include "engine/db/db_impl.h"
+#include "engine/db/rocks_status.h"
+
+namespace lux::engine {
+namespace {
+
+// InfluxDB reserves MinInt64, MinInt64 + 1 and MaxInt64.
+constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min() + 2;
+constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max() - 1;
+
+absl::Status Invalid(absl::string_view what) { return absl::InvalidArgumentError(what); }
+
+}  // namespace
+
+void DBImpl::Unpin(uint64_t seq) {
+  auto it = pins_.find(seq);
+  LUX_CHECK(it != pins_.end(), "unpinning a log sequence that is not pinned");
+  if (--it->second == 0) pins_.erase(it);
+}
+
+void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, uint64_t seq) {
+  for (const WalPoint& p : points) {
+    HeadSeries& h = head_[p.sid];
+    if (h.ts.empty()) {
+      h.pinned_seq = seq;
+      ++pins_[seq];
+    } else if (p.ts < h.ts.back()) {
+      h.in_order = false;
+    }
+    h.ts.push_back(p.ts);
+    h.values.push_back(p.value);
+    ++head_points_;
+    if (h.last_known && (!h.has_last || p.ts >= h.last_ts)) {
+      h.has_last = true;
+      h.last_ts = p.ts;
+      h.last_value = p.value;
+    }
+  }
+}
+
+absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
+  absl::MutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  if (batch.points.size() > options_.max_points_per_write) {
+    return absl::InvalidArgumentError(absl::StrCat("a write holds at most ",
+                                                   options_.max_points_per_write, " points, got ",
+                                                   batch.points.size()));
+  }
+  ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(batch.database, batch.retention_policy));
+  DatabaseState& dbstate = dbs_[batch.database];
+  const int64_t now = Now();
+  const int64_t oldest = rp->duration_ns > 0 ? now - rp->duration_ns : kMinTime;
+  size_t series_in_db = 0;
+  for (const auto& [m, list] : dbstate.series_by_measurement) series_in_db += list.size();
+
+  WriteResult result;
+  std::vector<WalPoint> wal;
+  // Created by this batch; committed to memory once the batch is durable.
+  std::map<std::pair<std::string, std::string>, FieldType> new_fields;
+  std::vector<std::unique_ptr<Series>> new_series;
+  absl::flat_hash_map<std::string, uint64_t> new_keys;
+  uint64_t next_sid = next_sid_;
+
+  std::vector<Tag> tags;
+  std::vector<const Field*> fields;
+  for (size_t i = 0; i < batch.points.size(); ++i) {
+    const Point& pt = batch.points[i];
+    auto reject = [&](absl::Status s) { result.rejected.push_back({i, std::move(s)}); };
+    if (pt.measurement.empty()) {
+      reject(Invalid("missing measurement"));
+      continue;
+    }
+    if (pt.timestamp_ns < kMinTime || pt.timestamp_ns > kMaxTime) {
+      reject(absl::OutOfRangeError(absl::StrCat("time outside range ", kMinTime, " - ", kMaxTime)));
+      continue;
+    }
+    if (pt.timestamp_ns < oldest) {
+      reject(absl::OutOfRangeError("points beyond retention policy"));
+      continue;
+    }
+    // Tags sorted by key; a repeated key keeps its last value.
+    tags.assign(pt.tags.begin(), pt.tags.end());
+    std::stable_sort(tags.begin(), tags.end(),
+                     [](const Tag& a, const Tag& b) { return a.key < b.key; });
+    for (size_t k = 0; k + 1 < tags.size();) {
+      if (tags[k].key == tags[k + 1].key) {
+        tags.erase(tags.begin() + k);
+      } else {
+        ++k;
+      }
+    }
+    absl::Status bad;
+    for (const Tag& t : tags) {
+      if (t.key.empty()) bad = Invalid("missing tag key");
+      if (t.key == "time") {
+        bad = Invalid(absl::StrCat("invalid tag key: input tag \"time\" on measurement \"",
+                                   pt.measurement, "\" is invalid"));
+      }
+    }
+    if (!bad.ok()) {
+      reject(bad);
+      continue;
+    }
+    // Fields: a repeated key keeps its last value; "time" is stripped.
+    fields.clear();
+    bool had_time = false;
+    for (const Field& f : pt.fields) {
+      if (f.key.empty()) {
+        bad = Invalid("missing field key");
+        break;
+      }
+      if (f.key == "time") {
+        had_time = true;
+        continue;
+      }
+      auto same = std::find_if(fields.begin(), fields.end(),
+                               [&](const Field* g) { return g->key == f.key; });
+      if (same != fields.end()) {
+        *same = &f;
+      } else {
+        fields.push_back(&f);
+      }
+    }
+    if (bad.ok() && fields.empty()) {
+      bad = had_time
+                ? Invalid(absl::StrCat("invalid field std::string(name): input field \"time\" on "
+                                       "measurement \"",
+                                       pt.measurement, "\" is invalid"))
+                : Invalid("missing fields");
+    }
+    for (const Field* f : fields) {
+      if (!bad.ok()) break;
+      const FieldType type = TypeOf(f->value);
+      auto known = dbstate.schema.find(pt.measurement);
+      std::optional<FieldType> existing;
+      if (known != dbstate.schema.end()) {
+        auto fit = known->second.find(f->key);
+        if (fit != known->second.end()) existing = fit->second;
+      }
+      if (!existing) {
+        auto nit = new_fields.find({pt.measurement, f->key});
+        if (nit != new_fields.end()) existing = nit->second;
+      }
+      if (existing && *existing != type) {
+        bad = absl::FailedPreconditionError(
+            absl::StrCat("field type conflict: input field \"", f->key, "\" on measurement \"",
+                         pt.measurement, "\" is type ", FieldTypeName(type),
+                         ", already exists as type ", FieldTypeName(*existing)));
+      }
+    }
+    if (!bad.ok()) {
+      reject(bad);
+      continue;
+    }
+    // Resolve (or create) one series per field.
+    const size_t wal_mark = wal.size();
+    for (const Field* f : fields) {
+      const std::string skey = EncodeSeriesKey(pt.measurement, tags, f->key);
+      const std::string mkey = SeriesMapKey(batch.database, rp->name, skey);
+      uint64_t sid = 0;
+      if (auto it = sid_by_key_.find(mkey); it != sid_by_key_.end()) {
+        sid = it->second;
+      } else if (auto nit = new_keys.find(mkey); nit != new_keys.end()) {
+        sid = nit->second;
+      } else {
+        if (series_in_db + new_series.size() >= options_.max_series_per_database) {
+          bad = absl::ResourceExhaustedError(
+              absl::StrCat("max series per database exceeded: ", options_.max_series_per_database));
+          break;
+        }
+        sid = next_sid++;
+        auto s = std::make_unique<Series>();
+        s->sid = sid;
+        s->db = batch.database;
+        s->rp = rp->name;
+        s->key = SeriesKey{pt.measurement, tags, f->key};
+        s->type = TypeOf(f->value);
+        new_keys[mkey] = sid;
+        new_series.push_back(std::move(s));
+      }
+      new_fields.try_emplace({pt.measurement, f->key}, TypeOf(f->value));
+      wal.push_back(WalPoint{sid, pt.timestamp_ns, f->value});
+    }
+    if (!bad.ok()) {
+      wal.resize(wal_mark);
+      reject(bad);
+      continue;
+    }
+    ++result.points_written;
+  }
+  if (wal.empty()) return result;
+
+  rocksdb::WriteBatch b;
+  const uint64_t seq = next_seq_;
+  std::string record;
+  EncodeWalRecord(wal, &record);
+  b.Put(wal_cf_, WalKey(seq), record);
+  for (const auto& s : new_series) {
+    std::string v =
+        SeriesMapKey(s->db, s->rp, EncodeSeriesKey(s->key.measurement, s->key.tags, s->key.field));
+    v.push_back(static_cast<char>(s->type));
+    b.Put(index_cf_, SeriesBySidKey(s->sid), v);
+  }
+  for (auto it = new_fields.begin(); it != new_fields.end();) {
+    auto known = dbstate.schema.find(it->first.first);
+    if (known != dbstate.schema.end() && known->second.contains(it->first.second)) {
+      it = new_fields.erase(it);
+      continue;
+    }
+    b.Put(meta_cf_, SchemaKey(batch.database, it->first.first, it->first.second),
+          std::string(1, static_cast<char>(it->second)));
+    ++it;
+  }
+  if (next_sid != next_sid_) {
+    std::string v;
+    PutFixed64(&v, next_sid);
+    b.Put(meta_cf_, NextSidKey(), v);
+  }
+  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "writing points"));
+
+  // Durable: now make it visible.
+  next_seq_ = seq + 1;
+  next_sid_ = next_sid;
+  for (const auto& [mf, type] : new_fields) dbstate.schema[mf.first][mf.second] = type;
+  for (auto& s : new_series) {
+    const uint64_t sid = s->sid;
+    sid_by_key_[SeriesMapKey(s->db, s->rp,
+                             EncodeSeriesKey(s->key.measurement, s->key.tags, s->key.field))] = sid;
+    dbstate.series_by_measurement[s->key.measurement].push_back(sid);
+    HeadSeries& h = head_[sid];
+    h.last_known = true;  // a new series has nothing stored yet
+    series_[sid] = std::move(s);
+  }
+  ApplyToHead(wal, seq);
+
+  std::vector<uint64_t> full;
+  for (const WalPoint& p : wal) {
+    if (head_[p.sid].ts.size() >= options_.block_points) full.push_back(p.sid);
+  }
+  if (!full.empty()) {
+    std::sort(full.begin(), full.end());
+    full.erase(std::unique(full.begin(), full.end()), full.end());
+    // The write is durable in the log whatever happens here; a failed seal
+    // leaves the points in the head and is retried by the next one.
+    SealAndTruncate(full).IgnoreError();
+  }
+  return result;
+}
+
+}  // namespace lux::engine

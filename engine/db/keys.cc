@@ -1,0 +1,172 @@
+// File: keys.cc
+#include "engine/db/keys.h"
+
+#include "engine/common/varint.h"
+
+namespace lux::engine {
+namespace {
+
+void PutBigEndian64(std::string* dst, uint64_t v) {
+  for (int i = 7; i >= 0; --i) dst->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+uint64_t GetBigEndian64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+std::string WithKind(char kind) { return std::string(1, kind); }
+
+}  // namespace
+
+void PutLengthPrefixed(std::string* dst, std::string_view s) {
+  PutVarint64(dst, s.size());
+  dst->append(s);
+}
+
+bool GetLengthPrefixedString(std::string_view* src, std::string* out) {
+  Reader r(*src);
+  std::string_view v;
+  if (!r.GetLengthPrefixed(&v)) return false;
+  out->assign(v);
+  *src = r.rest();
+  return true;
+}
+
+std::string DatabaseKey(std::string_view db) {
+  std::string k = WithKind(char(MetaKind::kDatabase));
+  PutLengthPrefixed(&k, db);
+  return k;
+}
+
+std::string RetentionKey(std::string_view db, std::string_view rp) {
+  std::string k = WithKind(char(MetaKind::kRetention));
+  PutLengthPrefixed(&k, db);
+  PutLengthPrefixed(&k, rp);
+  return k;
+}
+
+std::string SchemaKey(std::string_view db, std::string_view measurement, std::string_view field) {
+  std::string k = WithKind(char(MetaKind::kSchema));
+  PutLengthPrefixed(&k, db);
+  PutLengthPrefixed(&k, measurement);
+  PutLengthPrefixed(&k, field);
+  return k;
+}
+
+std::string PartitionKey(std::string_view cf_name) {
+  std::string k = WithKind(char(MetaKind::kPartition));
+  PutLengthPrefixed(&k, cf_name);
+  return k;
+}
+
+std::string NextSidKey() { return WithKind(char(MetaKind::kNextSid)); }
+
+std::string SeriesBySidKey(uint64_t sid) {
+  std::string k = WithKind(char(IndexKind::kSeriesBySid));
+  PutBigEndian64(&k, sid);
+  return k;
+}
+
+std::string EncodeRetentionPolicy(const RetentionPolicy& rp) {
+  std::string v;
+  PutLengthPrefixed(&v, rp.name);
+  PutVarint64(&v, ZigZag(rp.duration_ns));
+  PutVarint64(&v, ZigZag(rp.partition_ns));
+  v.push_back(rp.is_default ? 1 : 0);
+  return v;
+}
+
+bool DecodeRetentionPolicy(std::string_view src, RetentionPolicy* rp) {
+  if (!GetLengthPrefixedString(&src, &rp->name)) return false;
+  Reader r(src);
+  uint8_t def;
+  if (!r.GetSignedVarint64(&rp->duration_ns) || !r.GetSignedVarint64(&rp->partition_ns) ||
+      !r.GetByte(&def) || def > 1) {
+    return false;
+  }
+  rp->is_default = def == 1;
+  return r.empty();
+}
+
+std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_view series_key) {
+  std::string k;
+  PutLengthPrefixed(&k, db);
+  PutLengthPrefixed(&k, rp);
+  k.append(series_key);
+  return k;
+}
+
+std::string EncodeSeriesKey(std::string_view measurement, const std::vector<Tag>& sorted_tags,
+                            std::string_view field) {
+  std::string k;
+  PutLengthPrefixed(&k, measurement);
+  PutVarint64(&k, sorted_tags.size());
+  for (const Tag& t : sorted_tags) {
+    PutLengthPrefixed(&k, t.key);
+    PutLengthPrefixed(&k, t.value);
+  }
+  PutLengthPrefixed(&k, field);
+  return k;
+}
+
+bool DecodeSeriesKey(std::string_view src, SeriesKey* key) {
+  if (!GetLengthPrefixedString(&src, &key->measurement)) return false;
+  Reader r(src);
+  uint64_t ntags;
+  if (!r.GetVarint64(&ntags) || ntags > src.size()) return false;
+  src = r.rest();
+  key->tags.resize(ntags);
+  for (Tag& t : key->tags) {
+    if (!GetLengthPrefixedString(&src, &t.key) || !GetLengthPrefixedString(&src, &t.value)) {
+      return false;
+    }
+  }
+  return GetLengthPrefixedString(&src, &key->field) && src.empty();
+}
+
+std::string EncodePartition(const PartitionInfo& p) {
+  std::string v;
+  PutLengthPrefixed(&v, p.db);
+  PutLengthPrefixed(&v, p.rp);
+  PutVarint64(&v, ZigZag(p.start_ns));
+  PutVarint64(&v, ZigZag(p.end_ns));
+  return v;
+}
+
+bool DecodePartition(std::string_view src, PartitionInfo* p) {
+  if (!GetLengthPrefixedString(&src, &p->db) || !GetLengthPrefixedString(&src, &p->rp)) {
+    return false;
+  }
+  Reader r(src);
+  return r.GetSignedVarint64(&p->start_ns) && r.GetSignedVarint64(&p->end_ns) && r.empty();
+}
+
+std::string BlockKey(uint64_t sid, int64_t first_ts) {
+  std::string k;
+  PutBigEndian64(&k, sid);
+  PutBigEndian64(&k, uint64_t(first_ts) ^ (uint64_t{1} << 63));
+  return k;
+}
+
+bool DecodeBlockKey(std::string_view key, uint64_t* sid, int64_t* first_ts) {
+  if (key.size() != 16) return false;
+  *sid = GetBigEndian64(key.data());
+  *first_ts = int64_t(GetBigEndian64(key.data() + 8) ^ (uint64_t{1} << 63));
+  return true;
+}
+
+std::string WalKey(uint64_t seq) {
+  std::string k;
+  PutBigEndian64(&k, seq);
+  return k;
+}
+
+bool DecodeWalKey(std::string_view key, uint64_t* seq) {
+  if (key.size() != 8) return false;
+  *seq = GetBigEndian64(key.data());
+  return true;
+}
+
+}  // namespace lux::engine

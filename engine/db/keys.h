@@ -1,0 +1,84 @@
+// File: keys.h
+// -----------------------------------------------------------------------------
+// Key and record encodings of the RocksDB column families (README, "Storage
+// layout"). Components are length-prefixed, so names may hold any byte.
+// Persisted: prefixes and layouts never change meaning.
+#ifndef LUX_ENGINE_DB_KEYS_H_
+#define LUX_ENGINE_DB_KEYS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lux/db.h"
+#include "lux/point.h"
+
+namespace lux::engine {
+
+// meta column family record kinds: the first byte of the key.
+// persisted: never renumber or reuse.
+enum class MetaKind : uint8_t {
+  kDatabase = 'd',   // 'd' lp(db) -> ""
+  kRetention = 'r',  // 'r' lp(db) lp(rp) -> RP record
+  kSchema = 's',     // 's' lp(db) lp(measurement) lp(field) -> FieldType byte
+  kPartition = 'p',  // 'p' lp(cf name) -> partition record
+  kNextSid = 'n',    // 'n' -> next series id (fixed64)
+};
+
+// index column family record kinds. persisted: never renumber or reuse.
+enum class IndexKind : uint8_t {
+  kSeriesBySid = 'I',  // 'I' sid(BE) -> SeriesMapKey(db, rp, series key), FieldType byte
+};
+
+void PutLengthPrefixed(std::string* dst, std::string_view s);
+
+std::string DatabaseKey(std::string_view db);
+std::string RetentionKey(std::string_view db, std::string_view rp);
+std::string SchemaKey(std::string_view db, std::string_view measurement, std::string_view field);
+std::string PartitionKey(std::string_view cf_name);
+std::string NextSidKey();
+std::string SeriesBySidKey(uint64_t sid);
+
+std::string EncodeRetentionPolicy(const RetentionPolicy& rp);
+bool DecodeRetentionPolicy(std::string_view src, RetentionPolicy* rp);
+
+// A series within a database: measurement, tags (sorted by key, unique),
+// one field.
+struct SeriesKey {
+  std::string measurement;
+  std::vector<Tag> tags;
+  std::string field;
+};
+// lp(db) lp(rp) series key: the in-memory and on-disk identity of a series.
+std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_view series_key);
+
+std::string EncodeSeriesKey(std::string_view measurement, const std::vector<Tag>& sorted_tags,
+                            std::string_view field);
+bool DecodeSeriesKey(std::string_view src, SeriesKey* key);
+
+// The time partition of one retention policy.
+struct PartitionInfo {
+  std::string db;
+  std::string rp;
+  int64_t start_ns = 0;
+  int64_t end_ns = 0;  // exclusive
+};
+std::string EncodePartition(const PartitionInfo& p);
+bool DecodePartition(std::string_view src, PartitionInfo* p);
+
+// Partition column family keys: sid (8 bytes big-endian) + first timestamp
+// (8 bytes big-endian with the sign bit flipped, so keys sort by time).
+std::string BlockKey(uint64_t sid, int64_t first_ts);
+bool DecodeBlockKey(std::string_view key, uint64_t* sid, int64_t* first_ts);
+
+// wal column family keys: sequence number, 8 bytes big-endian.
+std::string WalKey(uint64_t seq);
+bool DecodeWalKey(std::string_view key, uint64_t* seq);
+
+// Reads a length-prefixed component; false when malformed.
+bool GetLengthPrefixedString(std::string_view* src, std::string* out);
+
+}  // namespace lux::engine
+
+#endif  // LUX_ENGINE_DB_KEYS_H_

@@ -1,0 +1,47 @@
+// crash_writer DIR FIRST_BATCH
+// Writes batches of 50 points (synced) to the database in DIR forever and
+// prints the id of each acknowledged batch on its own line; the crash test
+// kills it with SIGKILL at random moments. Batch b holds points
+// ts = T0 + (b * 50 + i) s, value = b * 50 + i, on 5 series.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "lux/db.h"
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: crash_writer DIR FIRST_BATCH\n");
+    return 2;
+  }
+  lux::Options options;
+  options.sync = true;
+  options.block_points = 64;  // seal and truncate the log often
+  auto db = lux::DB::Open(options, argv[1]);
+  if (!db.ok()) {
+    std::fprintf(stderr, "open: %s\n", db.status().ToString().c_str());
+    return 1;
+  }
+  if (!(*db)->CreateDatabase("crash").ok()) return 1;
+  constexpr int64_t kT0 = int64_t{1767225600} * 1'000'000'000;
+  for (uint64_t batch = std::strtoull(argv[2], nullptr, 10);; ++batch) {
+    lux::WriteBatch b;
+    b.database = "crash";
+    for (int i = 0; i < 50; ++i) {
+      const int64_t n = int64_t(batch) * 50 + i;
+      lux::Point p;
+      p.measurement = "m";
+      p.tags = {{"s", std::to_string(i % 5)}};
+      p.fields = {{"v", int64_t(n)}};
+      p.timestamp_ns = kT0 + n * 1'000'000'000;
+      b.points.push_back(std::move(p));
+    }
+    auto r = (*db)->Write(b);
+    if (!r.ok() || !r->rejected.empty()) {
+      std::fprintf(stderr, "write failed\n");
+      return 1;
+    }
+    std::printf("%llu\n", static_cast<unsigned long long>(batch));
+    std::fflush(stdout);
+  }
+}

@@ -1,0 +1,80 @@
+// File: db.h
+// -----------------------------------------------------------------------------
+// lux::DB — the embedded time-series engine. Open one per data directory.
+// Every method is thread-safe.
+#ifndef LUX_DB_H_
+#define LUX_DB_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lux/options.h"
+#include "lux/point.h"
+#include "lux/query.h"
+
+namespace lux {
+
+struct RetentionPolicy {
+  std::string name;
+  int64_t duration_ns = 0;   // 0 = keep forever
+  int64_t partition_ns = 0;  // 0 = Options::default_partition_ns
+  bool is_default = false;
+};
+
+class DB {
+ public:
+  // Opens (creating when allowed) the database in directory `path`,
+  // replaying its write-ahead log into the head.
+  static absl::StatusOr<std::unique_ptr<DB>> Open(const Options& options, std::string_view path);
+
+  DB() = default;
+  DB(const DB&) = delete;
+  DB& operator=(const DB&) = delete;
+  // Closes if Close() was not called.
+  virtual ~DB() = default;
+
+  // Seals the head and closes. Further calls fail with kFailedPrecondition.
+  virtual absl::Status Close() = 0;
+  // Seals every open head chunk into blocks and truncates the log.
+  virtual absl::Status Flush() = 0;
+
+  // Databases. Creating an existing database is OK; a new one gets the
+  // default retention policy "autogen" (keep forever).
+  virtual absl::Status CreateDatabase(std::string_view name) = 0;
+  virtual absl::Status DropDatabase(std::string_view name) = 0;
+  virtual std::vector<std::string> ListDatabases() = 0;
+
+  // Retention policies of a database. Exactly one is the default: creating
+  // or altering one with is_default moves the flag.
+  virtual absl::Status CreateRetentionPolicy(std::string_view db, const RetentionPolicy& rp) = 0;
+  virtual absl::Status AlterRetentionPolicy(std::string_view db, const RetentionPolicy& rp) = 0;
+  virtual absl::Status DropRetentionPolicy(std::string_view db, std::string_view name) = 0;
+  virtual absl::StatusOr<std::vector<RetentionPolicy>> ListRetentionPolicies(
+      std::string_view db) = 0;
+
+  // Stores every valid point of the batch; returns the others with their
+  // reasons (type conflict, invalid name, outside the retention window,
+  // limits). A non-OK status means nothing was stored (unknown database or
+  // retention policy, I/O failure); an OK result is durable per
+  // Options::sync. Same series and timestamp: the last write wins.
+  virtual absl::StatusOr<WriteResult> Write(const WriteBatch& batch) = 0;
+
+  // Streams the answer to `spec`. kInvalidArgument for a malformed spec,
+  // kNotFound for an unknown database or retention policy.
+  virtual absl::StatusOr<std::unique_ptr<Cursor>> Query(const QuerySpec& spec) = 0;
+
+  // Latest point of every series matching `selector`.
+  virtual absl::StatusOr<std::vector<LastValue>> Last(const Selector& selector) = 0;
+
+  // Introspection: "lux.stats" (a JSON object: series, head_points,
+  // wal_bytes, partitions, blocks, bytes_per_point, corrupt_blocks).
+  virtual bool GetProperty(std::string_view name, std::string* value) = 0;
+};
+
+}  // namespace lux
+
+#endif  // LUX_DB_H_

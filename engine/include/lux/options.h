@@ -1,0 +1,46 @@
+// File: options.h
+// -----------------------------------------------------------------------------
+// Options of an embedded Lux database. Plain struct: defaults inline, one
+// Validate().
+#ifndef LUX_OPTIONS_H_
+#define LUX_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "lux/clock.h"
+
+namespace lux {
+
+struct Options {
+  // Create the data directory when it does not exist. Default true.
+  bool create_if_missing = true;
+  // fsync the write-ahead log before a Write returns. With it, an
+  // acknowledged write survives power loss; without, it survives a process
+  // crash (kill -9) only. Default true. Not changeable at runtime.
+  bool sync = true;
+  // Points per series at which the head seals a block. Default 8192 (see the
+  // README's block-size measurements). 16 ..= 2^20.
+  size_t block_points = 8192;
+  // Partition width of a retention policy created without one, in ns.
+  // Default one day.
+  int64_t default_partition_ns = int64_t{24} * 3600 * 1'000'000'000;
+  // Largest number of series per database; writes creating more are
+  // rejected per point. Default 10 million.
+  size_t max_series_per_database = 10'000'000;
+  // Largest number of points in one Write. Default 1 million.
+  size_t max_points_per_write = 1'000'000;
+  // RocksDB block cache, bytes. Default 256 MiB.
+  size_t block_cache_bytes = size_t{256} << 20;
+  // Source of "now". Default: the system clock.
+  std::shared_ptr<Clock> clock;
+
+  // OK, or kInvalidArgument naming the first bad field.
+  absl::Status Validate() const;
+};
+
+}  // namespace lux
+
+#endif  // LUX_OPTIONS_H_

@@ -1,0 +1,72 @@
+// File: point.h
+// -----------------------------------------------------------------------------
+// Points as ingest services hand them to lux::DB::Write.
+#ifndef LUX_POINT_H_
+#define LUX_POINT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace lux {
+
+// Type of a field. A field's type is fixed per (database, measurement,
+// field) by its first write.
+enum class FieldType : uint8_t {  // persisted: never renumber or reuse
+  kFloat = 1,
+  kInteger = 2,
+  kUnsigned = 3,
+  kBoolean = 4,
+  kString = 5,
+};
+
+// "float", "integer", "unsigned", "boolean", "string" (InfluxDB's names).
+const char* FieldTypeName(FieldType type);
+
+using FieldValue = std::variant<double, int64_t, uint64_t, bool, std::string>;
+
+FieldType TypeOf(const FieldValue& v);
+
+struct Tag {
+  std::string key;
+  std::string value;
+  friend bool operator==(const Tag&, const Tag&) = default;
+};
+
+struct Field {
+  std::string key;
+  FieldValue value;
+};
+
+struct Point {
+  std::string measurement;
+  std::vector<Tag> tags;  // any order; duplicates: the last wins
+  std::vector<Field> fields;
+  int64_t timestamp_ns = 0;
+};
+
+struct WriteBatch {
+  std::string database;
+  // Empty: the database's default retention policy.
+  std::string retention_policy;
+  std::vector<Point> points;
+};
+
+struct PointError {
+  size_t index;         // position in WriteBatch::points
+  absl::Status status;  // what was wrong with that point
+};
+
+// Result of a Write: every point is either stored or listed in `rejected`.
+struct WriteResult {
+  size_t points_written = 0;
+  std::vector<PointError> rejected;
+};
+
+}  // namespace lux
+
+#endif  // LUX_POINT_H_
