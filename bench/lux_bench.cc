@@ -61,7 +61,8 @@ uint64_t DiskUsage(const std::string& dir) {
   std::error_code ec;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
     struct stat st;
-    if (stat(e.path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) total += uint64_t(st.st_blocks) * 512;
+    if (stat(e.path().c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      total += uint64_t(st.st_blocks) * 512;
   }
   return total;
 }
@@ -203,8 +204,8 @@ void QueryWorkload(const Flags& f) {
   if (f.workload == "query-range") {
     for (size_t i = 0; i < f.queries; ++i) {
       lux::QuerySpec q = base();
-      q.selector.tags = {{"sensor_id", lux::TagFilter::Op::kEqual,
-                          {sensors[rng() % sensors.size()].sensor_id}}};
+      q.selector.tags = {
+          {"sensor_id", lux::TagFilter::Op::kEqual, {sensors[rng() % sensors.size()].sensor_id}}};
       q.start_ns = random_start(6 * kHour);
       q.end_ns = q.start_ns + 6 * kHour;
       rows += timed(&all, [&] { return RunQuery(db.get(), q); });
@@ -216,8 +217,8 @@ void QueryWorkload(const Flags& f) {
       q.start_ns = random_start(24 * kHour);
       q.end_ns = q.start_ns + 24 * kHour;
       if (i % 2 == 0) {
-        q.selector.tags = {{"sensor_id", lux::TagFilter::Op::kEqual,
-                            {sensors[rng() % sensors.size()].sensor_id}}};
+        q.selector.tags = {
+            {"sensor_id", lux::TagFilter::Op::kEqual, {sensors[rng() % sensors.size()].sensor_id}}};
         q.aggregate = lux::Aggregate::kMean;
         q.interval_ns = 5 * 60 * int64_t{1'000'000'000};
         rows += timed(&mean5, [&] { return RunQuery(db.get(), q); });
@@ -230,7 +231,8 @@ void QueryWorkload(const Flags& f) {
         rows += timed(&max1h, [&] { return RunQuery(db.get(), q); });
       }
     }
-    extra = absl::StrCat(",\"mean_5m_p95_ms\":", mean5.Pct(95), ",\"max_1h_p95_ms\":", max1h.Pct(95));
+    extra =
+        absl::StrCat(",\"mean_5m_p95_ms\":", mean5.Pct(95), ",\"max_1h_p95_ms\":", max1h.Pct(95));
     all.ms = mean5.ms;
     all.ms.insert(all.ms.end(), max1h.ms.begin(), max1h.ms.end());
   } else {  // query-last

@@ -79,8 +79,8 @@ void SensorWorkload::NextLineProtocol(size_t n, std::string* out) {
     Reading(next_sensor_, &value, &quality);
     absl::StrAppend(out, "sensor_readings,facility_id=", info.facility_id,
                     ",sensor_id=", info.sensor_id, ",sensor_type=", info.sensor_type,
-                    ",zone_id=", info.zone_id, " value=", value, ",quality=", quality, "i ",
-                    now(), "\n");
+                    ",zone_id=", info.zone_id, " value=", value, ",quality=", quality, "i ", now(),
+                    "\n");
     if (++next_sensor_ == sensors_.size()) {
       next_sensor_ = 0;
       ++tick_;

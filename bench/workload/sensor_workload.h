@@ -31,7 +31,7 @@ struct SensorInfo {
 
 class SensorWorkload {
  public:
-  static constexpr int64_t kInterval = 10'000'000'000;            // 10 s
+  static constexpr int64_t kInterval = 10'000'000'000;                    // 10 s
   static constexpr int64_t kStart = int64_t{1767225600} * 1'000'000'000;  // 2026-01-01
 
   explicit SensorWorkload(int sensors = 1000, uint64_t seed = 42);

@@ -4,6 +4,7 @@
 #include "engine/db/aggregate.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -42,42 +43,47 @@ FieldValue FromDouble(double d, FieldType type) {
 }
 
 template <typename T>
-T Get(const FieldValue& v) {
-  return std::get<T>(v);
+T Get(uint64_t bits) {
+  if constexpr (std::is_same_v<T, double>) {
+    return std::bit_cast<double>(bits);
+  } else {
+    return T(bits);
+  }
 }
 
 // Aggregates points [begin, end) of one window; nullopt when the window
 // yields no value (e.g. stddev of one point).
 template <typename T>
-std::optional<FieldValue> ReduceNumeric(const QuerySpec& spec, const TimedValue* begin,
-                                        const TimedValue* end, int64_t window_start,
-                                        int64_t window_end, const std::optional<TimedValue>& prev) {
-  const size_t n = end - begin;
+std::optional<FieldValue> ReduceNumeric(const QuerySpec& spec, const Column& c, size_t b, size_t e,
+                                        int64_t window_start, int64_t window_end,
+                                        const std::optional<TimedValue>& prev) {
+  const size_t n = e - b;
+  const uint64_t* bits = c.bits.data();
   switch (spec.aggregate) {
     case Aggregate::kCount:
       return int64_t(n);
     case Aggregate::kSum: {
       if constexpr (std::is_same_v<T, double>) {
         double s = 0;
-        for (auto* p = begin; p != end; ++p) s += Get<T>(p->value);
+        for (size_t i = b; i < e; ++i) s += Get<T>(bits[i]);
         return s;
       } else {
         uint64_t s = 0;  // integer sums wrap, as InfluxDB's
-        for (auto* p = begin; p != end; ++p) s += uint64_t(Get<T>(p->value));
+        for (size_t i = b; i < e; ++i) s += bits[i];
         return T(s);
       }
     }
     case Aggregate::kMean: {
       double s = 0;
-      for (auto* p = begin; p != end; ++p) s += double(Get<T>(p->value));
+      for (size_t i = b; i < e; ++i) s += double(Get<T>(bits[i]));
       return s / double(n);
     }
     case Aggregate::kMin:
     case Aggregate::kMax:
     case Aggregate::kSpread: {
-      T lo = Get<T>(begin->value), hi = lo;
-      for (auto* p = begin; p != end; ++p) {
-        const T v = Get<T>(p->value);
+      T lo = Get<T>(bits[b]), hi = lo;
+      for (size_t i = b; i < e; ++i) {
+        const T v = Get<T>(bits[i]);
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
@@ -86,17 +92,17 @@ std::optional<FieldValue> ReduceNumeric(const QuerySpec& spec, const TimedValue*
       return T(hi - lo);
     }
     case Aggregate::kFirst:
-      return begin->value;
+      return Get<T>(bits[b]);
     case Aggregate::kLast:
-      return (end - 1)->value;
+      return Get<T>(bits[e - 1]);
     case Aggregate::kStddev: {
       if (n < 2) return std::nullopt;
       double mean = 0;
-      for (auto* p = begin; p != end; ++p) mean += double(Get<T>(p->value));
+      for (size_t i = b; i < e; ++i) mean += double(Get<T>(bits[i]));
       mean /= double(n);
       double ss = 0;
-      for (auto* p = begin; p != end; ++p) {
-        const double d = double(Get<T>(p->value)) - mean;
+      for (size_t i = b; i < e; ++i) {
+        const double d = double(Get<T>(bits[i])) - mean;
         ss += d * d;
       }
       return std::sqrt(ss / double(n - 1));
@@ -104,7 +110,7 @@ std::optional<FieldValue> ReduceNumeric(const QuerySpec& spec, const TimedValue*
     case Aggregate::kPercentile: {
       std::vector<T> v;
       v.reserve(n);
-      for (auto* p = begin; p != end; ++p) v.push_back(Get<T>(p->value));
+      for (size_t i = b; i < e; ++i) v.push_back(Get<T>(bits[i]));
       std::sort(v.begin(), v.end());
       // Nearest rank, as InfluxDB: floor(n * p / 100 + 0.5) - 1.
       const int64_t i = int64_t(std::floor(double(n) * spec.percentile / 100.0 + 0.5)) - 1;
@@ -116,17 +122,17 @@ std::optional<FieldValue> ReduceNumeric(const QuerySpec& spec, const TimedValue*
       // window starts with the value carried in from before it, if any.
       double area = 0;
       int64_t covered = 0;
-      int64_t t = begin->ts;
-      double v = double(Get<T>(begin->value));
+      int64_t t = c.ts[b];
+      double v = double(Get<T>(bits[b]));
       if (prev) {
         t = window_start;
-        v = double(Get<T>(prev->value));
+        v = AsDouble(prev->value);
       }
-      for (auto* p = begin; p != end; ++p) {
-        area += v * double(p->ts - t);
-        covered += p->ts - t;
-        t = p->ts;
-        v = double(Get<T>(p->value));
+      for (size_t i = b; i < e; ++i) {
+        area += v * double(c.ts[i] - t);
+        covered += c.ts[i] - t;
+        t = c.ts[i];
+        v = double(Get<T>(bits[i]));
       }
       area += v * double(window_end - t);
       covered += window_end - t;
@@ -139,20 +145,19 @@ std::optional<FieldValue> ReduceNumeric(const QuerySpec& spec, const TimedValue*
   return std::nullopt;
 }
 
-std::optional<FieldValue> Reduce(const QuerySpec& spec, FieldType type, const TimedValue* begin,
-                                 const TimedValue* end, int64_t ws, int64_t we,
-                                 const std::optional<TimedValue>& prev) {
-  switch (type) {
+std::optional<FieldValue> Reduce(const QuerySpec& spec, const Column& c, size_t b, size_t e,
+                                 int64_t ws, int64_t we, const std::optional<TimedValue>& prev) {
+  switch (c.type) {
     case FieldType::kFloat:
-      return ReduceNumeric<double>(spec, begin, end, ws, we, prev);
+      return ReduceNumeric<double>(spec, c, b, e, ws, we, prev);
     case FieldType::kInteger:
-      return ReduceNumeric<int64_t>(spec, begin, end, ws, we, prev);
+      return ReduceNumeric<int64_t>(spec, c, b, e, ws, we, prev);
     case FieldType::kUnsigned:
-      return ReduceNumeric<uint64_t>(spec, begin, end, ws, we, prev);
+      return ReduceNumeric<uint64_t>(spec, c, b, e, ws, we, prev);
     default:
-      if (spec.aggregate == Aggregate::kCount) return int64_t(end - begin);
-      if (spec.aggregate == Aggregate::kFirst) return begin->value;
-      if (spec.aggregate == Aggregate::kLast) return (end - 1)->value;
+      if (spec.aggregate == Aggregate::kCount) return int64_t(e - b);
+      if (spec.aggregate == Aggregate::kFirst) return c.Value(b);
+      if (spec.aggregate == Aggregate::kLast) return c.Value(e - 1);
       return std::nullopt;
   }
 }
@@ -194,21 +199,21 @@ int64_t WindowStart(int64_t ts, int64_t interval, int64_t offset) {
 
 absl::Status AggregateWindows(const AggregateInput& in, Frame* out) {
   const QuerySpec& spec = *in.spec;
-  auto out_type = AggregateType(spec.aggregate, in.type);
+  auto out_type = AggregateType(spec.aggregate, in.points.type);
   if (!out_type.ok()) return out_type.status();
   out->type = *out_type;
-  const auto& pts = in.points;
-  const TimedValue* data = pts.data();
+  const Column& pts = in.points;
+  const size_t n = pts.size();
 
   if (spec.interval_ns <= 0) {
     // One window over the whole range, stamped with the range start (or the
     // first point when the range is unbounded).
-    if (pts.empty()) return absl::OkStatus();
+    if (n == 0) return absl::OkStatus();
     const int64_t ws =
-        spec.start_ns == std::numeric_limits<int64_t>::min() ? pts.front().ts : spec.start_ns;
+        spec.start_ns == std::numeric_limits<int64_t>::min() ? pts.ts.front() : spec.start_ns;
     const int64_t we =
-        spec.end_ns == std::numeric_limits<int64_t>::max() ? pts.back().ts + 1 : spec.end_ns;
-    auto v = Reduce(spec, in.type, data, data + pts.size(), ws, we,
+        spec.end_ns == std::numeric_limits<int64_t>::max() ? pts.ts.back() + 1 : spec.end_ns;
+    auto v = Reduce(spec, pts, 0, n, ws, we,
                     spec.aggregate == Aggregate::kTimeWeightedAverage ? in.before : std::nullopt);
     if (v) {
       out->times.push_back(ws);
@@ -222,8 +227,10 @@ absl::Status AggregateWindows(const AggregateInput& in, Frame* out) {
   std::optional<FieldValue> previous;  // last non-null output, for fill(previous)
   if (spec.fill == Fill::kPrevious && in.before) {
     // Sensors that report on change: the value before the range carries in.
-    auto v = Reduce(spec, in.type, &*in.before, &*in.before + 1, in.before->ts, in.before->ts + 1,
-                    std::nullopt);
+    Column one;
+    one.type = pts.type;
+    one.Push(in.before->ts, in.before->value);
+    auto v = Reduce(spec, one, 0, 1, in.before->ts, in.before->ts + 1, std::nullopt);
     if (v && spec.aggregate != Aggregate::kCount) previous = v;
   }
   std::optional<TimedValue> carried = in.before;  // for the time-weighted average
@@ -231,11 +238,10 @@ absl::Status AggregateWindows(const AggregateInput& in, Frame* out) {
   for (int64_t ws = first_window; ws < spec.end_ns; ws += spec.interval_ns) {
     const int64_t we = ws + spec.interval_ns;
     size_t j = i;
-    while (j < pts.size() && pts[j].ts < we) ++j;
+    while (j < n && pts.ts[j] < we) ++j;
     std::optional<FieldValue> v;
-    if (j > i)
-      v = Reduce(spec, in.type, data + i, data + j, std::max(ws, spec.start_ns), we, carried);
-    if (j > i) carried = pts[j - 1];
+    if (j > i) v = Reduce(spec, pts, i, j, std::max(ws, spec.start_ns), we, carried);
+    if (j > i) carried = TimedValue{pts.ts[j - 1], pts.Value(j - 1)};
     i = j;
     if (v) {
       previous = v;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/db/column.h"
 #include "lux/query.h"
 
 namespace lux::engine {
@@ -21,9 +22,9 @@ struct TimedValue {
 };
 
 struct AggregateInput {
-  const QuerySpec* spec;           // aggregate, interval, offset, fill, range
-  FieldType type;                  // of the points
-  std::vector<TimedValue> points;  // sorted by ts, all within [start, end)
+  const QuerySpec* spec = nullptr;  // aggregate, interval, offset, fill, range
+  // Sorted by ts, all within [start, end); its type is the field's.
+  Column points;
   // Latest point before the range (fill(previous) looks back to it).
   std::optional<TimedValue> before;
 };

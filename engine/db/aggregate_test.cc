@@ -9,6 +9,13 @@ namespace {
 
 constexpr int64_t kMin = 60'000'000'000;
 
+Column Col(FieldType type, const std::vector<TimedValue>& points) {
+  Column c;
+  c.type = type;
+  for (const auto& p : points) c.Push(p.ts, p.value);
+  return c;
+}
+
 QuerySpec Spec(Aggregate a, int64_t interval, Fill fill = Fill::kNone) {
   QuerySpec s;
   s.aggregate = a;
@@ -23,9 +30,9 @@ QuerySpec Spec(Aggregate a, int64_t interval, Fill fill = Fill::kNone) {
 AggregateInput Input(const QuerySpec& spec) {
   AggregateInput in;
   in.spec = &spec;
-  in.type = FieldType::kFloat;
   const int64_t s = kMin / 60;
-  in.points = {{10 * s, 1.0}, {20 * s, 4.0}, {40 * s, 2.5}, {150 * s, -2.0}};
+  in.points =
+      Col(FieldType::kFloat, {{10 * s, 1.0}, {20 * s, 4.0}, {40 * s, 2.5}, {150 * s, -2.0}});
   return in;
 }
 
@@ -119,9 +126,8 @@ TEST(AggregateTest, FillPreviousLooksBeforeTheRange) {
   QuerySpec spec = Spec(Aggregate::kLast, kMin, Fill::kPrevious);
   AggregateInput in;
   in.spec = &spec;
-  in.type = FieldType::kInteger;
   in.before = TimedValue{-5, int64_t{42}};
-  in.points = {{2 * kMin, int64_t{7}}};
+  in.points = Col(FieldType::kInteger, {{2 * kMin, int64_t{7}}});
   Frame f;
   ASSERT_TRUE(AggregateWindows(in, &f).ok());
   ASSERT_EQ(f.values.size(), 4u);
@@ -135,8 +141,7 @@ TEST(AggregateTest, IntegerAggregatesStayExact) {
   QuerySpec spec = Spec(Aggregate::kSum, 0);
   AggregateInput in;
   in.spec = &spec;
-  in.type = FieldType::kInteger;
-  in.points = {{0, int64_t{9007199254740993}}, {1, int64_t{1}}};
+  in.points = Col(FieldType::kInteger, {{0, int64_t{9007199254740993}}, {1, int64_t{1}}});
   Frame f;
   ASSERT_TRUE(AggregateWindows(in, &f).ok());
   EXPECT_EQ(f.type, FieldType::kInteger);

@@ -1,61 +1,85 @@
 // File: block_io.cc
+// Warm path (per block).
 #include "engine/db/block_io.h"
 
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
 
 namespace lux::engine {
 namespace {
 
+codec::ValueType CodecType(FieldType t) {
+  switch (t) {
+    case FieldType::kFloat:
+      return codec::ValueType::kFloat64;
+    case FieldType::kInteger:
+      return codec::ValueType::kInt64;
+    case FieldType::kUnsigned:
+      return codec::ValueType::kUint64;
+    case FieldType::kBoolean:
+      return codec::ValueType::kBool;
+    case FieldType::kString:
+      break;
+  }
+  return codec::ValueType::kString;
+}
+
 template <typename T>
-std::vector<T> Column(std::span<const FieldValue> values) {
-  std::vector<T> out;
-  out.reserve(values.size());
-  for (const FieldValue& v : values) out.push_back(std::get<T>(v));
+std::vector<T> FromBits(const uint64_t* bits, size_t n) {
+  static_assert(sizeof(T) == 8);
+  std::vector<T> out(n);
+  std::memcpy(out.data(), bits, n * 8);
   return out;
 }
 
 }  // namespace
 
-void EncodePointsBlock(FieldType type, std::span<const int64_t> ts,
-                       std::span<const FieldValue> values, std::string* dst) {
-  switch (type) {
+void EncodeColumnBlock(const Column& c, size_t from, size_t n, std::string* dst) {
+  std::span<const int64_t> ts(c.ts.data() + from, n);
+  switch (c.type) {
     case FieldType::kFloat:
-      codec::EncodeBlock(ts, Column<double>(values), dst);
+      codec::EncodeBlock(ts, FromBits<double>(c.bits.data() + from, n), dst);
       break;
     case FieldType::kInteger:
-      codec::EncodeBlock(ts, Column<int64_t>(values), dst);
+      codec::EncodeBlock(ts, FromBits<int64_t>(c.bits.data() + from, n), dst);
       break;
     case FieldType::kUnsigned:
-      codec::EncodeBlock(ts, Column<uint64_t>(values), dst);
+      codec::EncodeBlock(ts, FromBits<uint64_t>(c.bits.data() + from, n), dst);
       break;
     case FieldType::kBoolean: {
-      std::vector<uint8_t> b;
-      b.reserve(values.size());
-      for (const FieldValue& v : values) b.push_back(std::get<bool>(v) ? 1 : 0);
+      std::vector<uint8_t> b(n);
+      for (size_t i = 0; i < n; ++i) b[i] = c.bits[from + i] != 0;
       codec::EncodeBoolBlock(ts, b, dst);
       break;
     }
     case FieldType::kString:
-      codec::EncodeBlock(ts, Column<std::string>(values), dst);
+      codec::EncodeBlock(ts, std::span<const std::string>(c.strs.data() + from, n), dst);
       break;
   }
 }
 
-absl::Status DecodePointsBlock(std::string_view block, codec::BlockHeader* header,
-                               std::vector<int64_t>* ts, std::vector<FieldValue>* values) {
+absl::Status DecodeColumnBlock(std::string_view block, codec::BlockHeader* header, Column* out) {
   std::vector<int64_t> t;
   codec::BlockValues v;
   RETURN_IF_ERROR(codec::DecodeBlock(block, header, &t, &v));
-  ts->insert(ts->end(), t.begin(), t.end());
+  if (header->type != CodecType(out->type)) {
+    return absl::DataLossError(absl::StrCat("block of value type ", int(header->type),
+                                            " in a series of type ", FieldTypeName(out->type)));
+  }
+  out->ts.insert(out->ts.end(), t.begin(), t.end());
   std::visit(
       [&](auto& col) {
-        for (auto& x : col) {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, uint8_t>) {
-            values->push_back(FieldValue(x != 0));
-          } else {
-            values->push_back(FieldValue(std::move(x)));
-          }
+        using T = typename std::decay_t<decltype(col)>::value_type;
+        if constexpr (std::is_same_v<T, std::string>) {
+          for (auto& s : col) out->strs.push_back(std::move(s));
+        } else if constexpr (std::is_same_v<T, uint8_t>) {
+          for (uint8_t b : col) out->bits.push_back(b != 0);
+        } else {
+          const size_t at = out->bits.size();
+          out->bits.resize(at + col.size());
+          std::memcpy(out->bits.data() + at, col.data(), col.size() * 8);
         }
       },
       v);

@@ -11,18 +11,18 @@
 
 #include "absl/status/status.h"
 #include "engine/codec/block.h"
+#include "engine/db/column.h"
 #include "lux/point.h"
 
 namespace lux::engine {
 
-// Appends one block. REQUIRES: every value has type `type`; ts sorted,
-// unique, same size as values, 1 ..= 2^20 points.
-void EncodePointsBlock(FieldType type, std::span<const int64_t> ts,
-                       std::span<const FieldValue> values, std::string* dst);
+// Appends one block of points [from, from + n) of `c`.
+// REQUIRES: timestamps sorted and unique, 1 <= n <= 2^20.
+void EncodeColumnBlock(const Column& c, size_t from, size_t n, std::string* dst);
 
-// Appends the block's points to *ts / *values. kDataLoss when corrupt.
-absl::Status DecodePointsBlock(std::string_view block, codec::BlockHeader* header,
-                               std::vector<int64_t>* ts, std::vector<FieldValue>* values);
+// Appends the block's points to *out (whose type must be the block's).
+// kDataLoss when corrupt or of another type; *out is then unchanged.
+absl::Status DecodeColumnBlock(std::string_view block, codec::BlockHeader* header, Column* out);
 
 }  // namespace lux::engine
 

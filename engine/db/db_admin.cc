@@ -44,19 +44,19 @@ void DBImpl::DeleteSeriesRecords(const std::vector<uint64_t>& sids, rocksdb::Wri
 
 void DBImpl::ForgetSeries(const std::vector<uint64_t>& sids) {
   for (uint64_t sid : sids) {
-    auto h = head_.find(sid);
-    if (h != head_.end()) {
-      if (!h->second.ts.empty()) {
-        head_points_ -= h->second.ts.size();
-        Unpin(h->second.pinned_seq);
-      }
-      head_.erase(h);
-    }
     auto it = series_.find(sid);
     if (it == series_.end()) continue;
     const Series& s = *it->second;
-    sid_by_key_.erase(
-        SeriesMapKey(s.db, s.rp, EncodeSeriesKey(s.key.measurement, s.key.tags, s.key.field)));
+    if (s.head.points.size() != 0) {
+      head_points_ -= s.head.points.size();
+      Unpin(s.head.pinned_seq);
+    }
+    active_.erase(sid);
+    auto ts = tagsets_.find(TagSetKey(s.db, s.rp, s.key.measurement, s.key.tags));
+    if (ts != tagsets_.end()) {
+      std::erase_if(ts->second, [&](const auto& e) { return e.second == sid; });
+      if (ts->second.empty()) tagsets_.erase(ts);
+    }
     auto db = dbs_.find(s.db);
     if (db != dbs_.end()) {
       auto m = db->second.series_by_measurement.find(s.key.measurement);

@@ -17,13 +17,29 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/db/column.h"
 #include "engine/db/keys.h"
 #include "engine/db/wal_record.h"
 #include "lux/db.h"
 #include "rocksdb/db.h"
 
 namespace lux::engine {
+
+// Unsealed points of one series, in arrival order (possibly out of time
+// order and with repeated timestamps: the later arrival wins).
+struct HeadSeries {
+  Column points;
+  bool in_order = true;     // ts non-decreasing so far
+  uint64_t pinned_seq = 0;  // WAL seq of the oldest unsealed point (when non-empty)
+  // Latest point of the series anywhere (head or blocks), once known:
+  // last_known says whether has_last/last_ts/last_value are up to date.
+  bool last_known = false;
+  bool has_last = false;
+  int64_t last_ts = 0;
+  FieldValue last_value;
+};
 
 // A series belongs to one retention policy of one database: its points live
 // in that policy's partitions.
@@ -33,21 +49,7 @@ struct Series {
   std::string rp;
   SeriesKey key;
   FieldType type = FieldType::kFloat;
-};
-
-// Unsealed points of one series, in arrival order (possibly out of time
-// order and with repeated timestamps: the later arrival wins).
-struct HeadSeries {
-  std::vector<int64_t> ts;
-  std::vector<FieldValue> values;
-  bool in_order = true;     // ts non-decreasing so far
-  uint64_t pinned_seq = 0;  // WAL seq of the oldest unsealed point (when non-empty)
-  // Latest point of the series anywhere (head or blocks), once known:
-  // last_known says whether has_last/last_ts/last_value are up to date.
-  bool last_known = false;
-  bool has_last = false;
-  int64_t last_ts = 0;
-  FieldValue last_value;
+  HeadSeries head;
 };
 
 struct Partition {
@@ -95,8 +97,8 @@ class DBImpl : public DB {
   // ordered, one per timestamp. Corrupt blocks are skipped and described in
   // *problems. REQUIRES: mu_ held (shared).
   absl::Status ReadSeries(const Series& s, const RetentionPolicy& rp, int64_t start, int64_t end,
-                          std::vector<int64_t>* ts, std::vector<FieldValue>* values,
-                          std::vector<std::string>* problems) ABSL_SHARED_LOCKS_REQUIRED(mu_);
+                          Column* out, std::vector<std::string>* problems)
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Latest point of a series strictly before `before`, if any.
   absl::Status ReadLastBefore(const Series& s, const RetentionPolicy& rp, int64_t before,
                               bool* found, int64_t* ts, FieldValue* value,
@@ -117,8 +119,11 @@ class DBImpl : public DB {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Adds points to the head (write path and replay).
-  void ApplyToHead(const std::vector<WalPoint>& points, uint64_t seq)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `targets[i]` is the series of points[i].
+  void ApplyToHead(const std::vector<WalPoint>& points, const std::vector<Series*>& targets,
+                   uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes a series known in memory (index maps, tag sets).
+  void AddSeries(std::unique_ptr<Series> s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Seals one series' head into blocks, within `batch`.
   absl::Status SealSeries(uint64_t sid, rocksdb::WriteBatch* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -144,6 +149,9 @@ class DBImpl : public DB {
   absl::Status DropPartitionCfs(std::vector<std::unique_ptr<Partition>> parts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   rocksdb::WriteOptions WriteOpts() const;
+  // Flushes memtables and compacts the log column family, so that sealed
+  // and truncated data stops taking space.
+  absl::Status ReclaimLogSpace() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   const std::string path_;
@@ -156,10 +164,13 @@ class DBImpl : public DB {
   std::vector<rocksdb::ColumnFamilyHandle*> all_handles_;
 
   std::map<std::string, DatabaseState> dbs_ ABSL_GUARDED_BY(mu_);
-  // SeriesMapKey(db, rp, series key) -> sid.
-  absl::flat_hash_map<std::string, uint64_t> sid_by_key_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::unique_ptr<Series>> series_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<uint64_t, HeadSeries> head_ ABSL_GUARDED_BY(mu_);
+  // Series whose head holds points.
+  absl::flat_hash_set<uint64_t> active_ ABSL_GUARDED_BY(mu_);
+  // TagSetKey(db, rp, measurement, tags) -> (field, sid) of its series: one
+  // lookup per point on the write path.
+  absl::flat_hash_map<std::string, std::vector<std::pair<std::string, uint64_t>>> tagsets_
+      ABSL_GUARDED_BY(mu_);
   // (db, rp) -> partition start -> partition.
   std::map<std::pair<std::string, std::string>, std::map<int64_t, std::unique_ptr<Partition>>>
       partitions_ ABSL_GUARDED_BY(mu_);

@@ -67,6 +67,9 @@ absl::Status DBImpl::OpenImpl(rocksdb::Env* env) {
   ro.create_missing_column_families = true;
   ro.max_background_jobs = 2;
   ro.keep_log_file_num = 3;
+  // Many partition column families share one RocksDB log; cap it so that a
+  // quiet partition does not pin old log files.
+  ro.max_total_wal_size = 256 << 20;
   if (env != nullptr) ro.env = env;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
@@ -173,15 +176,12 @@ absl::Status DBImpl::LoadIndex() {
     for (int i = 1; i < 9; ++i) s->sid = (s->sid << 8) | static_cast<uint8_t>(key[i]);
     s->type = static_cast<FieldType>(value.back());
     value.remove_suffix(1);
-    const std::string map_key(value);
     if (!GetLengthPrefixedString(&value, &s->db) || !GetLengthPrefixedString(&value, &s->rp) ||
         !DecodeSeriesKey(value, &s->key)) {
       return absl::DataLossError(absl::StrCat("corrupt series record for sid ", s->sid));
     }
-    sid_by_key_[map_key] = s->sid;
-    dbs_[s->db].series_by_measurement[s->key.measurement].push_back(s->sid);
     next_sid_ = std::max(next_sid_, s->sid + 1);
-    series_[s->sid] = std::move(s);
+    AddSeries(std::move(s));
   }
   return FromRocks(it->status(), "reading the series index");
 }
@@ -190,6 +190,7 @@ absl::Status DBImpl::ReplayWal() {
   std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), wal_cf_));
   bool first = true;
   std::vector<WalPoint> points;
+  std::vector<Series*> targets;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     uint64_t seq;
     if (!DecodeWalKey(std::string_view(it->key().data(), it->key().size()), &seq)) {
@@ -201,7 +202,9 @@ absl::Status DBImpl::ReplayWal() {
         DecodeWalRecord(std::string_view(it->value().data(), it->value().size()), &points));
     // Points of series that were dropped since are gone for good.
     std::erase_if(points, [&](const WalPoint& p) { return !series_.contains(p.sid); });
-    ApplyToHead(points, seq);
+    targets.clear();
+    for (const WalPoint& p : points) targets.push_back(series_.at(p.sid).get());
+    ApplyToHead(points, targets, seq);
     next_seq_ = seq + 1;
   }
   if (first) wal_tail_ = next_seq_;
@@ -212,6 +215,7 @@ absl::Status DBImpl::Close() {
   absl::MutexLock l(&mu_);
   if (closed_) return absl::FailedPreconditionError("database is closed");
   absl::Status s = SealAndTruncate({});
+  if (s.ok()) s = ReclaimLogSpace();
   closed_ = true;
   for (auto* h : all_handles_) rocks_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   for (auto& [key, parts] : partitions_) {

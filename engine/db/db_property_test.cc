@@ -117,6 +117,7 @@ TEST_P(DBPropertyTest, AgreesWithModel) {
       if (q.interval_ns == 0) q.offset_ns = 0;
       if (rng() % 2) q.group_by_tags = {"zone"};
       // Model side: group the model's series the same way.
+      std::map<std::string, std::vector<engine::TimedValue>> group_points;
       std::map<std::string, engine::AggregateInput> groups;
       for (int s = 0; s < kSensors; ++s) {
         if (!q.selector.tags.empty() && s == 1) continue;
@@ -125,9 +126,9 @@ TEST_P(DBPropertyTest, AgreesWithModel) {
         const std::string key = q.group_by_tags.empty() ? "" : ZoneOf(s);
         auto& in = groups[key];
         in.spec = &q;
-        in.type = field == "v" ? FieldType::kFloat : FieldType::kInteger;
+        in.points.type = field == "v" ? FieldType::kFloat : FieldType::kInteger;
         for (auto it = pts.lower_bound(q.start_ns); it != pts.end() && it->first < q.end_ns; ++it) {
-          in.points.push_back({it->first, it->second});
+          group_points[key].push_back({it->first, it->second});
         }
         auto before = pts.lower_bound(q.start_ns);
         if (before != pts.begin()) {
@@ -139,8 +140,10 @@ TEST_P(DBPropertyTest, AgreesWithModel) {
       }
       std::map<std::string, Frame> want;
       for (auto& [key, in] : groups) {
-        std::stable_sort(in.points.begin(), in.points.end(),
+        auto& gp = group_points[key];
+        std::stable_sort(gp.begin(), gp.end(),
                          [](const auto& a, const auto& b) { return a.ts < b.ts; });
+        for (const auto& tv : gp) in.points.Push(tv.ts, tv.value);
         Frame f;
         ASSERT_TRUE(engine::AggregateWindows(in, &f).ok());
         if (!f.times.empty()) want[key] = f;

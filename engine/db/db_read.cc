@@ -32,27 +32,6 @@ std::string Describe(const Series& s) {
   return out;
 }
 
-// Head points of h within [start, end), time ordered, last arrival wins.
-void HeadPoints(const HeadSeries& h, int64_t start, int64_t end, std::vector<int64_t>* ts,
-                std::vector<FieldValue>* values) {
-  std::vector<uint32_t> idx;
-  for (uint32_t i = 0; i < h.ts.size(); ++i) {
-    if (h.ts[i] >= start && h.ts[i] < end) idx.push_back(i);
-  }
-  if (!h.in_order) {
-    std::stable_sort(idx.begin(), idx.end(),
-                     [&](uint32_t a, uint32_t b) { return h.ts[a] < h.ts[b]; });
-  }
-  for (uint32_t i : idx) {
-    if (!ts->empty() && ts->back() == h.ts[i]) {
-      values->back() = h.values[i];
-    } else {
-      ts->push_back(h.ts[i]);
-      values->push_back(h.values[i]);
-    }
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<std::vector<const Series*>> DBImpl::SelectSeries(const Selector& sel,
@@ -113,13 +92,12 @@ absl::StatusOr<std::vector<const Series*>> DBImpl::SelectSeries(const Selector& 
 }
 
 absl::Status DBImpl::ReadSeries(const Series& s, const RetentionPolicy& rp, int64_t start,
-                                int64_t end, std::vector<int64_t>* ts,
-                                std::vector<FieldValue>* values,
-                                std::vector<std::string>* problems) {
+                                int64_t end, Column* out, std::vector<std::string>* problems) {
+  out->type = s.type;
   if (rp.duration_ns > 0) start = std::max(start, Now() - rp.duration_ns);
   if (start >= end) return absl::OkStatus();
-  std::vector<int64_t> bts;
-  std::vector<FieldValue> bv;
+  Column blocks;
+  blocks.type = s.type;
   for (const Partition* part : PartitionsOf(s.db, s.rp, start, end)) {
     std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), part->cf));
     const std::string first_key = BlockKey(s.sid, start);
@@ -133,38 +111,24 @@ absl::Status DBImpl::ReadSeries(const Series& s, const RetentionPolicy& rp, int6
       }
       if (ksid < s.sid) continue;
       if (ksid > s.sid || kfirst >= end) break;
-      const std::string_view block(it->value().data(), it->value().size());
       codec::BlockHeader h;
-      const size_t mark = bts.size();
-      absl::Status st = DecodePointsBlock(block, &h, &bts, &bv);
+      absl::Status st =
+          DecodeColumnBlock(std::string_view(it->value().data(), it->value().size()), &h, &blocks);
       if (!st.ok()) {
-        bts.resize(mark);
-        bv.resize(mark);
         ++corrupt_blocks_;
         problems->push_back(absl::StrCat("corrupt block of series ", Describe(s), " starting at ",
                                          kfirst, ": ", st.message()));
-        continue;
       }
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "reading blocks"));
   }
   // Keep [start, end) of the blocks, then merge the head (it wins ties).
-  size_t lo = std::lower_bound(bts.begin(), bts.end(), start) - bts.begin();
-  size_t hi = std::lower_bound(bts.begin(), bts.end(), end) - bts.begin();
-  std::vector<int64_t> hts;
-  std::vector<FieldValue> hv;
-  auto h = head_.find(s.sid);
-  if (h != head_.end()) HeadPoints(h->second, start, end, &hts, &hv);
-  size_t a = lo, b = 0;
-  while (a < hi || b < hts.size()) {
-    if (b == hts.size() || (a < hi && bts[a] < hts[b])) {
-      ts->push_back(bts[a]);
-      values->push_back(std::move(bv[a++]));
-    } else {
-      if (a < hi && bts[a] == hts[b]) ++a;
-      ts->push_back(hts[b]);
-      values->push_back(std::move(hv[b++]));
-    }
+  Column stored = Slice(blocks, start, end);
+  if (s.head.points.size() == 0) {
+    *out = std::move(stored);
+  } else {
+    const Column head = Slice(SortedUnique(s.head.points, s.head.in_order), start, end);
+    *out = stored.size() == 0 ? head : MergeColumns(stored, head);
   }
   return absl::OkStatus();
 }
@@ -175,15 +139,13 @@ absl::Status DBImpl::ReadLastBefore(const Series& s, const RetentionPolicy& rp, 
   *found = false;
   const int64_t oldest = rp.duration_ns > 0 ? Now() - rp.duration_ns : kMinTime;
   // Head first: any head point before `before` competes with stored ones.
-  auto h = head_.find(s.sid);
-  if (h != head_.end()) {
-    for (size_t i = 0; i < h->second.ts.size(); ++i) {
-      const int64_t t = h->second.ts[i];
-      if (t < before && t >= oldest && (!*found || t >= *ts)) {
-        *found = true;
-        *ts = t;
-        *value = h->second.values[i];
-      }
+  const Column& head = s.head.points;
+  for (size_t i = 0; i < head.size(); ++i) {
+    const int64_t t = head.ts[i];
+    if (t < before && t >= oldest && (!*found || t >= *ts)) {
+      *found = true;
+      *ts = t;
+      *value = head.Value(i);
     }
   }
   auto parts = PartitionsOf(s.db, s.rp, oldest, before);
@@ -197,23 +159,24 @@ absl::Status DBImpl::ReadLastBefore(const Series& s, const RetentionPolicy& rp, 
           ksid != s.sid) {
         break;
       }
-      std::vector<int64_t> bts;
-      std::vector<FieldValue> bv;
+      Column block;
+      block.type = s.type;
       codec::BlockHeader hd;
-      absl::Status st = DecodePointsBlock(std::string_view(it->value().data(), it->value().size()),
-                                          &hd, &bts, &bv);
+      absl::Status st =
+          DecodeColumnBlock(std::string_view(it->value().data(), it->value().size()), &hd, &block);
       if (!st.ok()) {
         ++corrupt_blocks_;
         problems->push_back(absl::StrCat("corrupt block of series ", Describe(s), " starting at ",
                                          kfirst, ": ", st.message()));
         continue;
       }
+      const auto& bts = block.ts;
       size_t k = std::lower_bound(bts.begin(), bts.end(), before) - bts.begin();
       if (k == 0) continue;
       if (bts[k - 1] >= oldest && (!*found || bts[k - 1] > *ts)) {
         *found = true;
         *ts = bts[k - 1];
-        *value = bv[k - 1];
+        *value = block.Value(k - 1);
       }
       return FromRocks(it->status(), "reading blocks");
     }
@@ -275,21 +238,22 @@ class QueryCursor : public Cursor {
     }
     if (series.empty()) return absl::OkStatus();
     if (spec_.aggregate == Aggregate::kNone) {
+      Column c;
+      RETURN_IF_ERROR(
+          db_->ReadSeries(*series[0], *rp, spec_.start_ns, spec_.end_ns, &c, &problems_));
       frame->type = series[0]->type;
-      RETURN_IF_ERROR(db_->ReadSeries(*series[0], *rp, spec_.start_ns, spec_.end_ns, &frame->times,
-                                      &frame->values, &problems_));
+      frame->times = std::move(c.ts);
+      frame->values.reserve(frame->times.size());
+      for (size_t i = 0; i < frame->times.size(); ++i) frame->values.push_back(c.Value(i));
       frame->valid.assign(frame->times.size(), 1);
     } else {
       AggregateInput in;
       in.spec = &spec_;
-      in.type = series[0]->type;
-      std::vector<int64_t> ts;
-      std::vector<FieldValue> vs;
-      for (const Series* s : series) {
-        const size_t mark = ts.size();
+      std::vector<Column> columns(series.size());
+      for (size_t k = 0; k < series.size(); ++k) {
+        const Series* s = series[k];
         RETURN_IF_ERROR(
-            db_->ReadSeries(*s, *rp, spec_.start_ns, spec_.end_ns, &ts, &vs, &problems_));
-        (void)mark;
+            db_->ReadSeries(*s, *rp, spec_.start_ns, spec_.end_ns, &columns[k], &problems_));
         if (spec_.fill == lux::Fill::kPrevious ||
             spec_.aggregate == Aggregate::kTimeWeightedAverage) {
           bool found;
@@ -300,12 +264,8 @@ class QueryCursor : public Cursor {
           if (found && (!in.before || bt > in.before->ts)) in.before = TimedValue{bt, bv};
         }
       }
-      std::vector<uint32_t> order(ts.size());
-      std::iota(order.begin(), order.end(), 0);
-      std::stable_sort(order.begin(), order.end(),
-                       [&](uint32_t a, uint32_t b) { return ts[a] < ts[b]; });
-      in.points.reserve(ts.size());
-      for (uint32_t i : order) in.points.push_back(TimedValue{ts[i], std::move(vs[i])});
+      in.points = MergeMany(columns);
+      in.points.type = series[0]->type;
       RETURN_IF_ERROR(AggregateWindows(in, frame));
     }
     // Offset and limit per frame.
@@ -386,7 +346,7 @@ absl::StatusOr<std::vector<LastValue>> DBImpl::Last(const Selector& selector) {
   std::vector<LastValue> out;
   std::vector<std::string> problems;
   for (const Series* s : series) {
-    HeadSeries& h = head_[s->sid];
+    HeadSeries& h = series_.at(s->sid)->head;
     if (!h.last_known) {
       bool found;
       int64_t ts;

@@ -48,41 +48,23 @@ std::vector<const Partition*> DBImpl::PartitionsOf(const std::string& db, const 
 }
 
 absl::Status DBImpl::SealSeries(uint64_t sid, rocksdb::WriteBatch* batch) {
-  HeadSeries& h = head_[sid];
-  if (h.ts.empty()) return absl::OkStatus();
-  const Series& s = *series_[sid];
+  const Series& s = *series_.at(sid);
+  if (s.head.points.size() == 0) return absl::OkStatus();
   ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(s.db, s.rp));
-  // Time order; for a repeated timestamp the last arrival wins.
-  std::vector<uint32_t> order(h.ts.size());
-  std::iota(order.begin(), order.end(), 0);
-  if (!h.in_order) {
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return h.ts[a] < h.ts[b]; });
-  }
-  std::vector<int64_t> ts;
-  std::vector<FieldValue> values;
-  ts.reserve(order.size());
-  values.reserve(order.size());
-  for (uint32_t i : order) {
-    if (!ts.empty() && ts.back() == h.ts[i]) {
-      values.back() = h.values[i];
-    } else {
-      ts.push_back(h.ts[i]);
-      values.push_back(h.values[i]);
-    }
-  }
+  const Column all = SortedUnique(s.head.points, s.head.in_order);
   // One run per partition.
-  for (size_t lo = 0; lo < ts.size();) {
-    ASSIGN_OR_RETURN(Partition * part, GetOrCreatePartition(s.db, *rp, ts[lo]));
+  for (size_t lo = 0; lo < all.size();) {
+    ASSIGN_OR_RETURN(Partition * part, GetOrCreatePartition(s.db, *rp, all.ts[lo]));
     size_t hi = lo;
-    while (hi < ts.size() && ts[hi] < part->info.end_ns) ++hi;
-    std::vector<int64_t> run_ts(ts.begin() + lo, ts.begin() + hi);
-    std::vector<FieldValue> run_v(values.begin() + lo, values.begin() + hi);
+    while (hi < all.size() && all.ts[hi] < part->info.end_ns) ++hi;
+    Column run;
+    run.type = all.type;
+    for (size_t i = lo; i < hi; ++i) run.PushFrom(all, i);
     // Merge stored blocks that overlap [first, last] of the run.
-    std::vector<int64_t> old_ts;
-    std::vector<FieldValue> old_v;
+    Column old;
+    old.type = all.type;
     std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), part->cf));
-    const std::string first_key = BlockKey(sid, run_ts.front());
+    const std::string first_key = BlockKey(sid, run.ts.front());
     it->SeekForPrev(first_key);
     if (!it->Valid()) it->Seek(first_key);
     for (; it->Valid(); it->Next()) {
@@ -92,13 +74,12 @@ absl::Status DBImpl::SealSeries(uint64_t sid, rocksdb::WriteBatch* batch) {
         continue;
       }
       if (ksid < sid) continue;  // SeekForPrev landed on the previous series
-      if (ksid > sid) break;
-      if (kfirst > run_ts.back()) break;
+      if (ksid > sid || kfirst > run.ts.back()) break;
       const std::string_view block(it->value().data(), it->value().size());
       auto header = codec::ReadBlockHeader(block);
-      if (header.ok() && header->last_ts < run_ts.front()) continue;
+      if (header.ok() && header->last_ts < run.ts.front()) continue;
       codec::BlockHeader hd;
-      absl::Status st = DecodePointsBlock(block, &hd, &old_ts, &old_v);
+      absl::Status st = DecodeColumnBlock(block, &hd, &old);
       if (!st.ok()) {
         // Never silently drop stored data: refuse to seal over a corrupt block.
         ++corrupt_blocks_;
@@ -107,30 +88,12 @@ absl::Status DBImpl::SealSeries(uint64_t sid, rocksdb::WriteBatch* batch) {
       batch->Delete(part->cf, it->key());
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "reading blocks to merge"));
-    if (!old_ts.empty()) {
-      // Stored points not overwritten by the run are kept; the run wins ties.
-      std::vector<int64_t> mts;
-      std::vector<FieldValue> mv;
-      size_t a = 0, b = 0;
-      while (a < old_ts.size() || b < run_ts.size()) {
-        if (b == run_ts.size() || (a < old_ts.size() && old_ts[a] < run_ts[b])) {
-          mts.push_back(old_ts[a]);
-          mv.push_back(std::move(old_v[a++]));
-        } else {
-          if (a < old_ts.size() && old_ts[a] == run_ts[b]) ++a;
-          mts.push_back(run_ts[b]);
-          mv.push_back(std::move(run_v[b++]));
-        }
-      }
-      run_ts.swap(mts);
-      run_v.swap(mv);
-    }
-    for (size_t c = 0; c < run_ts.size(); c += options_.block_points) {
-      const size_t n = std::min(options_.block_points, run_ts.size() - c);
+    if (old.size() != 0) run = MergeColumns(old, run);
+    for (size_t c = 0; c < run.size(); c += options_.block_points) {
+      const size_t n = std::min(options_.block_points, run.size() - c);
       std::string block;
-      EncodePointsBlock(s.type, std::span(run_ts).subspan(c, n), std::span(run_v).subspan(c, n),
-                        &block);
-      batch->Put(part->cf, BlockKey(sid, run_ts[c]), block);
+      EncodeColumnBlock(run, c, n, &block);
+      batch->Put(part->cf, BlockKey(sid, run.ts[c]), block);
       ++blocks_written_;
     }
     lo = hi;
@@ -141,17 +104,16 @@ absl::Status DBImpl::SealSeries(uint64_t sid, rocksdb::WriteBatch* batch) {
 absl::Status DBImpl::SealAndTruncate(const std::vector<uint64_t>& only) {
   std::vector<uint64_t> sids = only;
   if (sids.empty()) {
-    for (const auto& [sid, h] : head_) {
-      if (!h.ts.empty()) sids.push_back(sid);
-    }
+    sids.assign(active_.begin(), active_.end());
+    std::sort(sids.begin(), sids.end());
   }
   if (sids.empty()) return absl::OkStatus();
   rocksdb::WriteBatch b;
   absl::btree_map<uint64_t, int> pins = pins_;
   for (uint64_t sid : sids) {
     RETURN_IF_ERROR(SealSeries(sid, &b));
-    const HeadSeries& h = head_[sid];
-    if (h.ts.empty()) continue;
+    const HeadSeries& h = series_.at(sid)->head;
+    if (h.points.size() == 0) continue;
     auto it = pins.find(h.pinned_seq);
     if (--it->second == 0) pins.erase(it);
   }
@@ -161,12 +123,10 @@ absl::Status DBImpl::SealAndTruncate(const std::vector<uint64_t>& only) {
   }
   RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "sealing blocks"));
   for (uint64_t sid : sids) {
-    HeadSeries& h = head_[sid];
-    head_points_ -= h.ts.size();
-    h.ts.clear();
-    h.values.clear();
-    h.ts.shrink_to_fit();
-    h.values.shrink_to_fit();
+    HeadSeries& h = series_.at(sid)->head;
+    active_.erase(sid);
+    head_points_ -= h.points.size();
+    h.points.Clear();
     h.in_order = true;
   }
   pins_.swap(pins);
@@ -174,10 +134,18 @@ absl::Status DBImpl::SealAndTruncate(const std::vector<uint64_t>& only) {
   return absl::OkStatus();
 }
 
+absl::Status DBImpl::ReclaimLogSpace() {
+  rocksdb::FlushOptions fo;
+  RETURN_IF_ERROR(FromRocks(rocks_->Flush(fo, all_handles_), "flushing memtables"));
+  rocksdb::CompactRangeOptions co;
+  return FromRocks(rocks_->CompactRange(co, wal_cf_, nullptr, nullptr), "compacting the log");
+}
+
 absl::Status DBImpl::Flush() {
   absl::MutexLock l(&mu_);
   RETURN_IF_ERROR(CheckOpen());
-  return SealAndTruncate({});
+  RETURN_IF_ERROR(SealAndTruncate({}));
+  return ReclaimLogSpace();
 }
 
 }  // namespace lux::engine

@@ -3,6 +3,7 @@
 // path per batch, hot path per point).
 #include <algorithm>
 #include <optional>
+#include <span>
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
@@ -27,17 +28,19 @@ void DBImpl::Unpin(uint64_t seq) {
   if (--it->second == 0) pins_.erase(it);
 }
 
-void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, uint64_t seq) {
-  for (const WalPoint& p : points) {
-    HeadSeries& h = head_[p.sid];
-    if (h.ts.empty()) {
+void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, const std::vector<Series*>& targets,
+                         uint64_t seq) {
+  for (size_t i = 0; i < points.size(); ++i) {
+    const WalPoint& p = points[i];
+    HeadSeries& h = targets[i]->head;
+    if (h.points.ts.empty()) {
       h.pinned_seq = seq;
       ++pins_[seq];
-    } else if (p.ts < h.ts.back()) {
+      active_.insert(p.sid);
+    } else if (p.ts < h.points.ts.back()) {
       h.in_order = false;
     }
-    h.ts.push_back(p.ts);
-    h.values.push_back(p.value);
+    h.points.Push(p.ts, p.value);
     ++head_points_;
     if (h.last_known && (!h.has_last || p.ts >= h.last_ts)) {
       h.has_last = true;
@@ -45,6 +48,15 @@ void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, uint64_t seq) {
       h.last_value = p.value;
     }
   }
+}
+
+void DBImpl::AddSeries(std::unique_ptr<Series> s) {
+  const uint64_t sid = s->sid;
+  s->head.points.type = s->type;
+  tagsets_[TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags)].emplace_back(s->key.field,
+                                                                                  sid);
+  dbs_[s->db].series_by_measurement[s->key.measurement].push_back(sid);
+  series_[sid] = std::move(s);
 }
 
 absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
@@ -67,10 +79,11 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
   // Created by this batch; committed to memory once the batch is durable.
   std::map<std::pair<std::string, std::string>, FieldType> new_fields;
   std::vector<std::unique_ptr<Series>> new_series;
-  absl::flat_hash_map<std::string, uint64_t> new_keys;
+  absl::flat_hash_map<std::string, Series*> new_keys;  // tag set key + field
+  std::vector<Series*> targets;                        // series of each wal point
   uint64_t next_sid = next_sid_;
 
-  std::vector<Tag> tags;
+  std::vector<Tag> sorted_tags;
   std::vector<const Field*> fields;
   for (size_t i = 0; i < batch.points.size(); ++i) {
     const Point& pt = batch.points[i];
@@ -87,16 +100,22 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
       reject(absl::OutOfRangeError("points beyond retention policy"));
       continue;
     }
-    // Tags sorted by key; a repeated key keeps its last value.
-    tags.assign(pt.tags.begin(), pt.tags.end());
-    std::stable_sort(tags.begin(), tags.end(),
-                     [](const Tag& a, const Tag& b) { return a.key < b.key; });
-    for (size_t k = 0; k + 1 < tags.size();) {
-      if (tags[k].key == tags[k + 1].key) {
-        tags.erase(tags.begin() + k);
-      } else {
-        ++k;
+    // Tags sorted by key; a repeated key keeps its last value. Already
+    // sorted, unique tags (the common case) are used in place.
+    std::span<const Tag> tags(pt.tags);
+    if (!std::is_sorted(pt.tags.begin(), pt.tags.end(),
+                        [](const Tag& a, const Tag& b) { return a.key <= b.key; })) {
+      sorted_tags.assign(pt.tags.begin(), pt.tags.end());
+      std::stable_sort(sorted_tags.begin(), sorted_tags.end(),
+                       [](const Tag& a, const Tag& b) { return a.key < b.key; });
+      for (size_t k = 0; k + 1 < sorted_tags.size();) {
+        if (sorted_tags[k].key == sorted_tags[k + 1].key) {
+          sorted_tags.erase(sorted_tags.begin() + k);
+        } else {
+          ++k;
+        }
       }
+      tags = sorted_tags;
     }
     absl::Status bad;
     for (const Tag& t : tags) {
@@ -161,37 +180,54 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
       reject(bad);
       continue;
     }
-    // Resolve (or create) one series per field.
+    // Resolve (or create) one series per field: one lookup per point.
     const size_t wal_mark = wal.size();
+    const std::string tagset = TagSetKey(batch.database, rp->name, pt.measurement, tags);
+    const auto* known_fields = [&]() -> const std::vector<std::pair<std::string, uint64_t>>* {
+      auto it = tagsets_.find(tagset);
+      return it == tagsets_.end() ? nullptr : &it->second;
+    }();
     for (const Field* f : fields) {
-      const std::string skey = EncodeSeriesKey(pt.measurement, tags, f->key);
-      const std::string mkey = SeriesMapKey(batch.database, rp->name, skey);
       uint64_t sid = 0;
-      if (auto it = sid_by_key_.find(mkey); it != sid_by_key_.end()) {
-        sid = it->second;
-      } else if (auto nit = new_keys.find(mkey); nit != new_keys.end()) {
-        sid = nit->second;
-      } else {
-        if (series_in_db + new_series.size() >= options_.max_series_per_database) {
-          bad = absl::ResourceExhaustedError(
-              absl::StrCat("max series per database exceeded: ", options_.max_series_per_database));
-          break;
+      Series* target = nullptr;
+      if (known_fields != nullptr) {
+        for (const auto& [field, id] : *known_fields) {
+          if (field == f->key) sid = id;
         }
-        sid = next_sid++;
-        auto s = std::make_unique<Series>();
-        s->sid = sid;
-        s->db = batch.database;
-        s->rp = rp->name;
-        s->key = SeriesKey{pt.measurement, tags, f->key};
-        s->type = TypeOf(f->value);
-        new_keys[mkey] = sid;
-        new_series.push_back(std::move(s));
+      }
+      if (sid != 0) {
+        target = series_.at(sid).get();
+      } else {
+        std::string mkey = tagset;
+        PutLengthPrefixed(&mkey, f->key);
+        if (auto nit = new_keys.find(mkey); nit != new_keys.end()) {
+          target = nit->second;
+        } else {
+          if (series_in_db + new_series.size() >= options_.max_series_per_database) {
+            bad = absl::ResourceExhaustedError(absl::StrCat("max series per database exceeded: ",
+                                                            options_.max_series_per_database));
+            break;
+          }
+          auto s = std::make_unique<Series>();
+          s->sid = next_sid++;
+          s->db = batch.database;
+          s->rp = rp->name;
+          s->key = SeriesKey{pt.measurement, std::vector<Tag>(tags.begin(), tags.end()), f->key};
+          s->type = TypeOf(f->value);
+          s->head.last_known = true;  // a new series has nothing stored yet
+          target = s.get();
+          new_keys[mkey] = target;
+          new_series.push_back(std::move(s));
+        }
+        sid = target->sid;
       }
       new_fields.try_emplace({pt.measurement, f->key}, TypeOf(f->value));
       wal.push_back(WalPoint{sid, pt.timestamp_ns, f->value});
+      targets.push_back(target);
     }
     if (!bad.ok()) {
       wal.resize(wal_mark);
+      targets.resize(wal_mark);
       reject(bad);
       continue;
     }
@@ -231,20 +267,12 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
   next_seq_ = seq + 1;
   next_sid_ = next_sid;
   for (const auto& [mf, type] : new_fields) dbstate.schema[mf.first][mf.second] = type;
-  for (auto& s : new_series) {
-    const uint64_t sid = s->sid;
-    sid_by_key_[SeriesMapKey(s->db, s->rp,
-                             EncodeSeriesKey(s->key.measurement, s->key.tags, s->key.field))] = sid;
-    dbstate.series_by_measurement[s->key.measurement].push_back(sid);
-    HeadSeries& h = head_[sid];
-    h.last_known = true;  // a new series has nothing stored yet
-    series_[sid] = std::move(s);
-  }
-  ApplyToHead(wal, seq);
+  for (auto& s : new_series) AddSeries(std::move(s));
+  ApplyToHead(wal, targets, seq);
 
   std::vector<uint64_t> full;
   for (const WalPoint& p : wal) {
-    if (head_[p.sid].ts.size() >= options_.block_points) full.push_back(p.sid);
+    if (series_.at(p.sid)->head.points.size() >= options_.block_points) full.push_back(p.sid);
   }
   if (!full.empty()) {
     std::sort(full.begin(), full.end());

@@ -90,6 +90,20 @@ bool DecodeRetentionPolicy(std::string_view src, RetentionPolicy* rp) {
   return r.empty();
 }
 
+std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
+                      std::span<const Tag> sorted_tags) {
+  std::string k;
+  PutLengthPrefixed(&k, db);
+  PutLengthPrefixed(&k, rp);
+  PutLengthPrefixed(&k, measurement);
+  PutVarint64(&k, sorted_tags.size());
+  for (const Tag& t : sorted_tags) {
+    PutLengthPrefixed(&k, t.key);
+    PutLengthPrefixed(&k, t.value);
+  }
+  return k;
+}
+
 std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_view series_key) {
   std::string k;
   PutLengthPrefixed(&k, db);

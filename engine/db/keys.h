@@ -7,6 +7,7 @@
 #define LUX_ENGINE_DB_KEYS_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,11 @@ struct SeriesKey {
   std::vector<Tag> tags;
   std::string field;
 };
+// lp(db) lp(rp) lp(measurement) varint(#tags) (lp(key) lp(value))*: the
+// identity of a tag set; a series key of it adds lp(field).
+std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
+                      std::span<const Tag> sorted_tags);
+
 // lp(db) lp(rp) series key: the in-memory and on-disk identity of a series.
 std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_view series_key);
 

@@ -2,6 +2,8 @@
 // Warm path (per write batch).
 #include "engine/db/wal_record.h"
 
+#include <zstd.h>
+
 #include <bit>
 
 #include "engine/common/varint.h"
@@ -9,7 +11,13 @@
 
 namespace lux::engine {
 
-void EncodeWalRecord(const std::vector<WalPoint>& points, std::string* dst) {
+namespace {
+
+// persisted: never renumber or reuse.
+enum class WalFormat : uint8_t { kPlain = 0, kZstd = 1 };
+constexpr size_t kZstdAbove = 512;  // bytes of plain body
+
+void EncodeBody(const std::vector<WalPoint>& points, std::string* dst) {
   PutVarint64(dst, points.size());
   for (const WalPoint& p : points) {
     PutVarint64(dst, p.sid);
@@ -36,7 +44,7 @@ void EncodeWalRecord(const std::vector<WalPoint>& points, std::string* dst) {
   }
 }
 
-absl::Status DecodeWalRecord(std::string_view src, std::vector<WalPoint>* points) {
+absl::Status DecodeBody(std::string_view src, std::vector<WalPoint>* points) {
   auto corrupt = [] { return absl::DataLossError("corrupt write-ahead-log record"); };
   Reader r(src);
   uint64_t n;
@@ -87,6 +95,43 @@ absl::Status DecodeWalRecord(std::string_view src, std::vector<WalPoint>* points
   }
   if (!r.empty()) return corrupt();
   return absl::OkStatus();
+}
+
+}  // namespace
+
+void EncodeWalRecord(const std::vector<WalPoint>& points, std::string* dst) {
+  std::string body;
+  EncodeBody(points, &body);
+  if (body.size() > kZstdAbove) {
+    std::string frame(ZSTD_compressBound(body.size()), '\0');
+    const size_t n = ZSTD_compress(frame.data(), frame.size(), body.data(), body.size(), 1);
+    if (!ZSTD_isError(n) && n < body.size()) {
+      dst->push_back(static_cast<char>(WalFormat::kZstd));
+      dst->append(frame.data(), n);
+      return;
+    }
+  }
+  dst->push_back(static_cast<char>(WalFormat::kPlain));
+  dst->append(body);
+}
+
+absl::Status DecodeWalRecord(std::string_view src, std::vector<WalPoint>* points) {
+  if (src.empty()) return absl::DataLossError("empty write-ahead-log record");
+  const auto format = static_cast<WalFormat>(src[0]);
+  src.remove_prefix(1);
+  if (format == WalFormat::kPlain) return DecodeBody(src, points);
+  if (format != WalFormat::kZstd) return absl::DataLossError("unknown write-ahead-log format");
+  const unsigned long long size = ZSTD_getFrameContentSize(src.data(), src.size());
+  // A record holds at most Options::max_points_per_write points of bounded size.
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ull << 31)) {
+    return absl::DataLossError("corrupt compressed write-ahead-log record");
+  }
+  std::string body(size, '\0');
+  const size_t got = ZSTD_decompress(body.data(), body.size(), src.data(), src.size());
+  if (ZSTD_isError(got) || got != size) {
+    return absl::DataLossError("corrupt compressed write-ahead-log record");
+  }
+  return DecodeBody(body, points);
 }
 
 }  // namespace lux::engine

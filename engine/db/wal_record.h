@@ -1,7 +1,8 @@
 // File: wal_record.h
 // -----------------------------------------------------------------------------
 // One write-ahead-log record: the accepted points of one Write, by series id.
-// Layout: varint count, then per point varint sid, zz timestamp, u8
+// Layout: u8 format (0 plain, 1 zstd frame of the plain body), then the
+// body: varint count, then per point varint sid, zz timestamp, u8
 // FieldType, value (float: fixed64 bits; integer: zz; unsigned: varint;
 // boolean: u8; string: length-prefixed). Persisted.
 #ifndef LUX_ENGINE_DB_WAL_RECORD_H_
