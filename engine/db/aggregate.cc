@@ -224,15 +224,7 @@ absl::Status AggregateWindows(const AggregateInput& in, Frame* out) {
   }
 
   const int64_t first_window = WindowStart(spec.start_ns, spec.interval_ns, spec.offset_ns);
-  std::optional<FieldValue> previous;  // last non-null output, for fill(previous)
-  if (spec.fill == Fill::kPrevious && in.before) {
-    // Sensors that report on change: the value before the range carries in.
-    Column one;
-    one.type = pts.type;
-    one.Push(in.before->ts, in.before->value);
-    auto v = Reduce(spec, one, 0, 1, in.before->ts, in.before->ts + 1, std::nullopt);
-    if (v && spec.aggregate != Aggregate::kCount) previous = v;
-  }
+  std::vector<std::optional<FieldValue>> values;
   std::optional<TimedValue> carried = in.before;  // for the time-weighted average
   size_t i = 0;
   for (int64_t ws = first_window; ws < spec.end_ns; ws += spec.interval_ns) {
@@ -243,10 +235,31 @@ absl::Status AggregateWindows(const AggregateInput& in, Frame* out) {
     if (j > i) v = Reduce(spec, pts, i, j, std::max(ws, spec.start_ns), we, carried);
     if (j > i) carried = TimedValue{pts.ts[j - 1], pts.Value(j - 1)};
     i = j;
-    if (v) {
-      previous = v;
+    values.push_back(std::move(v));
+  }
+  EmitWindows(spec, pts.type, values, in.before, out);
+  return absl::OkStatus();
+}
+
+void EmitWindows(const QuerySpec& spec, FieldType point_type,
+                 std::vector<std::optional<FieldValue>>& values,
+                 const std::optional<TimedValue>& before, Frame* out) {
+  const int64_t first_window = WindowStart(spec.start_ns, spec.interval_ns, spec.offset_ns);
+  std::optional<FieldValue> previous;  // last non-null output, for fill(previous)
+  if (spec.fill == Fill::kPrevious && before) {
+    // Sensors that report on change: the value before the range carries in.
+    Column one;
+    one.type = point_type;
+    one.Push(before->ts, before->value);
+    auto v = Reduce(spec, one, 0, 1, before->ts, before->ts + 1, std::nullopt);
+    if (v && spec.aggregate != Aggregate::kCount) previous = v;
+  }
+  for (size_t w = 0; w < values.size(); ++w) {
+    const int64_t ws = first_window + int64_t(w) * spec.interval_ns;
+    if (values[w]) {
+      previous = values[w];
       out->times.push_back(ws);
-      out->values.push_back(std::move(*v));
+      out->values.push_back(std::move(*values[w]));
       out->valid.push_back(1);
       continue;
     }
@@ -289,7 +302,184 @@ absl::Status AggregateWindows(const AggregateInput& in, Frame* out) {
       last_valid = k;
     }
   }
-  return absl::OkStatus();
+}
+
+// --- WindowAccumulator ---
+
+bool WindowAccumulator::Supports(const QuerySpec& spec, FieldType type) {
+  if (!Numeric(type)) return false;
+  if (spec.interval_ns <= 0 && spec.start_ns == std::numeric_limits<int64_t>::min()) return false;
+  switch (spec.aggregate) {
+    case Aggregate::kCount:
+    case Aggregate::kSum:
+    case Aggregate::kMean:
+    case Aggregate::kMin:
+    case Aggregate::kMax:
+    case Aggregate::kSpread:
+    case Aggregate::kFirst:
+    case Aggregate::kLast:
+      return true;
+    default:
+      return false;
+  }
+}
+
+WindowAccumulator::WindowAccumulator(const QuerySpec& spec, FieldType type)
+    : spec_(spec), type_(type) {
+  if (spec.interval_ns > 0) {
+    first_window_ = WindowStart(spec.start_ns, spec.interval_ns, spec.offset_ns);
+    const int64_t n = (spec.end_ns - 1 - first_window_) / spec.interval_ns + 1;
+    windows_.resize(size_t(n));
+  } else {
+    first_window_ = spec.start_ns;
+    windows_.resize(1);
+  }
+}
+
+size_t WindowAccumulator::WindowOf(int64_t ts) const {
+  return spec_.interval_ns > 0 ? size_t((ts - first_window_) / spec_.interval_ns) : 0;
+}
+
+bool WindowAccumulator::SameWindow(int64_t a, int64_t b) const {
+  return WindowOf(a) == WindowOf(b);
+}
+
+template <typename T>
+void WindowAccumulator::AddOne(Window& w, int64_t ts, uint64_t bits, uint64_t count, uint64_t sum,
+                               uint64_t min, uint64_t max, int64_t last_ts, uint64_t last) {
+  const T vmin = Get<T>(min), vmax = Get<T>(max);
+  if (w.count == 0) {
+    w.min = min;
+    w.max = max;
+    w.first_ts = ts;
+    w.first = bits;
+    w.last_ts = last_ts;
+    w.last = last;
+  } else {
+    if (vmin < Get<T>(w.min)) w.min = min;
+    if (vmax > Get<T>(w.max)) w.max = max;
+    if (ts < w.first_ts) {
+      w.first_ts = ts;
+      w.first = bits;
+    }
+    if (last_ts >= w.last_ts) {
+      w.last_ts = last_ts;
+      w.last = last;
+    }
+  }
+  w.count += count;
+  if constexpr (std::is_same_v<T, double>) {
+    w.sum_d += std::bit_cast<double>(sum);
+  } else {
+    w.sum_i += sum;
+    w.sum_d += double(T(sum));
+  }
+}
+
+template <typename T>
+void WindowAccumulator::AddRange(Window& w, const Column& c, size_t b, size_t e) {
+  const uint64_t* bits = c.bits.data();
+  T lo = Get<T>(bits[b]), hi = lo;
+  double sum_d = 0;
+  uint64_t sum_i = 0;
+  for (size_t i = b; i < e; ++i) {
+    const T v = Get<T>(bits[i]);
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+    if constexpr (std::is_same_v<T, double>) {
+      sum_d += v;
+    } else {
+      sum_i += bits[i];
+    }
+  }
+  if constexpr (std::is_same_v<T, double>) {
+    AddOne<T>(w, c.ts[b], bits[b], e - b, std::bit_cast<uint64_t>(sum_d),
+              std::bit_cast<uint64_t>(lo), std::bit_cast<uint64_t>(hi), c.ts[e - 1], bits[e - 1]);
+  } else {
+    AddOne<T>(w, c.ts[b], bits[b], e - b, sum_i, uint64_t(lo), uint64_t(hi), c.ts[e - 1],
+              bits[e - 1]);
+  }
+}
+
+void WindowAccumulator::AddColumn(const Column& c) {
+  // Points are time ordered: one division per window, then a tight loop.
+  for (size_t i = 0; i < c.size();) {
+    const size_t w = WindowOf(c.ts[i]);
+    size_t j = c.size();
+    if (spec_.interval_ns > 0) {
+      const int64_t end = first_window_ + int64_t(w + 1) * spec_.interval_ns;
+      j = std::lower_bound(c.ts.begin() + i, c.ts.end(), end) - c.ts.begin();
+    }
+    switch (type_) {
+      case FieldType::kFloat:
+        AddRange<double>(windows_[w], c, i, j);
+        break;
+      case FieldType::kInteger:
+        AddRange<int64_t>(windows_[w], c, i, j);
+        break;
+      default:
+        AddRange<uint64_t>(windows_[w], c, i, j);
+        break;
+    }
+    i = j;
+  }
+}
+
+void WindowAccumulator::AddBlock(const codec::BlockHeader& h) {
+  Window& w = windows_[WindowOf(h.first_ts)];
+  switch (type_) {
+    case FieldType::kFloat:
+      AddOne<double>(w, h.first_ts, h.first, h.count, h.sum, h.min, h.max, h.last_ts, h.last);
+      break;
+    case FieldType::kInteger:
+      AddOne<int64_t>(w, h.first_ts, h.first, h.count, h.sum, h.min, h.max, h.last_ts, h.last);
+      break;
+    default:
+      AddOne<uint64_t>(w, h.first_ts, h.first, h.count, h.sum, h.min, h.max, h.last_ts, h.last);
+      break;
+  }
+}
+
+std::optional<FieldValue> WindowAccumulator::Result(const Window& w) const {
+  if (w.count == 0) return std::nullopt;
+  auto typed = [&](uint64_t bits) { return FromBits(type_, bits); };
+  switch (spec_.aggregate) {
+    case Aggregate::kCount:
+      return int64_t(w.count);
+    case Aggregate::kSum:
+      return type_ == FieldType::kFloat ? FieldValue(w.sum_d) : typed(w.sum_i);
+    case Aggregate::kMean:
+      return w.sum_d / double(w.count);
+    case Aggregate::kMin:
+      return typed(w.min);
+    case Aggregate::kMax:
+      return typed(w.max);
+    case Aggregate::kSpread:
+      if (type_ == FieldType::kFloat) {
+        return std::bit_cast<double>(w.max) - std::bit_cast<double>(w.min);
+      }
+      return typed(w.max - w.min);
+    case Aggregate::kFirst:
+      return typed(w.first);
+    case Aggregate::kLast:
+      return typed(w.last);
+    default:
+      return std::nullopt;
+  }
+}
+
+void WindowAccumulator::Finish(const std::optional<TimedValue>& before, Frame* out) {
+  out->type = *AggregateType(spec_.aggregate, type_);
+  std::vector<std::optional<FieldValue>> values;
+  values.reserve(windows_.size());
+  for (const Window& w : windows_) values.push_back(Result(w));
+  if (spec_.interval_ns > 0) {
+    EmitWindows(spec_, type_, values, before, out);
+  } else if (values[0]) {
+    out->times.push_back(spec_.start_ns);
+    out->values.push_back(std::move(*values[0]));
+    out->valid.push_back(1);
+  }
 }
 
 }  // namespace lux::engine

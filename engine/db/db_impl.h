@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/db/aggregate.h"
 #include "engine/db/column.h"
 #include "engine/db/keys.h"
 #include "engine/db/wal_record.h"
@@ -98,6 +99,11 @@ class DBImpl : public DB {
   // *problems. REQUIRES: mu_ held (shared).
   absl::Status ReadSeries(const Series& s, const RetentionPolicy& rp, int64_t start, int64_t end,
                           Column* out, std::vector<std::string>* problems)
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Adds the series' points in [start, end) to *acc, taking whole blocks
+  // from their header statistics where the accumulator allows.
+  absl::Status ScanSeries(const Series& s, const RetentionPolicy& rp, int64_t start, int64_t end,
+                          WindowAccumulator* acc, std::vector<std::string>* problems)
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Latest point of a series strictly before `before`, if any.
   absl::Status ReadLastBefore(const Series& s, const RetentionPolicy& rp, int64_t before,

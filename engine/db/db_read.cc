@@ -133,6 +133,57 @@ absl::Status DBImpl::ReadSeries(const Series& s, const RetentionPolicy& rp, int6
   return absl::OkStatus();
 }
 
+absl::Status DBImpl::ScanSeries(const Series& s, const RetentionPolicy& rp, int64_t start,
+                                int64_t end, WindowAccumulator* acc,
+                                std::vector<std::string>* problems) {
+  if (rp.duration_ns > 0) start = std::max(start, Now() - rp.duration_ns);
+  if (start >= end) return absl::OkStatus();
+  const Column head = Slice(SortedUnique(s.head.points, s.head.in_order), start, end);
+  auto head_overlaps = [&](int64_t first, int64_t last) {
+    auto it = std::lower_bound(head.ts.begin(), head.ts.end(), first);
+    return it != head.ts.end() && *it <= last;
+  };
+  Column decoded;
+  decoded.type = s.type;
+  for (const Partition* part : PartitionsOf(s.db, s.rp, start, end)) {
+    std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), part->cf));
+    const std::string first_key = BlockKey(s.sid, start);
+    it->SeekForPrev(first_key);
+    if (!it->Valid()) it->Seek(first_key);
+    for (; it->Valid(); it->Next()) {
+      uint64_t ksid;
+      int64_t kfirst;
+      if (!DecodeBlockKey(std::string_view(it->key().data(), it->key().size()), &ksid, &kfirst)) {
+        continue;
+      }
+      if (ksid < s.sid) continue;
+      if (ksid > s.sid || kfirst >= end) break;
+      const std::string_view block(it->value().data(), it->value().size());
+      auto h = codec::ReadBlockHeader(block);
+      absl::Status st = h.status();
+      if (st.ok()) {
+        if (h->last_ts < start) continue;
+        if (h->first_ts >= start && h->last_ts < end && acc->SameWindow(h->first_ts, h->last_ts) &&
+            !head_overlaps(h->first_ts, h->last_ts)) {
+          acc->AddBlock(*h);
+          continue;
+        }
+        codec::BlockHeader hd;
+        st = DecodeColumnBlock(block, &hd, &decoded);
+      }
+      if (!st.ok()) {
+        ++corrupt_blocks_;
+        problems->push_back(absl::StrCat("corrupt block of series ", Describe(s), " starting at ",
+                                         kfirst, ": ", st.message()));
+      }
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading blocks"));
+  }
+  Column stored = Slice(decoded, start, end);
+  acc->AddColumn(head.size() == 0 ? stored : MergeColumns(stored, head));
+  return absl::OkStatus();
+}
+
 absl::Status DBImpl::ReadLastBefore(const Series& s, const RetentionPolicy& rp, int64_t before,
                                     bool* found, int64_t* ts, FieldValue* value,
                                     std::vector<std::string>* problems) {
@@ -246,6 +297,21 @@ class QueryCursor : public Cursor {
       frame->values.reserve(frame->times.size());
       for (size_t i = 0; i < frame->times.size(); ++i) frame->values.push_back(c.Value(i));
       frame->valid.assign(frame->times.size(), 1);
+    } else if (WindowAccumulator::Supports(spec_, series[0]->type)) {
+      WindowAccumulator acc(spec_, series[0]->type);
+      std::optional<TimedValue> before;
+      for (const Series* s : series) {
+        RETURN_IF_ERROR(db_->ScanSeries(*s, *rp, spec_.start_ns, spec_.end_ns, &acc, &problems_));
+        if (spec_.fill == lux::Fill::kPrevious) {
+          bool found;
+          int64_t bt;
+          FieldValue bv;
+          RETURN_IF_ERROR(
+              db_->ReadLastBefore(*s, *rp, spec_.start_ns, &found, &bt, &bv, &problems_));
+          if (found && (!before || bt > before->ts)) before = TimedValue{bt, bv};
+        }
+      }
+      acc.Finish(before, frame);
     } else {
       AggregateInput in;
       in.spec = &spec_;
