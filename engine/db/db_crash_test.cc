@@ -23,7 +23,8 @@ constexpr int64_t kT0 = int64_t{1767225600} * 1'000'000'000;
 
 // Runs crash_writer from first_batch, kills it after kill_after_ms, and
 // returns the highest acknowledged batch (first_batch - 1 when none).
-int64_t RunAndKill(const std::string& dir, int64_t first_batch, int kill_after_ms) {
+int64_t RunAndKill(const std::string& dir, int64_t first_batch, int kill_after_ms,
+                   int64_t delete_after = -1, bool* deleted = nullptr) {
   int fds[2];
   EXPECT_EQ(pipe(fds), 0);
   pid_t pid = fork();
@@ -32,6 +33,10 @@ int64_t RunAndKill(const std::string& dir, int64_t first_batch, int kill_after_m
     close(fds[0]);
     close(fds[1]);
     const std::string first = std::to_string(first_batch);
+    const std::string del = std::to_string(delete_after);
+    if (delete_after >= 0) {
+      execl(LUX_CRASH_WRITER, "crash_writer", dir.c_str(), first.c_str(), del.c_str(), nullptr);
+    }
     execl(LUX_CRASH_WRITER, "crash_writer", dir.c_str(), first.c_str(), nullptr);
     _exit(127);
   }
@@ -48,7 +53,11 @@ int64_t RunAndKill(const std::string& dir, int64_t first_batch, int kill_after_m
     buf.append(tmp, n);
     size_t nl;
     while ((nl = buf.find('\n')) != std::string::npos) {
-      acked = std::stoll(buf.substr(0, nl));
+      if (buf.compare(0, nl, "deleted") == 0) {
+        if (deleted != nullptr) *deleted = true;
+      } else {
+        acked = std::stoll(buf.substr(0, nl));
+      }
       buf.erase(0, nl + 1);
     }
     return true;
@@ -97,6 +106,33 @@ TEST(DBCrashTest, AcknowledgedWritesSurviveSigkill) {
     next_batch = acked + 1;
   }
   EXPECT_GT(next_batch, 12) << "the writer acknowledged almost nothing";
+}
+
+TEST(DBCrashTest, AcknowledgedDeletesStayDeletedAfterSigkill) {
+  testing::TempDir dir;
+  bool deleted = false;
+  const int64_t acked = RunAndKill(dir.path(), 0, 1500, /*delete_after=*/20, &deleted);
+  ASSERT_TRUE(deleted) << "the writer did not get to the delete (acknowledged " << acked << ")";
+  auto db = DB::Open(Options(), dir.path());
+  ASSERT_TRUE(db.ok()) << db.status();
+  QuerySpec q;
+  q.selector.database = "crash";
+  q.selector.measurement = "m";
+  auto cursor = (*db)->Query(q);
+  ASSERT_TRUE(cursor.ok());
+  std::vector<uint8_t> seen(size_t(acked + 2) * 50, 0);
+  Frame f;
+  while ((*cursor)->Next(&f)) {
+    for (size_t i = 0; i < f.times.size(); ++i) {
+      const int64_t n = std::get<int64_t>(f.values[i]);
+      if (n < int64_t(seen.size())) ++seen[n];
+    }
+  }
+  ASSERT_TRUE((*cursor)->status().ok());
+  for (int64_t n = 0; n < (acked + 1) * 50; ++n) {
+    const bool gone = n >= 10 * 50 && n < 20 * 50;
+    ASSERT_EQ(seen[n], gone ? 0 : 1) << "point " << n;
+  }
 }
 
 }  // namespace

@@ -88,8 +88,24 @@ class DBImpl : public DB {
   absl::StatusOr<std::unique_ptr<Cursor>> Query(const QuerySpec& spec) override;
   absl::StatusOr<std::vector<LastValue>> Last(const Selector& selector) override;
   bool GetProperty(std::string_view name, std::string* value) override;
+  absl::Status DeleteRange(const Selector& selector, int64_t start, int64_t end) override;
+  absl::StatusOr<std::vector<std::string>> ListMeasurements(std::string_view db,
+                                                            size_t limit) override;
+  absl::StatusOr<std::vector<std::string>> ListTagKeys(const Selector& selector,
+                                                       size_t limit) override;
+  absl::StatusOr<std::vector<std::string>> ListTagValues(const Selector& selector,
+                                                         std::string_view key,
+                                                         size_t limit) override;
+  absl::StatusOr<std::vector<std::pair<std::string, FieldType>>> ListFieldKeys(
+      std::string_view db, std::string_view measurement) override;
+  absl::StatusOr<std::vector<std::string>> ListSeries(const Selector& selector,
+                                                      size_t limit) override;
 
   // --- used by the query cursor (db_read.cc) ---
+  // Series matching the selector's measurement, fields and tags in any
+  // retention policy (all_rps) or the selected one.
+  absl::StatusOr<std::vector<const Series*>> MatchSeries(const Selector& sel, bool all_rps)
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Series matching the selector, grouped by nothing. REQUIRES: mu_ held.
   absl::StatusOr<std::vector<const Series*>> SelectSeries(const Selector& sel,
                                                           const RetentionPolicy** rp)
@@ -124,6 +140,10 @@ class DBImpl : public DB {
   absl::Status PutRetentionPolicy(std::string_view db, const RetentionPolicy& rp, bool create)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // Removes head points of `sids` with start <= ts < end (delete path and
+  // replay of a delete record).
+  void DeleteFromHead(const std::vector<uint64_t>& sids, int64_t start, int64_t end)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Adds points to the head (write path and replay).
   // `targets[i]` is the series of points[i].
   void ApplyToHead(const std::vector<WalPoint>& points, const std::vector<Series*>& targets,

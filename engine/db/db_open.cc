@@ -198,8 +198,10 @@ absl::Status DBImpl::ReplayWal() {
     }
     if (first) wal_tail_ = seq;
     first = false;
+    std::optional<WalDelete> del;
     RETURN_IF_ERROR(
-        DecodeWalRecord(std::string_view(it->value().data(), it->value().size()), &points));
+        DecodeWalRecord(std::string_view(it->value().data(), it->value().size()), &points, &del));
+    if (del) DeleteFromHead(del->sids, del->start, del->end);
     // Points of series that were dropped since are gone for good.
     std::erase_if(points, [&](const WalPoint& p) { return !series_.contains(p.sid); });
     targets.clear();

@@ -34,13 +34,13 @@ std::string Describe(const Series& s) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<const Series*>> DBImpl::SelectSeries(const Selector& sel,
-                                                                const RetentionPolicy** rp) {
-  ASSIGN_OR_RETURN(*rp, ResolveRp(sel.database, sel.retention_policy));
+absl::StatusOr<std::vector<const Series*>> DBImpl::MatchSeries(const Selector& sel, bool all_rps) {
   std::vector<const Series*> out;
-  const DatabaseState& dbstate = dbs_.at(sel.database);
-  auto m = dbstate.series_by_measurement.find(sel.measurement);
-  if (m == dbstate.series_by_measurement.end()) return out;
+  auto db = dbs_.find(sel.database);
+  if (db == dbs_.end()) {
+    return absl::NotFoundError(absl::StrCat("database not found: \"", sel.database, "\""));
+  }
+  const DatabaseState& dbstate = db->second;
   std::vector<std::regex> regexes(sel.tags.size());
   for (size_t i = 0; i < sel.tags.size(); ++i) {
     const TagFilter& f = sel.tags[i];
@@ -57,38 +57,58 @@ absl::StatusOr<std::vector<const Series*>> DBImpl::SelectSeries(const Selector& 
       }
     }
   }
-  for (uint64_t sid : m->second) {
-    const Series& s = *series_.at(sid);
-    if (s.rp != (*rp)->name) continue;
-    if (!sel.fields.empty() &&
-        std::find(sel.fields.begin(), sel.fields.end(), s.key.field) == sel.fields.end()) {
-      continue;
-    }
-    bool ok = true;
-    for (size_t i = 0; i < sel.tags.size() && ok; ++i) {
-      const TagFilter& f = sel.tags[i];
-      const std::string v = TagValue(s.key.tags, f.key);
-      switch (f.op) {
-        case TagFilter::Op::kEqual:
-          ok = v == f.values[0];
-          break;
-        case TagFilter::Op::kNotEqual:
-          ok = v != f.values[0];
-          break;
-        case TagFilter::Op::kIn:
-          ok = std::find(f.values.begin(), f.values.end(), v) != f.values.end();
-          break;
-        case TagFilter::Op::kRegex:
-          ok = std::regex_match(v, regexes[i]);
-          break;
-        case TagFilter::Op::kNotRegex:
-          ok = !std::regex_match(v, regexes[i]);
-          break;
+  std::string rp_name;
+  if (!all_rps) {
+    ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(sel.database, sel.retention_policy));
+    rp_name = rp->name;
+  }
+  auto consider = [&](const std::vector<uint64_t>& sids) {
+    for (uint64_t sid : sids) {
+      const Series& s = *series_.at(sid);
+      if (!all_rps && s.rp != rp_name) continue;
+      if (!sel.fields.empty() &&
+          std::find(sel.fields.begin(), sel.fields.end(), s.key.field) == sel.fields.end()) {
+        continue;
       }
+      bool ok = true;
+      for (size_t i = 0; i < sel.tags.size() && ok; ++i) {
+        const TagFilter& f = sel.tags[i];
+        const std::string v = TagValue(s.key.tags, f.key);
+        switch (f.op) {
+          case TagFilter::Op::kEqual:
+            ok = v == f.values[0];
+            break;
+          case TagFilter::Op::kNotEqual:
+            ok = v != f.values[0];
+            break;
+          case TagFilter::Op::kIn:
+            ok = std::find(f.values.begin(), f.values.end(), v) != f.values.end();
+            break;
+          case TagFilter::Op::kRegex:
+            ok = std::regex_match(v, regexes[i]);
+            break;
+          case TagFilter::Op::kNotRegex:
+            ok = !std::regex_match(v, regexes[i]);
+            break;
+        }
+      }
+      if (ok) out.push_back(&s);
     }
-    if (ok) out.push_back(&s);
+  };
+  if (sel.measurement.empty()) {
+    for (const auto& [m, sids] : dbstate.series_by_measurement) consider(sids);
+  } else {
+    auto m = dbstate.series_by_measurement.find(sel.measurement);
+    if (m != dbstate.series_by_measurement.end()) consider(m->second);
   }
   return out;
+}
+
+absl::StatusOr<std::vector<const Series*>> DBImpl::SelectSeries(const Selector& sel,
+                                                                const RetentionPolicy** rp) {
+  ASSIGN_OR_RETURN(*rp, ResolveRp(sel.database, sel.retention_policy));
+  if (sel.measurement.empty()) return absl::InvalidArgumentError("measurement is required");
+  return MatchSeries(sel, /*all_rps=*/false);
 }
 
 absl::Status DBImpl::ReadSeries(const Series& s, const RetentionPolicy& rp, int64_t start,

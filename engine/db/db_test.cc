@@ -265,6 +265,64 @@ TEST_F(DBTest, QueryHonoursCancellationAndRejectsBadSpecs) {
       << "unbounded range";
 }
 
+TEST_F(DBTest, DeleteRangeRemovesHeadAndBlockPointsDurably) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::vector<Point> pts;
+  for (int s = 0; s < 2; ++s) {
+    for (int i = 0; i < 40; ++i) {
+      pts.push_back(MakePoint("m", {{"s", std::to_string(s)}}, "v", double(i), kT0 + i * kSec));
+    }
+  }
+  Write(pts);  // 2 blocks of 16 + 8 head points per series
+  Selector sel{"farm", "", "m", {}, {{"s", TagFilter::Op::kEqual, {"0"}}}};
+  // Points 10..35 of series 0: part of block 1, all of block 2, part of the head.
+  ASSERT_TRUE(db_->DeleteRange(sel, kT0 + 10 * kSec, kT0 + 36 * kSec).ok());
+  auto check = [&] {
+    auto frames = Run(Raw("m"));
+    ASSERT_EQ(frames.size(), 2u);
+    EXPECT_EQ(frames[0].times.size(), 40u - 26u);
+    for (int64_t t : frames[0].times) {
+      EXPECT_TRUE(t < kT0 + 10 * kSec || t >= kT0 + 36 * kSec) << t;
+    }
+    EXPECT_EQ(frames[1].times.size(), 40u) << "the other series is untouched";
+    Selector last_sel = sel;
+    auto last = db_->Last(last_sel);
+    ASSERT_TRUE(last.ok());
+    ASSERT_EQ(last->size(), 1u);
+    EXPECT_EQ((*last)[0].timestamp_ns, kT0 + 39 * kSec);
+  };
+  check();
+  Reopen();
+  check();
+  EXPECT_EQ(db_->DeleteRange(sel, 5, 5).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(DBTest, SchemaListingForPickers) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  Write({MakePoint("env", {{"zone", "a"}, {"sensor", "t1"}}, "temp", 1.0, kT0),
+         MakePoint("env", {{"zone", "b"}, {"sensor", "t2"}}, "temp", 1.0, kT0),
+         MakePoint("env", {{"zone", "b"}, {"sensor", "h1"}}, "hum", int64_t{40}, kT0),
+         MakePoint("power", {{"meter", "m1"}}, "kw", 2.5, kT0)});
+  EXPECT_EQ(*db_->ListMeasurements("farm"), (std::vector<std::string>{"env", "power"}));
+  EXPECT_EQ(*db_->ListMeasurements("farm", 1), (std::vector<std::string>{"env"}));
+  Selector env{"farm", "", "env", {}, {}};
+  EXPECT_EQ(*db_->ListTagKeys(env), (std::vector<std::string>{"sensor", "zone"}));
+  EXPECT_EQ(*db_->ListTagValues(env, "zone"), (std::vector<std::string>{"a", "b"}));
+  Selector zone_b = env;
+  zone_b.tags = {{"zone", TagFilter::Op::kEqual, {"b"}}};
+  EXPECT_EQ(*db_->ListTagValues(zone_b, "sensor"), (std::vector<std::string>{"h1", "t2"}));
+  auto fields = db_->ListFieldKeys("farm", "env");
+  ASSERT_TRUE(fields.ok());
+  ASSERT_EQ(fields->size(), 2u);
+  EXPECT_EQ((*fields)[0], (std::pair<std::string, FieldType>{"hum", FieldType::kInteger}));
+  EXPECT_EQ((*fields)[1], (std::pair<std::string, FieldType>{"temp", FieldType::kFloat}));
+  EXPECT_EQ(*db_->ListSeries(zone_b),
+            (std::vector<std::string>{"env,sensor=h1,zone=b", "env,sensor=t2,zone=b"}));
+  Selector all{"farm", "", "", {}, {}};
+  EXPECT_EQ(db_->ListSeries(all)->size(), 4u);
+  EXPECT_EQ(db_->ListMeasurements("nope").status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(DBTest, CorruptBlockIsDataLossAndTheRestStillAnswers) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   std::vector<Point> pts;

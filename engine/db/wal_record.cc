@@ -14,7 +14,7 @@ namespace lux::engine {
 namespace {
 
 // persisted: never renumber or reuse.
-enum class WalFormat : uint8_t { kPlain = 0, kZstd = 1 };
+enum class WalFormat : uint8_t { kPlain = 0, kZstd = 1, kDelete = 2 };
 constexpr size_t kZstdAbove = 512;  // bytes of plain body
 
 void EncodeBody(const std::vector<WalPoint>& points, std::string* dst) {
@@ -115,10 +115,37 @@ void EncodeWalRecord(const std::vector<WalPoint>& points, std::string* dst) {
   dst->append(body);
 }
 
-absl::Status DecodeWalRecord(std::string_view src, std::vector<WalPoint>* points) {
+void EncodeWalDelete(const WalDelete& del, std::string* dst) {
+  dst->push_back(static_cast<char>(WalFormat::kDelete));
+  PutVarint64(dst, ZigZag(del.start));
+  PutVarint64(dst, ZigZag(del.end));
+  PutVarint64(dst, del.sids.size());
+  for (uint64_t sid : del.sids) PutVarint64(dst, sid);
+}
+
+absl::Status DecodeWalRecord(std::string_view src, std::vector<WalPoint>* points,
+                             std::optional<WalDelete>* del) {
   if (src.empty()) return absl::DataLossError("empty write-ahead-log record");
   const auto format = static_cast<WalFormat>(src[0]);
   src.remove_prefix(1);
+  points->clear();
+  del->reset();
+  if (format == WalFormat::kDelete) {
+    Reader r(src);
+    WalDelete d;
+    uint64_t n;
+    if (!r.GetSignedVarint64(&d.start) || !r.GetSignedVarint64(&d.end) || !r.GetVarint64(&n) ||
+        n > src.size()) {
+      return absl::DataLossError("corrupt write-ahead-log delete record");
+    }
+    d.sids.resize(n);
+    for (uint64_t& sid : d.sids) {
+      if (!r.GetVarint64(&sid)) return absl::DataLossError("corrupt write-ahead-log delete record");
+    }
+    if (!r.empty()) return absl::DataLossError("corrupt write-ahead-log delete record");
+    *del = std::move(d);
+    return absl::OkStatus();
+  }
   if (format == WalFormat::kPlain) return DecodeBody(src, points);
   if (format != WalFormat::kZstd) return absl::DataLossError("unknown write-ahead-log format");
   const unsigned long long size = ZSTD_getFrameContentSize(src.data(), src.size());

@@ -1,8 +1,10 @@
-// crash_writer DIR FIRST_BATCH
+// crash_writer DIR FIRST_BATCH [DELETE_AFTER]
 // Writes batches of 50 points (synced) to the database in DIR forever and
 // prints the id of each acknowledged batch on its own line; the crash test
 // kills it with SIGKILL at random moments. Batch b holds points
-// ts = T0 + (b * 50 + i) s, value = b * 50 + i, on 5 series.
+// ts = T0 + (b * 50 + i) s, value = b * 50 + i, on 5 series. With
+// DELETE_AFTER = d: once batch d is acknowledged, deletes the points of
+// batches [d/2, d) and prints "deleted".
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -10,10 +12,11 @@
 #include "lux/db.h"
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: crash_writer DIR FIRST_BATCH\n");
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: crash_writer DIR FIRST_BATCH [DELETE_AFTER]\n");
     return 2;
   }
+  const long long delete_after = argc == 4 ? std::atoll(argv[3]) : -1;
   lux::Options options;
   options.sync = true;
   options.block_points = 64;  // seal and truncate the log often
@@ -43,5 +46,15 @@ int main(int argc, char** argv) {
     }
     std::printf("%llu\n", static_cast<unsigned long long>(batch));
     std::fflush(stdout);
+    if (static_cast<long long>(batch) == delete_after) {
+      lux::Selector sel;
+      sel.database = "crash";
+      sel.measurement = "m";
+      const int64_t from = kT0 + delete_after / 2 * 50 * 1'000'000'000;
+      const int64_t to = kT0 + delete_after * 50 * 1'000'000'000;
+      if (!(*db)->DeleteRange(sel, from, to).ok()) return 1;
+      std::printf("deleted\n");
+      std::fflush(stdout);
+    }
   }
 }

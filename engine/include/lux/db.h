@@ -70,6 +70,31 @@ class DB {
   // Latest point of every series matching `selector`.
   virtual absl::StatusOr<std::vector<LastValue>> Last(const Selector& selector) = 0;
 
+  // Deletes the points of every series matching `selector` with
+  // start <= timestamp < end, in the head and in blocks. Durable like a
+  // write; a crash never brings deleted points back.
+  virtual absl::Status DeleteRange(const Selector& selector, int64_t start, int64_t end) = 0;
+
+  // Schema listing for dashboard pickers. A selector with an empty
+  // retention_policy spans every policy of the database; `limit` 0 means no
+  // limit. Results are sorted and unique.
+  virtual absl::StatusOr<std::vector<std::string>> ListMeasurements(std::string_view db,
+                                                                    size_t limit = 0) = 0;
+  // Tag keys of the series matching `selector` (its fields are ignored).
+  virtual absl::StatusOr<std::vector<std::string>> ListTagKeys(const Selector& selector,
+                                                               size_t limit = 0) = 0;
+  // Values of tag `key` among the series matching `selector`.
+  virtual absl::StatusOr<std::vector<std::string>> ListTagValues(const Selector& selector,
+                                                                 std::string_view key,
+                                                                 size_t limit = 0) = 0;
+  // Field keys of a measurement with their types.
+  virtual absl::StatusOr<std::vector<std::pair<std::string, FieldType>>> ListFieldKeys(
+      std::string_view db, std::string_view measurement) = 0;
+  // Series keys ("measurement,k1=v1,k2=v2", InfluxDB's SHOW SERIES form) of
+  // the series matching `selector`.
+  virtual absl::StatusOr<std::vector<std::string>> ListSeries(const Selector& selector,
+                                                              size_t limit = 0) = 0;
+
   // Introspection: "lux.stats" (a JSON object: series, head_points,
   // wal_bytes, partitions, blocks, bytes_per_point, corrupt_blocks).
   virtual bool GetProperty(std::string_view name, std::string* value) = 0;

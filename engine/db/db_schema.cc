@@ -1,0 +1,183 @@
+// File: db_schema.cc
+// Schema listing and range deletes (cold path).
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "engine/common/status_macros.h"
+#include "engine/db/block_io.h"
+#include "engine/db/db_impl.h"
+#include "engine/db/rocks_status.h"
+
+namespace lux::engine {
+namespace {
+
+std::vector<std::string> Limited(const std::set<std::string>& s, size_t limit) {
+  std::vector<std::string> out;
+  for (const auto& v : s) {
+    if (limit != 0 && out.size() == limit) break;
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> DBImpl::ListMeasurements(std::string_view db,
+                                                                  size_t limit) {
+  absl::ReaderMutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  auto it = dbs_.find(std::string(db));
+  if (it == dbs_.end()) {
+    return absl::NotFoundError(absl::StrCat("database not found: \"", std::string(db), "\""));
+  }
+  std::set<std::string> names;
+  for (const auto& [m, sids] : it->second.series_by_measurement) {
+    if (!sids.empty()) names.insert(m);
+  }
+  return Limited(names, limit);
+}
+
+absl::StatusOr<std::vector<std::string>> DBImpl::ListTagKeys(const Selector& selector,
+                                                             size_t limit) {
+  absl::ReaderMutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  Selector sel = selector;
+  sel.fields.clear();
+  ASSIGN_OR_RETURN(auto series, MatchSeries(sel, sel.retention_policy.empty()));
+  std::set<std::string> keys;
+  for (const Series* s : series) {
+    for (const Tag& t : s->key.tags) keys.insert(t.key);
+  }
+  return Limited(keys, limit);
+}
+
+absl::StatusOr<std::vector<std::string>> DBImpl::ListTagValues(const Selector& selector,
+                                                               std::string_view key,
+                                                               size_t limit) {
+  absl::ReaderMutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  Selector sel = selector;
+  sel.fields.clear();
+  ASSIGN_OR_RETURN(auto series, MatchSeries(sel, sel.retention_policy.empty()));
+  std::set<std::string> values;
+  for (const Series* s : series) {
+    for (const Tag& t : s->key.tags) {
+      if (t.key == key) values.insert(t.value);
+    }
+  }
+  return Limited(values, limit);
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, FieldType>>> DBImpl::ListFieldKeys(
+    std::string_view db, std::string_view measurement) {
+  absl::ReaderMutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  auto it = dbs_.find(std::string(db));
+  if (it == dbs_.end()) {
+    return absl::NotFoundError(absl::StrCat("database not found: \"", std::string(db), "\""));
+  }
+  std::vector<std::pair<std::string, FieldType>> out;
+  auto m = it->second.schema.find(std::string(measurement));
+  if (m != it->second.schema.end()) {
+    for (const auto& [field, type] : m->second) out.emplace_back(field, type);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> DBImpl::ListSeries(const Selector& selector,
+                                                            size_t limit) {
+  absl::ReaderMutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  Selector sel = selector;
+  sel.fields.clear();
+  ASSIGN_OR_RETURN(auto series, MatchSeries(sel, sel.retention_policy.empty()));
+  std::set<std::string> keys;
+  for (const Series* s : series) {
+    std::string k = s->key.measurement;
+    for (const Tag& t : s->key.tags) absl::StrAppend(&k, ",", t.key, "=", t.value);
+    keys.insert(std::move(k));
+  }
+  return Limited(keys, limit);
+}
+
+void DBImpl::DeleteFromHead(const std::vector<uint64_t>& sids, int64_t start, int64_t end) {
+  for (uint64_t sid : sids) {
+    auto it = series_.find(sid);
+    if (it == series_.end()) continue;
+    HeadSeries& h = it->second->head;
+    h.last_known = false;  // the latest point may be gone
+    const size_t before = h.points.size();
+    if (before == 0) continue;
+    Column kept;
+    kept.type = h.points.type;
+    for (size_t i = 0; i < before; ++i) {
+      if (h.points.ts[i] < start || h.points.ts[i] >= end) kept.PushFrom(h.points, i);
+    }
+    head_points_ -= before - kept.size();
+    h.points = std::move(kept);
+    if (h.points.size() == 0) {
+      Unpin(h.pinned_seq);
+      active_.erase(sid);
+      h.in_order = true;
+    }
+  }
+}
+
+absl::Status DBImpl::DeleteRange(const Selector& selector, int64_t start, int64_t end) {
+  if (start >= end) return absl::InvalidArgumentError("delete range is empty: start must be before end");
+  absl::MutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  ASSIGN_OR_RETURN(auto series, MatchSeries(selector, selector.retention_policy.empty()));
+  if (series.empty()) return absl::OkStatus();
+  rocksdb::WriteBatch b;
+  WalDelete del{{}, start, end};
+  for (const Series* s : series) {
+    del.sids.push_back(s->sid);
+    for (const Partition* part : PartitionsOf(s->db, s->rp, start, end)) {
+      std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), part->cf));
+      const std::string first_key = BlockKey(s->sid, start);
+      it->SeekForPrev(first_key);
+      if (!it->Valid()) it->Seek(first_key);
+      for (; it->Valid(); it->Next()) {
+        uint64_t ksid;
+        int64_t kfirst;
+        if (!DecodeBlockKey(std::string_view(it->key().data(), it->key().size()), &ksid,
+                            &kfirst)) {
+          continue;
+        }
+        if (ksid < s->sid) continue;
+        if (ksid > s->sid || kfirst >= end) break;
+        const std::string_view block(it->value().data(), it->value().size());
+        ASSIGN_OR_RETURN(codec::BlockHeader h, codec::ReadBlockHeader(block));
+        if (h.last_ts < start) continue;
+        b.Delete(part->cf, it->key());
+        if (h.first_ts >= start && h.last_ts < end) continue;  // wholly deleted
+        Column c;
+        c.type = s->type;
+        RETURN_IF_ERROR(DecodeColumnBlock(block, &h, &c));
+        Column kept;
+        kept.type = s->type;
+        for (size_t i = 0; i < c.size(); ++i) {
+          if (c.ts[i] < start || c.ts[i] >= end) kept.PushFrom(c, i);
+        }
+        if (kept.size() == 0) continue;
+        std::string rewritten;
+        EncodeColumnBlock(kept, 0, kept.size(), &rewritten);
+        b.Put(part->cf, BlockKey(s->sid, kept.ts[0]), rewritten);
+      }
+      RETURN_IF_ERROR(FromRocks(it->status(), "reading blocks to delete from"));
+    }
+  }
+  // The delete record keeps log replay from bringing head points back.
+  const uint64_t seq = next_seq_;
+  std::string record;
+  EncodeWalDelete(del, &record);
+  b.Put(wal_cf_, WalKey(seq), record);
+  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "deleting points"));
+  next_seq_ = seq + 1;
+  DeleteFromHead(del.sids, start, end);
+  return absl::OkStatus();
+}
+
+}  // namespace lux::engine
