@@ -23,7 +23,7 @@ absl::Status ValidateName(std::string_view what, std::string_view name) {
 
 absl::Status DBImpl::CreateDatabase(std::string_view name) {
   absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(CheckWritable());
   RETURN_IF_ERROR(ValidateName("database", name));
   if (dbs_.contains(std::string(name))) return absl::OkStatus();
   RetentionPolicy autogen{.name = "autogen",
@@ -33,7 +33,7 @@ absl::Status DBImpl::CreateDatabase(std::string_view name) {
   rocksdb::WriteBatch b;
   b.Put(meta_cf_, DatabaseKey(name), "");
   b.Put(meta_cf_, RetentionKey(name, autogen.name), EncodeRetentionPolicy(autogen));
-  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "creating database"));
+  RETURN_IF_ERROR(WriteToRocks(&b, "creating database"));
   dbs_[std::string(name)].rps[autogen.name] = autogen;
   return absl::OkStatus();
 }
@@ -95,7 +95,7 @@ absl::Status DBImpl::DropPartitionCfs(std::vector<std::unique_ptr<Partition>> pa
 
 absl::Status DBImpl::DropDatabase(std::string_view name) {
   absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(CheckWritable());
   auto it = dbs_.find(std::string(name));
   if (it == dbs_.end()) return absl::OkStatus();  // as InfluxDB: dropping nothing is fine
   rocksdb::WriteBatch b;
@@ -110,7 +110,7 @@ absl::Status DBImpl::DropDatabase(std::string_view name) {
   }
   DeleteSeriesRecords(sids, &b);
   auto parts = TakePartitions(name, nullptr, &b);
-  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "dropping database"));
+  RETURN_IF_ERROR(WriteToRocks(&b, "dropping database"));
   ForgetSeries(sids);
   dbs_.erase(std::string(name));
   return DropPartitionCfs(std::move(parts));
@@ -141,7 +141,7 @@ absl::StatusOr<const RetentionPolicy*> DBImpl::ResolveRp(std::string_view db,
 
 absl::Status DBImpl::PutRetentionPolicy(std::string_view db, const RetentionPolicy& in,
                                         bool create) {
-  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(CheckWritable());
   RETURN_IF_ERROR(ValidateName("retention policy", in.name));
   if (in.duration_ns < 0 || in.partition_ns < 0) {
     return absl::InvalidArgumentError("retention durations must not be negative");
@@ -184,7 +184,7 @@ absl::Status DBImpl::PutRetentionPolicy(std::string_view db, const RetentionPoli
     rp.is_default = true;  // one policy stays the default; move it by setting another
   }
   b.Put(meta_cf_, RetentionKey(db, rp.name), EncodeRetentionPolicy(rp));
-  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "writing a retention policy"));
+  RETURN_IF_ERROR(WriteToRocks(&b, "writing a retention policy"));
   for (const auto& name : unset) rps[name].is_default = false;
   rps[rp.name] = rp;
   return absl::OkStatus();
@@ -202,7 +202,7 @@ absl::Status DBImpl::AlterRetentionPolicy(std::string_view db, const RetentionPo
 
 absl::Status DBImpl::DropRetentionPolicy(std::string_view db, std::string_view name) {
   absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(CheckWritable());
   auto it = dbs_.find(std::string(db));
   if (it == dbs_.end()) {
     return absl::NotFoundError(absl::StrCat("database not found: \"", std::string(db), "\""));
@@ -220,7 +220,7 @@ absl::Status DBImpl::DropRetentionPolicy(std::string_view db, std::string_view n
   DeleteSeriesRecords(sids, &b);
   const std::string rp_name(name);
   auto parts = TakePartitions(db, &rp_name, &b);
-  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "dropping a retention policy"));
+  RETURN_IF_ERROR(WriteToRocks(&b, "dropping a retention policy"));
   ForgetSeries(sids);
   RETURN_IF_ERROR(DropPartitionCfs(std::move(parts)));
   it->second.rps.erase(rit);

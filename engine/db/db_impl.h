@@ -132,6 +132,16 @@ class DBImpl : public DB {
   friend class QueryCursor;
 
   absl::Status CheckOpen() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // CheckOpen, and first recovery from an earlier failed write. Call before
+  // taking any pointer into the in-memory state: recovery rebuilds it.
+  absl::Status CheckWritable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Opens RocksDB on env_ and rebuilds every in-memory structure.
+  absl::Status OpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Closes RocksDB and forgets the in-memory state (head included: it is
+  // rebuilt from the log by OpenLocked).
+  void CloseRocksAndForget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After a failed write: RocksDB's Resume(), else a reopen in place.
+  absl::Status RecoverFromWriteFailure() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status LoadMeta() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status LoadIndex() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ReplayWal() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -175,12 +185,17 @@ class DBImpl : public DB {
   absl::Status DropPartitionCfs(std::vector<std::unique_ptr<Partition>> parts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   rocksdb::WriteOptions WriteOpts() const;
+  // Writes `batch` to RocksDB; a failure makes the next CheckWritable
+  // recover.
+  absl::Status WriteToRocks(rocksdb::WriteBatch* batch, std::string_view what)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Flushes memtables and compacts the log column family, so that sealed
   // and truncated data stops taking space.
   absl::Status ReclaimLogSpace() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   const std::string path_;
+  rocksdb::Env* env_ = nullptr;  // null: RocksDB's default
   mutable absl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = true;
   std::unique_ptr<rocksdb::DB> rocks_;
@@ -202,6 +217,12 @@ class DBImpl : public DB {
       partitions_ ABSL_GUARDED_BY(mu_);
   // WAL seq -> number of head series whose oldest unsealed point is there.
   absl::btree_map<uint64_t, int> pins_ ABSL_GUARDED_BY(mu_);
+  // A RocksDB write failed (I/O error, full disk): RocksDB stops writes
+  // until Resume(), which the next write attempts.
+  bool needs_resume_ ABSL_GUARDED_BY(mu_) = false;
+  // Series ids recorded twice for one series key (a write that failed in
+  // the process but reached the disk) -> the id in use.
+  absl::flat_hash_map<uint64_t, uint64_t> sid_aliases_ ABSL_GUARDED_BY(mu_);
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t wal_tail_ ABSL_GUARDED_BY(mu_) = 1;  // lowest seq not yet deleted
   uint64_t next_sid_ ABSL_GUARDED_BY(mu_) = 1;

@@ -6,6 +6,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/common/varint.h"
 #include "engine/db/db_impl.h"
+#include "engine/db/db_testing.h"
 #include "engine/db/rocks_status.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/table.h"
@@ -20,6 +21,15 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, std::string
 }
 
 namespace engine {
+
+absl::StatusOr<std::unique_ptr<DB>> TEST_OpenWithEnv(const Options& options, std::string_view path,
+                                                     rocksdb::Env* env) {
+  RETURN_IF_ERROR(options.Validate());
+  auto db = std::make_unique<DBImpl>(options, std::string(path));
+  RETURN_IF_ERROR(db->OpenImpl(env));
+  return std::unique_ptr<DB>(std::move(db));
+}
+
 namespace {
 
 constexpr char kMetaCf[] = "meta";
@@ -51,8 +61,44 @@ rocksdb::WriteOptions DBImpl::WriteOpts() const {
   return wo;
 }
 
+absl::Status DBImpl::WriteToRocks(rocksdb::WriteBatch* batch, std::string_view what) {
+  rocksdb::Status s = rocks_->Write(WriteOpts(), batch);
+  if (!s.ok() && (s.IsIOError() || s.IsNoSpace())) needs_resume_ = true;
+  return FromRocks(s, what);
+}
+
+absl::Status DBImpl::RecoverFromWriteFailure() {
+  if (rocks_->Resume().ok()) return absl::OkStatus();
+  // Everything acknowledged is on disk: reopen as after a crash.
+  CloseRocksAndForget();
+  return OpenLocked();
+}
+
+void DBImpl::CloseRocksAndForget() {
+  for (auto* h : all_handles_) rocks_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  all_handles_.clear();
+  rocks_->Close().PermitUncheckedError();
+  rocks_.reset();
+  closed_ = true;
+  dbs_.clear();
+  series_.clear();
+  tagsets_.clear();
+  partitions_.clear();
+  pins_.clear();
+  active_.clear();
+  sid_aliases_.clear();
+  next_seq_ = wal_tail_ = next_sid_ = next_partition_id_ = 1;
+  head_points_ = 0;
+}
+
 absl::Status DBImpl::OpenImpl(rocksdb::Env* env) {
   absl::MutexLock l(&mu_);
+  env_ = env;
+  return OpenLocked();
+}
+
+absl::Status DBImpl::OpenLocked() {
+  rocksdb::Env* env = env_;
   std::error_code ec;
   if (!std::filesystem::exists(path_, ec)) {
     if (!options_.create_if_missing) {
@@ -181,6 +227,15 @@ absl::Status DBImpl::LoadIndex() {
       return absl::DataLossError(absl::StrCat("corrupt series record for sid ", s->sid));
     }
     next_sid_ = std::max(next_sid_, s->sid + 1);
+    auto known = tagsets_.find(TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags));
+    if (known != tagsets_.end()) {
+      auto same = std::find_if(known->second.begin(), known->second.end(),
+                               [&](const auto& e) { return e.first == s->key.field; });
+      if (same != known->second.end()) {
+        sid_aliases_[s->sid] = same->second;
+        continue;
+      }
+    }
     AddSeries(std::move(s));
   }
   return FromRocks(it->status(), "reading the series index");
@@ -202,6 +257,9 @@ absl::Status DBImpl::ReplayWal() {
     RETURN_IF_ERROR(
         DecodeWalRecord(std::string_view(it->value().data(), it->value().size()), &points, &del));
     if (del) DeleteFromHead(del->sids, del->start, del->end);
+    for (WalPoint& p : points) {
+      if (auto a = sid_aliases_.find(p.sid); a != sid_aliases_.end()) p.sid = a->second;
+    }
     // Points of series that were dropped since are gone for good.
     std::erase_if(points, [&](const WalPoint& p) { return !series_.contains(p.sid); });
     targets.clear();
@@ -235,6 +293,15 @@ absl::Status DBImpl::Close() {
 
 absl::Status DBImpl::CheckOpen() const {
   if (closed_) return absl::FailedPreconditionError("database is closed");
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::CheckWritable() {
+  RETURN_IF_ERROR(CheckOpen());
+  if (needs_resume_) {
+    RETURN_IF_ERROR(RecoverFromWriteFailure());
+    needs_resume_ = false;
+  }
   return absl::OkStatus();
 }
 

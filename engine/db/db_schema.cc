@@ -53,8 +53,7 @@ absl::StatusOr<std::vector<std::string>> DBImpl::ListTagKeys(const Selector& sel
 }
 
 absl::StatusOr<std::vector<std::string>> DBImpl::ListTagValues(const Selector& selector,
-                                                               std::string_view key,
-                                                               size_t limit) {
+                                                               std::string_view key, size_t limit) {
   absl::ReaderMutexLock l(&mu_);
   RETURN_IF_ERROR(CheckOpen());
   Selector sel = selector;
@@ -125,9 +124,10 @@ void DBImpl::DeleteFromHead(const std::vector<uint64_t>& sids, int64_t start, in
 }
 
 absl::Status DBImpl::DeleteRange(const Selector& selector, int64_t start, int64_t end) {
-  if (start >= end) return absl::InvalidArgumentError("delete range is empty: start must be before end");
+  if (start >= end)
+    return absl::InvalidArgumentError("delete range is empty: start must be before end");
   absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(CheckWritable());
   ASSIGN_OR_RETURN(auto series, MatchSeries(selector, selector.retention_policy.empty()));
   if (series.empty()) return absl::OkStatus();
   rocksdb::WriteBatch b;
@@ -142,8 +142,7 @@ absl::Status DBImpl::DeleteRange(const Selector& selector, int64_t start, int64_
       for (; it->Valid(); it->Next()) {
         uint64_t ksid;
         int64_t kfirst;
-        if (!DecodeBlockKey(std::string_view(it->key().data(), it->key().size()), &ksid,
-                            &kfirst)) {
+        if (!DecodeBlockKey(std::string_view(it->key().data(), it->key().size()), &ksid, &kfirst)) {
           continue;
         }
         if (ksid < s->sid) continue;
@@ -174,7 +173,7 @@ absl::Status DBImpl::DeleteRange(const Selector& selector, int64_t start, int64_
   std::string record;
   EncodeWalDelete(del, &record);
   b.Put(wal_cf_, WalKey(seq), record);
-  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "deleting points"));
+  RETURN_IF_ERROR(WriteToRocks(&b, "deleting points"));
   next_seq_ = seq + 1;
   DeleteFromHead(del.sids, start, end);
   return absl::OkStatus();

@@ -121,7 +121,7 @@ absl::Status DBImpl::SealAndTruncate(const std::vector<uint64_t>& only) {
   if (new_tail > wal_tail_) {
     b.DeleteRange(wal_cf_, WalKey(wal_tail_), WalKey(new_tail));
   }
-  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "sealing blocks"));
+  RETURN_IF_ERROR(WriteToRocks(&b, "sealing blocks"));
   for (uint64_t sid : sids) {
     HeadSeries& h = series_.at(sid)->head;
     active_.erase(sid);
@@ -143,7 +143,7 @@ absl::Status DBImpl::ReclaimLogSpace() {
 
 absl::Status DBImpl::Flush() {
   absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(CheckWritable());
   RETURN_IF_ERROR(SealAndTruncate({}));
   return ReclaimLogSpace();
 }

@@ -61,7 +61,7 @@ void DBImpl::AddSeries(std::unique_ptr<Series> s) {
 
 absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
   absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(CheckWritable());
   if (batch.points.size() > options_.max_points_per_write) {
     return absl::InvalidArgumentError(absl::StrCat("a write holds at most ",
                                                    options_.max_points_per_write, " points, got ",
@@ -261,7 +261,13 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
     PutFixed64(&v, next_sid);
     b.Put(meta_cf_, NextSidKey(), v);
   }
-  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "writing points"));
+  absl::Status written = WriteToRocks(&b, "writing points");
+  if (!written.ok()) {
+    // The batch may still have reached the disk: never reuse its ids.
+    next_seq_ = seq + 1;
+    next_sid_ = next_sid;
+    return written;
+  }
 
   // Durable: now make it visible.
   next_seq_ = seq + 1;

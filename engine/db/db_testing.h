@@ -1,0 +1,23 @@
+// File: db_testing.h
+// -----------------------------------------------------------------------------
+// Test-only entry points of the engine (TEST_ hooks).
+#ifndef LUX_ENGINE_DB_DB_TESTING_H_
+#define LUX_ENGINE_DB_DB_TESTING_H_
+
+#include <memory>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "lux/db.h"
+#include "rocksdb/env.h"
+
+namespace lux::engine {
+
+// DB::Open with RocksDB running on `env` (e.g. a fault-injecting one).
+// REQUIRES: env outlives the DB.
+absl::StatusOr<std::unique_ptr<DB>> TEST_OpenWithEnv(const Options& options,
+                                                     std::string_view path, rocksdb::Env* env);
+
+}  // namespace lux::engine
+
+#endif  // LUX_ENGINE_DB_DB_TESTING_H_
