@@ -10,11 +10,10 @@ namespace {
 
 absl::Status ValidateName(std::string_view what, std::string_view name) {
   if (name.empty())
-    return absl::InvalidArgumentError(
-        absl::StrCat(std::string(what), " std::string(name) is empty"));
+    return absl::InvalidArgumentError(absl::StrCat(std::string(what), " name is empty"));
   if (name.size() > 255) {
     return absl::InvalidArgumentError(
-        absl::StrCat(std::string(what), " std::string(name) longer than 255 bytes"));
+        absl::StrCat(std::string(what), " name longer than 255 bytes"));
   }
   return absl::OkStatus();
 }
@@ -54,7 +53,7 @@ void DBImpl::ForgetSeries(const std::vector<uint64_t>& sids) {
     active_.erase(sid);
     auto ts = tagsets_.find(TagSetKey(s.db, s.rp, s.key.measurement, s.key.tags));
     if (ts != tagsets_.end()) {
-      std::erase_if(ts->second, [&](const auto& e) { return e.second == sid; });
+      std::erase_if(ts->second, [&](const Series* e) { return e->sid == sid; });
       if (ts->second.empty()) tagsets_.erase(ts);
     }
     auto db = dbs_.find(s.db);

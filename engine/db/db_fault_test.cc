@@ -2,8 +2,8 @@
 // and a torn write fail the write with a clear error, keep every earlier
 // acknowledged point, and the database is usable again once the fault is
 // gone.
-#include "engine/db/db_testing.h"
 #include "engine/db/db_test_util.h"
+#include "engine/db/db_testing.h"
 #include "engine/db/testing/fault_fs.h"
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
@@ -29,7 +29,8 @@ class DBFaultTest : public ::testing::Test {
     WriteBatch b;
     b.database = "farm";
     for (int i = 0; i < 10; ++i) {
-      b.points.push_back(testing::MakePoint("m", {}, "v", double(first + i), kT0 + (first + i) * kSec));
+      b.points.push_back(
+          testing::MakePoint("m", {}, "v", double(first + i), kT0 + (first + i) * kSec));
     }
     return db_->Write(b).status();
   }

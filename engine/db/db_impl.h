@@ -210,8 +210,7 @@ class DBImpl : public DB {
   absl::flat_hash_set<uint64_t> active_ ABSL_GUARDED_BY(mu_);
   // TagSetKey(db, rp, measurement, tags) -> (field, sid) of its series: one
   // lookup per point on the write path.
-  absl::flat_hash_map<std::string, std::vector<std::pair<std::string, uint64_t>>> tagsets_
-      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::vector<Series*>> tagsets_ ABSL_GUARDED_BY(mu_);
   // (db, rp) -> partition start -> partition.
   std::map<std::pair<std::string, std::string>, std::map<int64_t, std::unique_ptr<Partition>>>
       partitions_ ABSL_GUARDED_BY(mu_);

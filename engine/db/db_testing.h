@@ -15,8 +15,8 @@ namespace lux::engine {
 
 // DB::Open with RocksDB running on `env` (e.g. a fault-injecting one).
 // REQUIRES: env outlives the DB.
-absl::StatusOr<std::unique_ptr<DB>> TEST_OpenWithEnv(const Options& options,
-                                                     std::string_view path, rocksdb::Env* env);
+absl::StatusOr<std::unique_ptr<DB>> TEST_OpenWithEnv(const Options& options, std::string_view path,
+                                                     rocksdb::Env* env);
 
 }  // namespace lux::engine
 

@@ -37,6 +37,9 @@ void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, const std::vector<
       h.pinned_seq = seq;
       ++pins_[seq];
       active_.insert(p.sid);
+      // Skip the first doublings of a chunk that usually grows to a block.
+      h.points.ts.reserve(256);
+      if (!h.points.is_string()) h.points.bits.reserve(256);
     } else if (p.ts < h.points.ts.back()) {
       h.in_order = false;
     }
@@ -53,8 +56,7 @@ void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, const std::vector<
 void DBImpl::AddSeries(std::unique_ptr<Series> s) {
   const uint64_t sid = s->sid;
   s->head.points.type = s->type;
-  tagsets_[TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags)].emplace_back(s->key.field,
-                                                                                  sid);
+  tagsets_[TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags)].push_back(s.get());
   dbs_[s->db].series_by_measurement[s->key.measurement].push_back(sid);
   series_[sid] = std::move(s);
 }
@@ -85,6 +87,7 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
 
   std::vector<Tag> sorted_tags;
   std::vector<const Field*> fields;
+  std::vector<Series*> resolved;  // series of each field, when known
   for (size_t i = 0; i < batch.points.size(); ++i) {
     const Point& pt = batch.points[i];
     auto reject = [&](absl::Status s) { result.rejected.push_back({i, std::move(s)}); };
@@ -150,24 +153,45 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
       }
     }
     if (bad.ok() && fields.empty()) {
-      bad = had_time
-                ? Invalid(absl::StrCat("invalid field std::string(name): input field \"time\" on "
-                                       "measurement \"",
-                                       pt.measurement, "\" is invalid"))
-                : Invalid("missing fields");
+      bad = had_time ? Invalid(absl::StrCat("invalid field name: input field \"time\" on "
+                                            "measurement \"",
+                                            pt.measurement, "\" is invalid"))
+                     : Invalid("missing fields");
     }
-    for (const Field* f : fields) {
-      if (!bad.ok()) break;
+    if (!bad.ok()) {
+      reject(bad);
+      continue;
+    }
+    // Resolve each field's series (one tag-set lookup per point) and check
+    // its type: against the series for known ones, else against the schema.
+    const size_t wal_mark = wal.size();
+    const std::string tagset = TagSetKey(batch.database, rp->name, pt.measurement, tags);
+    const auto* known_fields = [&]() -> const std::vector<Series*>* {
+      auto it = tagsets_.find(tagset);
+      return it == tagsets_.end() ? nullptr : &it->second;
+    }();
+    resolved.assign(fields.size(), nullptr);
+    for (size_t k = 0; k < fields.size() && bad.ok(); ++k) {
+      const Field* f = fields[k];
       const FieldType type = TypeOf(f->value);
-      auto known = dbstate.schema.find(pt.measurement);
       std::optional<FieldType> existing;
-      if (known != dbstate.schema.end()) {
-        auto fit = known->second.find(f->key);
-        if (fit != known->second.end()) existing = fit->second;
+      if (known_fields != nullptr) {
+        for (Series* s : *known_fields) {
+          if (s->key.field == f->key) resolved[k] = s;
+        }
       }
-      if (!existing) {
-        auto nit = new_fields.find({pt.measurement, f->key});
-        if (nit != new_fields.end()) existing = nit->second;
+      if (resolved[k] != nullptr) {
+        existing = resolved[k]->type;
+      } else {
+        auto known = dbstate.schema.find(pt.measurement);
+        if (known != dbstate.schema.end()) {
+          auto fit = known->second.find(f->key);
+          if (fit != known->second.end()) existing = fit->second;
+        }
+        if (!existing) {
+          auto nit = new_fields.find({pt.measurement, f->key});
+          if (nit != new_fields.end()) existing = nit->second;
+        }
       }
       if (existing && *existing != type) {
         bad = absl::FailedPreconditionError(
@@ -176,28 +200,10 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
                          ", already exists as type ", FieldTypeName(*existing)));
       }
     }
-    if (!bad.ok()) {
-      reject(bad);
-      continue;
-    }
-    // Resolve (or create) one series per field: one lookup per point.
-    const size_t wal_mark = wal.size();
-    const std::string tagset = TagSetKey(batch.database, rp->name, pt.measurement, tags);
-    const auto* known_fields = [&]() -> const std::vector<std::pair<std::string, uint64_t>>* {
-      auto it = tagsets_.find(tagset);
-      return it == tagsets_.end() ? nullptr : &it->second;
-    }();
-    for (const Field* f : fields) {
-      uint64_t sid = 0;
-      Series* target = nullptr;
-      if (known_fields != nullptr) {
-        for (const auto& [field, id] : *known_fields) {
-          if (field == f->key) sid = id;
-        }
-      }
-      if (sid != 0) {
-        target = series_.at(sid).get();
-      } else {
+    for (size_t k = 0; k < fields.size() && bad.ok(); ++k) {
+      const Field* f = fields[k];
+      Series* target = resolved[k];
+      if (target == nullptr) {
         std::string mkey = tagset;
         PutLengthPrefixed(&mkey, f->key);
         if (auto nit = new_keys.find(mkey); nit != new_keys.end()) {
@@ -219,10 +225,9 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
           new_keys[mkey] = target;
           new_series.push_back(std::move(s));
         }
-        sid = target->sid;
+        new_fields.try_emplace({pt.measurement, f->key}, TypeOf(f->value));
       }
-      new_fields.try_emplace({pt.measurement, f->key}, TypeOf(f->value));
-      wal.push_back(WalPoint{sid, pt.timestamp_ns, f->value});
+      wal.push_back(WalPoint{target->sid, pt.timestamp_ns, f->value});
       targets.push_back(target);
     }
     if (!bad.ok()) {
@@ -277,8 +282,8 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
   ApplyToHead(wal, targets, seq);
 
   std::vector<uint64_t> full;
-  for (const WalPoint& p : wal) {
-    if (series_.at(p.sid)->head.points.size() >= options_.block_points) full.push_back(p.sid);
+  for (const Series* s : targets) {
+    if (s->head.points.size() >= options_.block_points) full.push_back(s->sid);
   }
   if (!full.empty()) {
     std::sort(full.begin(), full.end());

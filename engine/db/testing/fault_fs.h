@@ -67,7 +67,9 @@ class FaultFs : public rocksdb::FileSystemWrapper {
                             rocksdb::IODebugContext* dbg) {
       if (fs_->no_space) return rocksdb::IOStatus::NoSpace("injected: no space left on device");
       if (fs_->torn) {
-        target()->Append(rocksdb::Slice(data.data(), data.size() / 2), o, dbg).PermitUncheckedError();
+        target()
+            ->Append(rocksdb::Slice(data.data(), data.size() / 2), o, dbg)
+            .PermitUncheckedError();
         return rocksdb::IOStatus::IOError("injected torn write");
       }
       return rocksdb::IOStatus::OK();
