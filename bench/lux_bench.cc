@@ -73,8 +73,9 @@ void Die(const absl::Status& s, const char* what) {
   std::exit(1);
 }
 
-std::unique_ptr<lux::DB> OpenDb(const std::string& dir) {
+std::unique_ptr<lux::DB> OpenDb(const std::string& dir, size_t block_points = 8192) {
   lux::Options options;
+  options.block_points = block_points;
   auto db = lux::DB::Open(options, dir);
   if (!db.ok()) Die(db.status(), "open");
   if (auto s = (*db)->CreateDatabase("bench"); !s.ok()) Die(s, "create database");
@@ -276,7 +277,8 @@ void RecoverWorkload(const Flags& f) {
   std::filesystem::remove_all(dir);
   pid_t pid = fork();
   if (pid == 0) {
-    auto db = OpenDb(dir);
+    // Blocks as large as allowed: every point stays unsealed in the log.
+    auto db = OpenDb(dir, size_t{1} << 20);
     Ingest(db.get(), f, false);
     raise(SIGKILL);  // no close: every point stays unsealed in the log
   }
