@@ -463,7 +463,16 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   absl::ReaderMutexLock l(&mu_);
   if (closed_) return false;
   size_t partitions = 0;
-  for (const auto& [k, parts] : partitions_) partitions += parts.size();
+  uint64_t blocks = 0, block_bytes = 0;
+  for (const auto& [k, parts] : partitions_) {
+    partitions += parts.size();
+    for (const auto& [start, p] : parts) {
+      uint64_t v = 0;
+      if (rocks_->GetIntProperty(p->cf, "rocksdb.estimate-num-keys", &v)) blocks += v;
+      if (rocks_->GetIntProperty(p->cf, "rocksdb.total-sst-files-size", &v)) block_bytes += v;
+      if (rocks_->GetIntProperty(p->cf, "rocksdb.cur-size-all-mem-tables", &v)) block_bytes += v;
+    }
+  }
   uint64_t wal_bytes = 0, live = 0;
   rocks_->GetIntProperty(wal_cf_, "rocksdb.estimate-live-data-size", &live);
   wal_bytes += live;
@@ -472,7 +481,8 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   wal_bytes += mem;
   *value = absl::StrCat("{\"series\":", series_.size(), ",\"head_points\":", head_points_,
                         ",\"wal_records\":", next_seq_ - wal_tail_, ",\"wal_bytes\":", wal_bytes,
-                        ",\"partitions\":", partitions, ",\"blocks_written\":", blocks_written_,
+                        ",\"partitions\":", partitions, ",\"blocks\":", blocks,
+                        ",\"block_bytes\":", block_bytes, ",\"blocks_written\":", blocks_written_,
                         ",\"corrupt_blocks\":", corrupt_blocks_.load(), "}");
   return true;
 }

@@ -88,6 +88,9 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
   std::vector<Tag> sorted_tags;
   std::vector<const Field*> fields;
   std::vector<Series*> resolved;  // series of each field, when known
+  std::string tagset;             // reused: no allocation per point
+  wal.reserve(batch.points.size() * 2);
+  targets.reserve(batch.points.size() * 2);
   for (size_t i = 0; i < batch.points.size(); ++i) {
     const Point& pt = batch.points[i];
     auto reject = [&](absl::Status s) { result.rejected.push_back({i, std::move(s)}); };
@@ -165,7 +168,7 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
     // Resolve each field's series (one tag-set lookup per point) and check
     // its type: against the series for known ones, else against the schema.
     const size_t wal_mark = wal.size();
-    const std::string tagset = TagSetKey(batch.database, rp->name, pt.measurement, tags);
+    AssignTagSetKey(batch.database, rp->name, pt.measurement, tags, &tagset);
     const auto* known_fields = [&]() -> const std::vector<Series*>* {
       auto it = tagsets_.find(tagset);
       return it == tagsets_.end() ? nullptr : &it->second;

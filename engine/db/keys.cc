@@ -90,17 +90,23 @@ bool DecodeRetentionPolicy(std::string_view src, RetentionPolicy* rp) {
   return r.empty();
 }
 
+void AssignTagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
+                     std::span<const Tag> sorted_tags, std::string* dst) {
+  dst->clear();
+  PutLengthPrefixed(dst, db);
+  PutLengthPrefixed(dst, rp);
+  PutLengthPrefixed(dst, measurement);
+  PutVarint64(dst, sorted_tags.size());
+  for (const Tag& t : sorted_tags) {
+    PutLengthPrefixed(dst, t.key);
+    PutLengthPrefixed(dst, t.value);
+  }
+}
+
 std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
                       std::span<const Tag> sorted_tags) {
   std::string k;
-  PutLengthPrefixed(&k, db);
-  PutLengthPrefixed(&k, rp);
-  PutLengthPrefixed(&k, measurement);
-  PutVarint64(&k, sorted_tags.size());
-  for (const Tag& t : sorted_tags) {
-    PutLengthPrefixed(&k, t.key);
-    PutLengthPrefixed(&k, t.value);
-  }
+  AssignTagSetKey(db, rp, measurement, sorted_tags, &k);
   return k;
 }
 

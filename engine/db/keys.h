@@ -55,6 +55,9 @@ struct SeriesKey {
 // identity of a tag set; a series key of it adds lp(field).
 std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
                       std::span<const Tag> sorted_tags);
+// The same, written over *dst (reusing its capacity).
+void AssignTagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
+                     std::span<const Tag> sorted_tags, std::string* dst);
 
 // lp(db) lp(rp) series key: the in-memory and on-disk identity of a series.
 std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_view series_key);

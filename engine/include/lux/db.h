@@ -95,8 +95,10 @@ class DB {
   virtual absl::StatusOr<std::vector<std::string>> ListSeries(const Selector& selector,
                                                               size_t limit = 0) = 0;
 
-  // Introspection: "lux.stats" (a JSON object: series, head_points,
-  // wal_bytes, partitions, blocks, bytes_per_point, corrupt_blocks).
+  // Introspection: "lux.stats" is a JSON object with series, head_points,
+  // wal_records, wal_bytes, partitions, blocks (estimated), block_bytes,
+  // blocks_written (by this process) and corrupt_blocks (seen by reads).
+  // Sealed bytes per point = block_bytes / (points - head_points).
   virtual bool GetProperty(std::string_view name, std::string* value) = 0;
 };
 
