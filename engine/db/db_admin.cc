@@ -21,8 +21,9 @@ absl::Status ValidateName(std::string_view what, std::string_view name) {
 }  // namespace
 
 absl::Status DBImpl::CreateDatabase(std::string_view name) {
+  RETURN_IF_ERROR(RecoverBeforeWrite());
   absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckWritable());
+  RETURN_IF_ERROR(CheckOpen());
   RETURN_IF_ERROR(ValidateName("database", name));
   if (dbs_.contains(std::string(name))) return absl::OkStatus();
   RetentionPolicy autogen{.name = "autogen",
@@ -48,9 +49,11 @@ void DBImpl::ForgetSeries(const std::vector<uint64_t>& sids) {
     const Series& s = *it->second;
     if (s.head.points.size() != 0) {
       head_points_ -= s.head.points.size();
-      Unpin(s.head.pinned_seq);
+      Unpin(s.head.marks.front().second);
     }
     active_.erase(sid);
+    queued_.erase(sid);
+    std::erase(seal_queue_, sid);
     auto ts = tagsets_.find(TagSetKey(s.db, s.rp, s.key.measurement, s.key.tags));
     if (ts != tagsets_.end()) {
       std::erase_if(ts->second, [&](const Series* e) { return e->sid == sid; });
@@ -93,8 +96,10 @@ absl::Status DBImpl::DropPartitionCfs(std::vector<std::unique_ptr<Partition>> pa
 }
 
 absl::Status DBImpl::DropDatabase(std::string_view name) {
+  absl::MutexLock s(&seal_mu_);
   absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckWritable());
+  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(RecoverIfNeeded());
   auto it = dbs_.find(std::string(name));
   if (it == dbs_.end()) return absl::OkStatus();  // as InfluxDB: dropping nothing is fine
   rocksdb::WriteBatch b;
@@ -140,7 +145,7 @@ absl::StatusOr<const RetentionPolicy*> DBImpl::ResolveRp(std::string_view db,
 
 absl::Status DBImpl::PutRetentionPolicy(std::string_view db, const RetentionPolicy& in,
                                         bool create) {
-  RETURN_IF_ERROR(CheckWritable());
+  RETURN_IF_ERROR(CheckOpen());
   RETURN_IF_ERROR(ValidateName("retention policy", in.name));
   if (in.duration_ns < 0 || in.partition_ns < 0) {
     return absl::InvalidArgumentError("retention durations must not be negative");
@@ -190,18 +195,22 @@ absl::Status DBImpl::PutRetentionPolicy(std::string_view db, const RetentionPoli
 }
 
 absl::Status DBImpl::CreateRetentionPolicy(std::string_view db, const RetentionPolicy& rp) {
+  RETURN_IF_ERROR(RecoverBeforeWrite());
   absl::MutexLock l(&mu_);
   return PutRetentionPolicy(db, rp, /*create=*/true);
 }
 
 absl::Status DBImpl::AlterRetentionPolicy(std::string_view db, const RetentionPolicy& rp) {
+  RETURN_IF_ERROR(RecoverBeforeWrite());
   absl::MutexLock l(&mu_);
   return PutRetentionPolicy(db, rp, /*create=*/false);
 }
 
 absl::Status DBImpl::DropRetentionPolicy(std::string_view db, std::string_view name) {
+  absl::MutexLock s(&seal_mu_);
   absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckWritable());
+  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(RecoverIfNeeded());
   auto it = dbs_.find(std::string(db));
   if (it == dbs_.end()) {
     return absl::NotFoundError(absl::StrCat("database not found: \"", std::string(db), "\""));

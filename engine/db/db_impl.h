@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -32,8 +33,11 @@ namespace lux::engine {
 // order and with repeated timestamps: the later arrival wins).
 struct HeadSeries {
   Column points;
-  bool in_order = true;     // ts non-decreasing so far
-  uint64_t pinned_seq = 0;  // WAL seq of the oldest unsealed point (when non-empty)
+  bool in_order = true;  // ts non-decreasing so far
+  // (index of its first point, WAL seq) of each write that added points, in
+  // order: the first one pins the log; after a seal removes the first
+  // points, the next one does.
+  std::vector<std::pair<uint32_t, uint64_t>> marks;
   // Latest point of the series anywhere (head or blocks), once known:
   // last_known says whether has_last/last_ts/last_value are up to date.
   bool last_known = false;
@@ -132,9 +136,9 @@ class DBImpl : public DB {
   friend class QueryCursor;
 
   absl::Status CheckOpen() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  // CheckOpen, and first recovery from an earlier failed write. Call before
-  // taking any pointer into the in-memory state: recovery rebuilds it.
-  absl::Status CheckWritable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Before a write takes mu_: recovers from an earlier failed write (which
+  // rebuilds the in-memory state, so no pointer into it may be held).
+  absl::Status RecoverBeforeWrite() ABSL_LOCKS_EXCLUDED(seal_mu_, mu_);
   // Opens RocksDB on env_ and rebuilds every in-memory structure.
   absl::Status OpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Closes RocksDB and forgets the in-memory state (head included: it is
@@ -160,12 +164,24 @@ class DBImpl : public DB {
                    uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes a series known in memory (index maps, tag sets).
   void AddSeries(std::unique_ptr<Series> s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Seals one series' head into blocks, within `batch`.
-  absl::Status SealSeries(uint64_t sid, rocksdb::WriteBatch* batch)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Seals the given series (or all with points) and truncates the log.
-  absl::Status SealAndTruncate(const std::vector<uint64_t>& sids)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Seals the given series (or every one with head points) into blocks and
+  // truncates the log, in three steps: copy the heads (under mu_), encode
+  // and merge with stored blocks (without mu_: writers go on), commit and
+  // drop the sealed points from the heads (under mu_).
+  // REQUIRES: seal_mu_ held, mu_ not held.
+  absl::Status Seal(std::vector<uint64_t> sids) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  struct SealJob;
+  // Encodes one job's blocks into *batch (no mu_ needed).
+  absl::Status BuildBlocks(const SealJob& job, rocksdb::WriteBatch* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_);
+  // Removes the first `taken` points of a series' head, moving its log pin.
+  void DropSealed(uint64_t sid, HeadSeries& h, size_t taken) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The background sealer: seals series whose head filled a block.
+  void SealerLoop();
+  // Recovers from an earlier failed write, if any. REQUIRES: seal_mu_ and
+  // mu_ held.
+  absl::Status RecoverIfNeeded() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
   absl::StatusOr<Partition*> GetOrCreatePartition(const std::string& db, const RetentionPolicy& rp,
                                                   int64_t ts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<const Partition*> PartitionsOf(const std::string& db, const std::string& rp,
@@ -185,9 +201,12 @@ class DBImpl : public DB {
   absl::Status DropPartitionCfs(std::vector<std::unique_ptr<Partition>> parts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   rocksdb::WriteOptions WriteOpts() const;
-  // Writes `batch` to RocksDB; a failure makes the next CheckWritable
-  // recover.
-  absl::Status WriteToRocks(rocksdb::WriteBatch* batch, std::string_view what)
+  // Seal batches need no sync of their own: the next synced write syncs
+  // them, and until then the log they replace is still there.
+  rocksdb::WriteOptions SealWriteOpts() const;
+  // Writes `batch` to RocksDB; after a failure the next write recovers
+  // first (RecoverBeforeWrite / RecoverIfNeeded).
+  absl::Status WriteToRocks(rocksdb::WriteBatch* batch, std::string_view what, bool sync = true)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Flushes memtables and compacts the log column family, so that sealed
   // and truncated data stops taking space.
@@ -196,7 +215,15 @@ class DBImpl : public DB {
   const Options options_;
   const std::string path_;
   rocksdb::Env* env_ = nullptr;  // null: RocksDB's default
+  // Serialises sealing and every change to blocks, partitions or series
+  // sets (drops, deletes, recovery). Lock order: seal_mu_, then mu_.
+  absl::Mutex seal_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
+  // Series queued for the background sealer, and its thread.
+  std::vector<uint64_t> seal_queue_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<uint64_t> queued_ ABSL_GUARDED_BY(mu_);
+  bool stop_sealer_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread sealer_;
   bool closed_ ABSL_GUARDED_BY(mu_) = true;
   std::unique_ptr<rocksdb::DB> rocks_;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
@@ -218,7 +245,7 @@ class DBImpl : public DB {
   absl::btree_map<uint64_t, int> pins_ ABSL_GUARDED_BY(mu_);
   // A RocksDB write failed (I/O error, full disk): RocksDB stops writes
   // until Resume(), which the next write attempts.
-  bool needs_resume_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> needs_resume_{false};
   // Series ids recorded twice for one series key (a write that failed in
   // the process but reached the disk) -> the id in use.
   absl::flat_hash_map<uint64_t, uint64_t> sid_aliases_ ABSL_GUARDED_BY(mu_);
@@ -228,7 +255,8 @@ class DBImpl : public DB {
   uint64_t next_partition_id_ ABSL_GUARDED_BY(mu_) = 1;
   size_t head_points_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<uint64_t> corrupt_blocks_{0};  // counted by readers too
-  uint64_t blocks_written_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<uint64_t> blocks_written_{0};  // counted by the sealer outside mu_
+  std::atomic<uint64_t> seal_failures_{0};
 };
 
 }  // namespace lux::engine

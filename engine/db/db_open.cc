@@ -53,6 +53,13 @@ DBImpl::~DBImpl() {
     open = !closed_;
   }
   if (open) Close().IgnoreError();
+  if (sealer_.joinable()) {  // Open failed after starting it, or Close failed early
+    {
+      absl::MutexLock l(&mu_);
+      stop_sealer_ = true;
+    }
+    sealer_.join();
+  }
 }
 
 rocksdb::WriteOptions DBImpl::WriteOpts() const {
@@ -61,8 +68,10 @@ rocksdb::WriteOptions DBImpl::WriteOpts() const {
   return wo;
 }
 
-absl::Status DBImpl::WriteToRocks(rocksdb::WriteBatch* batch, std::string_view what) {
-  rocksdb::Status s = rocks_->Write(WriteOpts(), batch);
+rocksdb::WriteOptions DBImpl::SealWriteOpts() const { return rocksdb::WriteOptions(); }
+
+absl::Status DBImpl::WriteToRocks(rocksdb::WriteBatch* batch, std::string_view what, bool sync) {
+  rocksdb::Status s = rocks_->Write(sync ? WriteOpts() : SealWriteOpts(), batch);
   if (!s.ok() && (s.IsIOError() || s.IsNoSpace())) needs_resume_ = true;
   return FromRocks(s, what);
 }
@@ -87,6 +96,8 @@ void DBImpl::CloseRocksAndForget() {
   pins_.clear();
   active_.clear();
   sid_aliases_.clear();
+  seal_queue_.clear();
+  queued_.clear();
   next_seq_ = wal_tail_ = next_sid_ = next_partition_id_ = 1;
   head_points_ = 0;
 }
@@ -94,7 +105,9 @@ void DBImpl::CloseRocksAndForget() {
 absl::Status DBImpl::OpenImpl(rocksdb::Env* env) {
   absl::MutexLock l(&mu_);
   env_ = env;
-  return OpenLocked();
+  RETURN_IF_ERROR(OpenLocked());
+  sealer_ = std::thread([this] { SealerLoop(); });
+  return absl::OkStatus();
 }
 
 absl::Status DBImpl::OpenLocked() {
@@ -272,9 +285,15 @@ absl::Status DBImpl::ReplayWal() {
 }
 
 absl::Status DBImpl::Close() {
+  {
+    absl::MutexLock l(&mu_);
+    if (closed_) return absl::FailedPreconditionError("database is closed");
+    stop_sealer_ = true;
+  }
+  if (sealer_.joinable()) sealer_.join();
+  absl::MutexLock seal_lock(&seal_mu_);
+  absl::Status s = Seal({});
   absl::MutexLock l(&mu_);
-  if (closed_) return absl::FailedPreconditionError("database is closed");
-  absl::Status s = SealAndTruncate({});
   if (s.ok()) s = ReclaimLogSpace();
   closed_ = true;
   for (auto* h : all_handles_) rocks_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
@@ -296,13 +315,19 @@ absl::Status DBImpl::CheckOpen() const {
   return absl::OkStatus();
 }
 
-absl::Status DBImpl::CheckWritable() {
-  RETURN_IF_ERROR(CheckOpen());
-  if (needs_resume_) {
-    RETURN_IF_ERROR(RecoverFromWriteFailure());
-    needs_resume_ = false;
-  }
+absl::Status DBImpl::RecoverIfNeeded() {
+  if (!needs_resume_) return absl::OkStatus();
+  RETURN_IF_ERROR(RecoverFromWriteFailure());
+  needs_resume_ = false;
   return absl::OkStatus();
+}
+
+absl::Status DBImpl::RecoverBeforeWrite() {
+  if (!needs_resume_) return absl::OkStatus();
+  absl::MutexLock s(&seal_mu_);
+  absl::MutexLock l(&mu_);
+  RETURN_IF_ERROR(CheckOpen());
+  return RecoverIfNeeded();
 }
 
 }  // namespace engine

@@ -479,11 +479,12 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   uint64_t mem = 0;
   rocks_->GetIntProperty(wal_cf_, "rocksdb.cur-size-all-mem-tables", &mem);
   wal_bytes += mem;
-  *value = absl::StrCat("{\"series\":", series_.size(), ",\"head_points\":", head_points_,
-                        ",\"wal_records\":", next_seq_ - wal_tail_, ",\"wal_bytes\":", wal_bytes,
-                        ",\"partitions\":", partitions, ",\"blocks\":", blocks,
-                        ",\"block_bytes\":", block_bytes, ",\"blocks_written\":", blocks_written_,
-                        ",\"corrupt_blocks\":", corrupt_blocks_.load(), "}");
+  *value = absl::StrCat(
+      "{\"series\":", series_.size(), ",\"head_points\":", head_points_,
+      ",\"wal_records\":", next_seq_ - wal_tail_, ",\"wal_bytes\":", wal_bytes,
+      ",\"partitions\":", partitions, ",\"blocks\":", blocks, ",\"block_bytes\":", block_bytes,
+      ",\"blocks_written\":", blocks_written_.load(), ",\"seal_failures\":", seal_failures_.load(),
+      ",\"corrupt_blocks\":", corrupt_blocks_.load(), "}");
   return true;
 }
 

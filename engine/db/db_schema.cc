@@ -116,9 +116,13 @@ void DBImpl::DeleteFromHead(const std::vector<uint64_t>& sids, int64_t start, in
     head_points_ -= before - kept.size();
     h.points = std::move(kept);
     if (h.points.size() == 0) {
-      Unpin(h.pinned_seq);
+      Unpin(h.marks.front().second);
+      h.marks.clear();
       active_.erase(sid);
       h.in_order = true;
+    } else if (h.points.size() != before) {
+      // Keep pinning from the oldest write: conservative, and rare.
+      h.marks.resize(1);
     }
   }
 }
@@ -126,8 +130,10 @@ void DBImpl::DeleteFromHead(const std::vector<uint64_t>& sids, int64_t start, in
 absl::Status DBImpl::DeleteRange(const Selector& selector, int64_t start, int64_t end) {
   if (start >= end)
     return absl::InvalidArgumentError("delete range is empty: start must be before end");
+  absl::MutexLock lock_seal(&seal_mu_);
   absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckWritable());
+  RETURN_IF_ERROR(CheckOpen());
+  RETURN_IF_ERROR(RecoverIfNeeded());
   ASSIGN_OR_RETURN(auto series, MatchSeries(selector, selector.retention_policy.empty()));
   if (series.empty()) return absl::OkStatus();
   rocksdb::WriteBatch b;

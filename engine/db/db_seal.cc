@@ -3,7 +3,9 @@
 // block). A late chunk that overlaps stored blocks is merged with them, so
 // a series' blocks never overlap within a partition.
 #include <algorithm>
+#include <map>
 #include <numeric>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
@@ -47,19 +49,25 @@ std::vector<const Partition*> DBImpl::PartitionsOf(const std::string& db, const 
   return out;
 }
 
-absl::Status DBImpl::SealSeries(uint64_t sid, rocksdb::WriteBatch* batch) {
-  const Series& s = *series_.at(sid);
-  if (s.head.points.size() == 0) return absl::OkStatus();
-  ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(s.db, s.rp));
-  const Column all = SortedUnique(s.head.points, s.head.in_order);
+struct DBImpl::SealJob {
+  uint64_t sid = 0;
+  const Series* series = nullptr;  // stable while seal_mu_ is held
+  Column points;                   // copy of the head's first points
+  bool in_order = true;
+  std::map<int64_t, Partition*> partitions;  // by start, covering the points
+};
+
+absl::Status DBImpl::BuildBlocks(const SealJob& job, rocksdb::WriteBatch* batch) {
+  const uint64_t sid = job.sid;
+  const Column all = SortedUnique(job.points, job.in_order);
   // One run per partition.
   for (size_t lo = 0; lo < all.size();) {
-    ASSIGN_OR_RETURN(Partition * part, GetOrCreatePartition(s.db, *rp, all.ts[lo]));
+    auto pit = job.partitions.upper_bound(all.ts[lo]);
+    LUX_CHECK(pit != job.partitions.begin(), "sealed point outside its partitions");
+    const Partition* part = std::prev(pit)->second;
     size_t hi = lo;
     while (hi < all.size() && all.ts[hi] < part->info.end_ns) ++hi;
-    Column run;
-    run.type = all.type;
-    for (size_t i = lo; i < hi; ++i) run.PushFrom(all, i);
+    Column run = Slice(all, all.ts[lo], hi < all.size() ? all.ts[hi] : all.ts.back() + 1);
     // Merge stored blocks that overlap [first, last] of the run.
     Column old;
     old.type = all.type;
@@ -101,37 +109,118 @@ absl::Status DBImpl::SealSeries(uint64_t sid, rocksdb::WriteBatch* batch) {
   return absl::OkStatus();
 }
 
-absl::Status DBImpl::SealAndTruncate(const std::vector<uint64_t>& only) {
-  std::vector<uint64_t> sids = only;
-  if (sids.empty()) {
-    sids.assign(active_.begin(), active_.end());
-    std::sort(sids.begin(), sids.end());
+namespace {
+
+// WAL seq pinning a head once its first `taken` points are gone.
+std::optional<uint64_t> SeqAfterDrop(const HeadSeries& h, size_t taken) {
+  if (taken >= h.points.size()) return std::nullopt;
+  uint64_t seq = h.marks.front().second;
+  for (const auto& [index, s] : h.marks) {
+    if (index > taken) break;
+    seq = s;
   }
-  if (sids.empty()) return absl::OkStatus();
+  return seq;
+}
+
+}  // namespace
+
+void DBImpl::DropSealed(uint64_t sid, HeadSeries& h, size_t taken) {
+  const size_t n = h.points.size();
+  Unpin(h.marks.front().second);
+  head_points_ -= std::min(taken, n);
+  if (taken >= n) {
+    h.points.Clear();
+    h.marks.clear();
+    h.in_order = true;
+    active_.erase(sid);
+    return;
+  }
+  const uint64_t first = *SeqAfterDrop(h, taken);
+  Column& c = h.points;
+  c.ts.erase(c.ts.begin(), c.ts.begin() + taken);
+  if (c.is_string()) {
+    c.strs.erase(c.strs.begin(), c.strs.begin() + taken);
+  } else {
+    c.bits.erase(c.bits.begin(), c.bits.begin() + taken);
+  }
+  std::vector<std::pair<uint32_t, uint64_t>> marks = {{0, first}};
+  for (const auto& [index, seq] : h.marks) {
+    if (index > taken) marks.emplace_back(uint32_t(index - taken), seq);
+  }
+  h.marks.swap(marks);
+  ++pins_[first];
+}
+
+absl::Status DBImpl::Seal(std::vector<uint64_t> sids) {
+  // 1. Copy the heads and find their partitions.
+  std::vector<SealJob> jobs;
+  {
+    absl::MutexLock l(&mu_);
+    RETURN_IF_ERROR(CheckOpen());
+    if (sids.empty()) sids.assign(active_.begin(), active_.end());
+    std::sort(sids.begin(), sids.end());
+    sids.erase(std::unique(sids.begin(), sids.end()), sids.end());
+    for (uint64_t sid : sids) {
+      auto it = series_.find(sid);
+      if (it == series_.end() || it->second->head.points.size() == 0) continue;
+      const Series& s = *it->second;
+      ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(s.db, s.rp));
+      SealJob job;
+      job.sid = sid;
+      job.series = &s;
+      job.points = s.head.points;
+      job.in_order = s.head.in_order;
+      for (int64_t ts : job.points.ts) {
+        const int64_t start = WindowStart(ts, rp->partition_ns, 0);
+        if (job.partitions.contains(start)) continue;
+        ASSIGN_OR_RETURN(Partition * p, GetOrCreatePartition(s.db, *rp, ts));
+        job.partitions[start] = p;
+      }
+      jobs.push_back(std::move(job));
+    }
+  }
+  if (jobs.empty()) return absl::OkStatus();
+  // 2. Encode, merging with stored blocks; writers carry on meanwhile.
   rocksdb::WriteBatch b;
+  for (const SealJob& job : jobs) RETURN_IF_ERROR(BuildBlocks(job, &b));
+  // 3. Commit with the log truncation, and drop the sealed points.
+  absl::MutexLock l(&mu_);
   absl::btree_map<uint64_t, int> pins = pins_;
-  for (uint64_t sid : sids) {
-    RETURN_IF_ERROR(SealSeries(sid, &b));
-    const HeadSeries& h = series_.at(sid)->head;
-    if (h.points.size() == 0) continue;
-    auto it = pins.find(h.pinned_seq);
+  for (const SealJob& job : jobs) {
+    const HeadSeries& h = job.series->head;
+    auto it = pins.find(h.marks.front().second);
     if (--it->second == 0) pins.erase(it);
+    if (auto next = SeqAfterDrop(h, job.points.size())) ++pins[*next];
   }
   const uint64_t new_tail = pins.empty() ? next_seq_ : pins.begin()->first;
-  if (new_tail > wal_tail_) {
-    b.DeleteRange(wal_cf_, WalKey(wal_tail_), WalKey(new_tail));
+  if (new_tail > wal_tail_) b.DeleteRange(wal_cf_, WalKey(wal_tail_), WalKey(new_tail));
+  RETURN_IF_ERROR(WriteToRocks(&b, "sealing blocks", /*sync=*/false));
+  for (const SealJob& job : jobs) {
+    DropSealed(job.sid, series_.at(job.sid)->head, job.points.size());
   }
-  RETURN_IF_ERROR(WriteToRocks(&b, "sealing blocks"));
-  for (uint64_t sid : sids) {
-    HeadSeries& h = series_.at(sid)->head;
-    active_.erase(sid);
-    head_points_ -= h.points.size();
-    h.points.Clear();
-    h.in_order = true;
-  }
-  pins_.swap(pins);
   wal_tail_ = std::max(wal_tail_, new_tail);
   return absl::OkStatus();
+}
+
+void DBImpl::SealerLoop() {
+  for (;;) {
+    std::vector<uint64_t> sids;
+    {
+      absl::MutexLock l(&mu_);
+      mu_.Await(absl::Condition(
+          +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return d->stop_sealer_ || !d->seal_queue_.empty();
+          },
+          this));
+      if (stop_sealer_) return;  // Close seals what is left
+      sids.swap(seal_queue_);
+      queued_.clear();
+    }
+    absl::MutexLock s(&seal_mu_);
+    // A failed seal leaves the points in the head; the series is queued
+    // again by its next write.
+    if (!Seal(std::move(sids)).ok()) ++seal_failures_;
+  }
 }
 
 absl::Status DBImpl::ReclaimLogSpace() {
@@ -142,9 +231,14 @@ absl::Status DBImpl::ReclaimLogSpace() {
 }
 
 absl::Status DBImpl::Flush() {
+  absl::MutexLock s(&seal_mu_);
+  {
+    absl::MutexLock l(&mu_);
+    RETURN_IF_ERROR(CheckOpen());
+    RETURN_IF_ERROR(RecoverIfNeeded());
+  }
+  RETURN_IF_ERROR(Seal({}));
   absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckWritable());
-  RETURN_IF_ERROR(SealAndTruncate({}));
   return ReclaimLogSpace();
 }
 

@@ -34,14 +34,15 @@ void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, const std::vector<
     const WalPoint& p = points[i];
     HeadSeries& h = targets[i]->head;
     if (h.points.ts.empty()) {
-      h.pinned_seq = seq;
       ++pins_[seq];
       active_.insert(p.sid);
+      h.marks.assign(1, {0, seq});
       // Skip the first doublings of a chunk that usually grows to a block.
       h.points.ts.reserve(256);
       if (!h.points.is_string()) h.points.bits.reserve(256);
-    } else if (p.ts < h.points.ts.back()) {
-      h.in_order = false;
+    } else {
+      if (p.ts < h.points.ts.back()) h.in_order = false;
+      if (h.marks.back().second != seq) h.marks.emplace_back(uint32_t(h.points.size()), seq);
     }
     h.points.Push(p.ts, p.value);
     ++head_points_;
@@ -62,8 +63,9 @@ void DBImpl::AddSeries(std::unique_ptr<Series> s) {
 }
 
 absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
+  RETURN_IF_ERROR(RecoverBeforeWrite());
   absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckWritable());
+  RETURN_IF_ERROR(CheckOpen());
   if (batch.points.size() > options_.max_points_per_write) {
     return absl::InvalidArgumentError(absl::StrCat("a write holds at most ",
                                                    options_.max_points_per_write, " points, got ",
@@ -284,16 +286,11 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
   for (auto& s : new_series) AddSeries(std::move(s));
   ApplyToHead(wal, targets, seq);
 
-  std::vector<uint64_t> full;
+  // Full heads go to the background sealer.
   for (const Series* s : targets) {
-    if (s->head.points.size() >= options_.block_points) full.push_back(s->sid);
-  }
-  if (!full.empty()) {
-    std::sort(full.begin(), full.end());
-    full.erase(std::unique(full.begin(), full.end()), full.end());
-    // The write is durable in the log whatever happens here; a failed seal
-    // leaves the points in the head and is retried by the next one.
-    SealAndTruncate(full).IgnoreError();
+    if (s->head.points.size() >= options_.block_points && queued_.insert(s->sid).second) {
+      seal_queue_.push_back(s->sid);
+    }
   }
   return result;
 }
