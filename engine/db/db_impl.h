@@ -38,6 +38,7 @@ struct HeadSeries {
   // order: the first one pins the log; after a seal removes the first
   // points, the next one does.
   std::vector<std::pair<uint32_t, uint64_t>> marks;
+  int64_t opened_ns = 0;  // clock time when the oldest unsealed point arrived (roughly)
   // Latest point of the series anywhere (head or blocks), once known:
   // last_known says whether has_last/last_ts/last_value are up to date.
   bool last_known = false;

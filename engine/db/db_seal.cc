@@ -148,6 +148,7 @@ void DBImpl::DropSealed(uint64_t sid, HeadSeries& h, size_t taken) {
     if (index > taken) marks.emplace_back(uint32_t(index - taken), seq);
   }
   h.marks.swap(marks);
+  h.opened_ns = Now();  // the rest arrived while the sealed part was encoded
   ++pins_[first];
 }
 
@@ -207,14 +208,22 @@ void DBImpl::SealerLoop() {
     std::vector<uint64_t> sids;
     {
       absl::MutexLock l(&mu_);
-      mu_.Await(absl::Condition(
-          +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return d->stop_sealer_ || !d->seal_queue_.empty();
-          },
-          this));
+      mu_.AwaitWithTimeout(absl::Condition(
+                               +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                 return d->stop_sealer_ || !d->seal_queue_.empty();
+                               },
+                               this),
+                           absl::Seconds(1));
       if (stop_sealer_) return;  // Close seals what is left
       sids.swap(seal_queue_);
       queued_.clear();
+      if (options_.max_head_age_ns > 0 && !closed_) {
+        const int64_t cutoff = Now() - options_.max_head_age_ns;
+        for (uint64_t sid : active_) {
+          if (series_.at(sid)->head.opened_ns <= cutoff) sids.push_back(sid);
+        }
+      }
+      if (sids.empty()) continue;
     }
     absl::MutexLock s(&seal_mu_);
     // A failed seal leaves the points in the head; the series is queued

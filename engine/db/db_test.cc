@@ -323,6 +323,24 @@ TEST_F(DBTest, SchemaListingForPickers) {
   EXPECT_EQ(db_->ListMeasurements("nope").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(DBTest, IdleHeadsSealOnceTheyAge) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  Write({MakePoint("m", {}, "v", 1.0, kT0), MakePoint("m", {}, "v", 2.0, kT0 + kSec)});
+  auto head_points = [&] {
+    std::string stats;
+    EXPECT_TRUE(db_->GetProperty("lux.stats", &stats));
+    return stats.find("\"head_points\":0,") == std::string::npos ? 1 : 0;
+  };
+  EXPECT_EQ(head_points(), 1);
+  clock_->Advance(options_.max_head_age_ns + kSec);
+  // The sealer checks about once a second.
+  for (int i = 0; i < 100 && head_points() != 0; ++i) absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(head_points(), 0) << "two points older than max_head_age_ns are still unsealed";
+  auto frames = Run(Raw("m"));
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].times.size(), 2u);
+}
+
 TEST_F(DBTest, CorruptBlockIsDataLossAndTheRestStillAnswers) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   std::vector<Point> pts;

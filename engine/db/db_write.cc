@@ -30,6 +30,7 @@ void DBImpl::Unpin(uint64_t seq) {
 
 void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, const std::vector<Series*>& targets,
                          uint64_t seq) {
+  const int64_t now = Now();
   for (size_t i = 0; i < points.size(); ++i) {
     const WalPoint& p = points[i];
     HeadSeries& h = targets[i]->head;
@@ -37,6 +38,7 @@ void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, const std::vector<
       ++pins_[seq];
       active_.insert(p.sid);
       h.marks.assign(1, {0, seq});
+      h.opened_ns = now;
       // Skip the first doublings of a chunk that usually grows to a block.
       h.points.ts.reserve(256);
       if (!h.points.is_string()) h.points.bits.reserve(256);

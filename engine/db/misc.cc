@@ -33,6 +33,8 @@ absl::Status Options::Validate() const {
   if (default_partition_ns <= 0) {
     return absl::InvalidArgumentError("default_partition_ns must be positive");
   }
+  if (max_head_age_ns < 0)
+    return absl::InvalidArgumentError("max_head_age_ns must not be negative");
   if (max_points_per_write == 0) {
     return absl::InvalidArgumentError("max_points_per_write must be positive");
   }

@@ -24,6 +24,11 @@ struct Options {
   // Points per series at which the head seals a block. Default 8192 (see the
   // README's block-size measurements). 16 ..= 2^20.
   size_t block_points = 8192;
+  // A series' unsealed points are sealed once the oldest of them arrived
+  // this long ago (by `clock`), however few they are: this bounds the log
+  // and the replay after a crash. Checked about once a second. 0 = only
+  // full blocks, Flush and Close seal. Default one hour.
+  int64_t max_head_age_ns = int64_t{3600} * 1'000'000'000;
   // Partition width of a retention policy created without one, in ns.
   // Default one day.
   int64_t default_partition_ns = int64_t{24} * 3600 * 1'000'000'000;
