@@ -1,0 +1,64 @@
+// File: line_parser.h
+// -----------------------------------------------------------------------------
+// One line of line protocol to one lux::Point, by InfluxDB 1.x's rules
+// (models/points.go): the same scans in the same order, so a bad line gets the
+// reason InfluxDB would give, and a good line the values InfluxDB would store.
+//
+// InfluxDB cuts a line twice: scanKey/scanFields/scanTime check it, then
+// walkFields cuts the fields again with a slightly different escape rule. Both
+// cuts are reproduced. Where they disagree InfluxDB stores odd values, fails in
+// its engine or crashes; this parser refuses the line instead (see
+// ConvertFieldValue).
+#ifndef LUX_SERVER_LINEPROTO_LINE_PARSER_H_
+#define LUX_SERVER_LINEPROTO_LINE_PARSER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lux/point.h"
+#include "server/lineproto/line_protocol.h"
+
+namespace lux::lineproto::internal {
+
+// Not thread-safe: holds scratch space reused from line to line.
+class LineParser {
+ public:
+  // `options` must outlive the parser.
+  explicit LineParser(const ParseOptions& options);
+
+  // Parses `line` (no terminator, leading whitespace removed) into *p, which
+  // must be empty. Lines without a timestamp get `default_time_ns`. On failure
+  // returns false with *reason set; *p is then unspecified.
+  bool ParseLine(std::string_view line, int64_t default_time_ns, Point* p, std::string* reason);
+
+ private:
+  struct TagSpan {
+    uint32_t key_begin, key_end, value_begin, value_end;
+  };
+  struct FieldSpan {
+    uint32_t key_begin, key_end, value_begin, value_end;
+  };
+
+  bool ScanTags(std::string_view line, size_t* pos, std::string* reason);
+  bool HasDuplicateTagKeys(std::string_view line);
+  bool ScanFields(std::string_view line, size_t* pos, size_t* fields_begin,
+                  std::string* reason) const;
+  bool WalkFields(std::string_view line, size_t fields_begin, size_t fields_end, size_t key_len,
+                  std::string* reason);
+  bool ScanTime(std::string_view line, size_t pos, int64_t default_time_ns, int64_t* ts,
+                std::string* reason) const;
+  bool BuildFields(std::string_view line, Point* p, std::string* reason);
+
+  const ParseOptions& options_;
+  const int64_t multiplier_;
+  std::vector<TagSpan> tags_;
+  std::vector<FieldSpan> fields_;
+  std::vector<uint32_t> order_;
+};
+
+}  // namespace lux::lineproto::internal
+
+#endif  // LUX_SERVER_LINEPROTO_LINE_PARSER_H_
