@@ -47,9 +47,9 @@ TEST(DBConcurrencyTest, WritersReadersAndSealerAgree) {
         batch.database = "farm";
         for (int i = 0; i < kPerBatch; ++i) {
           const int64_t n = int64_t(b) * kPerBatch + i;
-          batch.points.push_back(testing::MakePoint(
-              "m", {{"w", std::to_string(w)}, {"s", std::to_string(i % 10)}}, "v", double(n),
-              kT0 + n * kSec));
+          batch.points.push_back(
+              testing::MakePoint("m", {{"w", std::to_string(w)}, {"s", std::to_string(i % 10)}},
+                                 "v", double(n), kT0 + n * kSec));
         }
         auto r = db->Write(batch);
         ASSERT_TRUE(r.ok()) << r.status();

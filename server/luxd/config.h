@@ -1,0 +1,50 @@
+// File: config.h
+// -----------------------------------------------------------------------------
+// luxd configuration: a TOML file (--config) overridden by flags. Plain
+// struct with defaults inline and one Validate().
+#ifndef LUX_SERVER_LUXD_CONFIG_H_
+#define LUX_SERVER_LUXD_CONFIG_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace lux::luxd {
+
+struct Config {
+  // Data directory of the embedded database. Default ./data.
+  std::string data_dir = "./data";
+  // HTTP listen address HOST:PORT; port 0 picks a free one (printed at
+  // start). Default 127.0.0.1:8086 (InfluxDB's).
+  std::string http_addr = "127.0.0.1:8086";
+  // debug, info, warn or error. Default info.
+  std::string log_level = "info";
+  // Largest request body, before and after gzip decompression, in bytes.
+  // Default 25,000,000 (InfluxDB's max-body-size).
+  size_t max_body_bytes = 25'000'000;
+  // A write to an unknown database creates it (true) or answers 404 as
+  // InfluxDB does (false, the default).
+  bool create_database_on_write = false;
+  // Connections idle this long (no request in progress) are closed. Seconds.
+  int idle_timeout_s = 300;
+  // HTTP worker threads. Default 2.
+  int http_threads = 2;
+  // Rejected lines kept for /debug/rejected (oldest evicted). Default 10,000.
+  size_t rejected_capacity = 10'000;
+  // fsync each write before answering (lux::Options::sync). Default true.
+  bool sync = true;
+
+  absl::Status Validate() const;
+};
+
+// Reads the keys of a TOML file into *config (unknown keys are errors).
+absl::Status LoadTomlConfig(const std::string& path, Config* config);
+
+// Splits "host:port"; false when malformed.
+bool SplitHostPort(const std::string& addr, std::string* host, uint16_t* port);
+
+}  // namespace lux::luxd
+
+#endif  // LUX_SERVER_LUXD_CONFIG_H_

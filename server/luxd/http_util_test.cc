@@ -1,0 +1,60 @@
+#include "server/luxd/http_util.h"
+
+#include <zlib.h>
+
+#include "gtest/gtest.h"
+
+namespace lux::luxd {
+namespace {
+
+std::string Gzip(const std::string& s) {
+  z_stream zs{};
+  deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, s.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
+  zs.avail_in = uInt(s.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = uInt(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+TEST(HttpUtilTest, QueryStringsDecode) {
+  auto q = ParseQueryString("/write?db=my%20db&rp=&precision=s&u=a+b&db=last");
+  EXPECT_EQ(q["db"], "last");
+  EXPECT_EQ(q["rp"], "");
+  EXPECT_EQ(q["precision"], "s");
+  EXPECT_EQ(q["u"], "a b");
+  EXPECT_TRUE(ParseQueryString("/ping").empty());
+}
+
+TEST(HttpUtilTest, JsonStringsEscapeAndReplaceInvalidUtf8) {
+  EXPECT_EQ(JsonString("a\"b\\c\nd\x01"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+  EXPECT_EQ(JsonString("caf\xC3\xA9"), "\"caf\xC3\xA9\"");
+  EXPECT_EQ(JsonString("\xff"
+                       "x"),
+            "\"\xEF\xBF\xBDx\"");
+}
+
+TEST(HttpUtilTest, GunzipLimitsAndErrors) {
+  const std::string text(100000, 'x');
+  const std::string gz = Gzip(text);
+  std::string out;
+  EXPECT_EQ(Gunzip(gz, 1 << 20, &out), GunzipResult::kOk);
+  EXPECT_EQ(out, text);
+  EXPECT_EQ(Gunzip(gz, 1000, &out), GunzipResult::kTooLarge) << "limit applies to the output";
+  EXPECT_EQ(Gunzip("plain text", 1000, &out), GunzipResult::kBadHeader);
+  EXPECT_EQ(Gunzip(gz.substr(0, gz.size() / 2), 1 << 20, &out), GunzipResult::kTruncated);
+}
+
+TEST(HttpUtilTest, RequestIdsLookLikeUuids) {
+  const std::string a = NewRequestId(), b = NewRequestId();
+  EXPECT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[14], '4');
+  EXPECT_NE(a, b);
+}
+
+}  // namespace
+}  // namespace lux::luxd

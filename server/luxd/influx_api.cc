@@ -1,0 +1,433 @@
+// File: influx_api.cc
+// Warm path (per request); the per-line work is in lux::lineproto.
+#include "server/luxd/influx_api.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "server/lineproto/line_protocol.h"
+#include "server/luxd/influxql.h"
+#include "server/luxd/lp_writer.h"
+
+namespace lux::luxd {
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+HttpResponse Json(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.Set("Content-Type", "application/json");
+  r.body = std::move(body);
+  return r;
+}
+
+// InfluxDB's error answer: {"error":"..."}\n plus X-Influxdb-Error.
+HttpResponse Error(int status, const std::string& message) {
+  HttpResponse r = Json(status, absl::StrCat("{\"error\":", JsonString(message), "}\n"));
+  if (status != 401) {
+    // A header value carries no control bytes: newlines (and any other
+    // control byte a quoted line may hold) become spaces.
+    std::string header = message.substr(0, 1024);
+    for (char& c : header) {
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) c = ' ';
+    }
+    r.Set("X-Influxdb-Error", header);
+  }
+  return r;
+}
+
+HttpResponse NoContent() {
+  HttpResponse r;
+  r.status = 204;
+  r.Set("Content-Type", "application/json");
+  return r;
+}
+
+int HttpStatusOf(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+}  // namespace
+
+InfluxApi::InfluxApi(DB* db, const Config& config)
+    : db_(db), config_(config), rejected_(config.rejected_capacity) {}
+
+void InfluxApi::Count(std::string_view endpoint, int status, double seconds) {
+  absl::MutexLock l(&metrics_mu_);
+  ++requests_[{std::string(endpoint), status}];
+  size_t b = 0;
+  while (b < kBuckets.size() && seconds > kBuckets[b]) ++b;
+  ++latency_buckets_[b];
+  latency_sum_ += seconds;
+}
+
+HttpResponse InfluxApi::Handle(const HttpRequest& req) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string path(req.Path());
+  HttpResponse r;
+  bool routed = true;
+  if (path == "/write" || path == "/api/v2/write") {
+    if (req.method == "POST") {
+      r = Write(req, path == "/api/v2/write");
+    } else if (req.method == "OPTIONS") {
+      r.status = 200;
+    } else {
+      r.status = 405;
+      r.Set("Content-Type", "text/plain; charset=utf-8");
+      r.Set("Allow", "OPTIONS, POST");
+      r.body = "Method Not Allowed\n";
+      routed = false;
+    }
+  } else if (path == "/ping" || path == "/status") {
+    const auto verbose = ParseQueryString(req.target)["verbose"];
+    if (path == "/ping" && !verbose.empty() && verbose != "0" && verbose != "false") {
+      r = Json(200, absl::StrCat("{\"version\":", JsonString(kVersion), "}\n"));
+    } else {
+      r = NoContent();
+    }
+  } else if (path == "/health") {
+    r = Json(200, absl::StrCat("{\"checks\":[],\"message\":\"ready for queries and writes\","
+                               "\"name\":\"influxdb\",\"status\":\"pass\",\"version\":",
+                               JsonString(kVersion), "}\n"));
+  } else if (path == "/query" && (req.method == "GET" || req.method == "POST")) {
+    r = Query(req);
+  } else if (path == "/export" && req.method == "GET") {
+    r = Export(req);
+  } else if (path == "/metrics" && req.method == "GET") {
+    r = Metrics();
+  } else if (path == "/debug/rejected" && req.method == "GET") {
+    r = Rejected(req);
+  } else {
+    r.status = 404;
+    r.Set("Content-Type", "text/plain; charset=utf-8");
+    r.body = "404 page not found\n";
+    routed = false;
+  }
+  if (routed) {
+    const std::string id = NewRequestId();
+    r.Set("Request-Id", id);
+    r.Set("X-Request-Id", id);
+  }
+  r.Set("X-Influxdb-Build", "OSS");
+  r.Set("X-Influxdb-Version", kVersion);
+  Count(routed ? path : "other", r.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return r;
+}
+
+HttpResponse InfluxApi::Write(const HttpRequest& req, bool v2) {
+  auto params = ParseQueryString(req.target);
+  // 1. Precision.
+  lineproto::Precision precision = lineproto::Precision::kNanoseconds;
+  const std::string& p = params["precision"];
+  if (v2) {
+    if (!(p.empty() || p == "ns" || p == "us" || p == "ms" || p == "s") ||
+        !lineproto::ParsePrecision(p, &precision)) {
+      return Error(400, absl::StrCat("invalid precision \"", p, "\" (use ns, us, ms or s)"));
+    }
+  } else if (!lineproto::ParsePrecision(p, &precision)) {
+    return Error(400, absl::StrCat("invalid precision \"", p, "\" (use n, u, ms, s, m or h)"));
+  }
+  // 2. Database (v2: bucket = db[/rp]).
+  std::string db = params["db"], rp = params["rp"];
+  if (v2) {
+    const std::string bucket = params["bucket"];
+    const size_t slash = bucket.find('/');
+    if (bucket.empty()) {
+      return Error(
+          404, "bucket name \"\" is missing a slash; not in \"database/retention-policy\" format");
+    }
+    db = bucket.substr(0, slash);
+    rp = slash == std::string::npos ? "" : bucket.substr(slash + 1);
+    if (db.empty()) {
+      return Error(404, absl::StrCat("bucket name \"", bucket,
+                                     "\" is in db/rp form but has an empty database"));
+    }
+  } else if (db.empty()) {
+    return Error(400, "database is required");
+  }
+  const auto dbs = db_->ListDatabases();
+  if (std::find(dbs.begin(), dbs.end(), db) == dbs.end()) {
+    if (!config_.create_database_on_write) {
+      return Error(404, absl::StrCat("database not found: \"", db, "\""));
+    }
+    if (auto s = db_->CreateDatabase(db); !s.ok()) return Error(500, std::string(s.message()));
+  }
+  // 3. Body: gzip (the exact token, as InfluxDB), limited before and after.
+  std::string inflated;
+  std::string_view body = req.body;
+  if (req.Header("content-encoding") == "gzip") {
+    switch (Gunzip(req.body, config_.max_body_bytes, &inflated)) {
+      case GunzipResult::kOk:
+        body = inflated;
+        break;
+      case GunzipResult::kBadHeader:
+        return Error(400, "gzip: invalid header");
+      case GunzipResult::kTruncated:
+        return Error(400, "unexpected EOF");
+      case GunzipResult::kTooLarge:
+        return Error(413, "Request Entity Too Large");
+      case GunzipResult::kCorrupt:
+        return Error(400, "gzip: invalid checksum");
+    }
+  }
+  if (body.size() > config_.max_body_bytes) return Error(413, "Request Entity Too Large");
+  // 4. Parse; keep the good lines.
+  lineproto::ParseOptions opts;
+  opts.precision = precision;
+  opts.default_time_ns = NowNs();
+  lineproto::ParseResult parsed;
+  lineproto::Parse(body, opts, &parsed);
+  const int64_t now = NowNs();
+  for (const auto& e : parsed.errors) {
+    rejected_.Add({now, req.remote, db, rp, e.line_number, e.line, e.reason});
+  }
+  lines_rejected_parse_ += parsed.errors.size();
+  std::vector<std::string> parse_errors;
+  for (const auto& e : parsed.errors) parse_errors.push_back(lineproto::FormatError(e));
+  if (parsed.points.empty() && !parsed.errors.empty()) {
+    return Error(400, absl::StrJoin(parse_errors, "\n"));
+  }
+  if (auto c = params.find("consistency"); c != params.end() && c->second != "any" &&
+                                           c->second != "one" && c->second != "quorum" &&
+                                           c->second != "all") {
+    return Error(400, "invalid consistency level");
+  }
+  if (parsed.points.empty()) return NoContent();  // empty or comments only
+  // 5. Store.
+  const size_t n = parsed.points.size();
+  WriteBatch batch;
+  batch.database = db;
+  batch.retention_policy = rp;
+  batch.points = std::move(parsed.points);
+  auto result = db_->Write(batch);
+  if (!result.ok()) {
+    if (result.status().code() == absl::StatusCode::kNotFound && !rp.empty()) {
+      return Error(500, absl::StrCat("retention policy not found: ", rp));
+    }
+    return Error(result.status().code() == absl::StatusCode::kNotFound
+                     ? 404
+                     : (HttpStatusOf(result.status()) == 400 ? 500 : HttpStatusOf(result.status())),
+                 std::string(result.status().message()));
+  }
+  points_written_ += result->points_written;
+  if (!result->rejected.empty()) {
+    lines_rejected_storage_ += result->rejected.size();
+    for (const auto& pe : result->rejected) {
+      std::string line;
+      AppendPoint(batch.points[pe.index], &line);
+      if (!line.empty()) line.pop_back();
+      rejected_.Add({now, req.remote, db, rp, parsed.point_lines[pe.index], line,
+                     std::string(pe.status.message())});
+    }
+    std::string msg = absl::StrCat("partial write: ", result->rejected[0].status.message(),
+                                   " dropped=", result->rejected.size(), " for database: ", db);
+    if (!rp.empty()) absl::StrAppend(&msg, " for retention policy: ", rp);
+    return Error(400, msg);
+  }
+  (void)n;
+  if (!parse_errors.empty()) {
+    return Error(400,
+                 absl::StrCat("partial write: ", absl::StrJoin(parse_errors, "\n"), " dropped=0"));
+  }
+  return NoContent();
+}
+
+HttpResponse InfluxApi::Query(const HttpRequest& req) {
+  auto params = ParseQueryString(req.target);
+  if (req.method == "POST" &&
+      req.Header("content-type").starts_with("application/x-www-form-urlencoded")) {
+    for (auto& [k, v] : ParseForm(req.body)) params[k] = v;
+  }
+  const std::string q = params["q"];
+  if (q.empty()) return Error(400, "missing required parameter \"q\"");
+  auto statements = ParseStatements(q);
+  if (!statements.ok()) return Error(400, std::string(statements.status().message()));
+  std::vector<std::string> results;
+  for (size_t i = 0; i < statements->size(); ++i) {
+    const Statement& st = (*statements)[i];
+    const std::string head = absl::StrCat("{\"statement_id\":", i);
+    auto fail = [&](const absl::Status& s) {
+      return absl::StrCat(head, ",\"error\":", JsonString(std::string(s.message())), "}");
+    };
+    switch (st.kind) {
+      case Statement::Kind::kCreateDatabase: {
+        auto s = db_->CreateDatabase(st.database);
+        results.push_back(s.ok() ? head + "}" : fail(s));
+        break;
+      }
+      case Statement::Kind::kDropDatabase: {
+        auto s = db_->DropDatabase(st.database);
+        results.push_back(s.ok() ? head + "}" : fail(s));
+        break;
+      }
+      case Statement::Kind::kShowDatabases: {
+        std::vector<std::string> rows;
+        for (const auto& name : db_->ListDatabases()) rows.push_back("[" + JsonString(name) + "]");
+        results.push_back(absl::StrCat(
+            head, ",\"series\":[{\"name\":\"databases\",\"columns\":[\"name\"]",
+            rows.empty() ? "" : ",\"values\":[" + absl::StrJoin(rows, ",") + "]", "}]}"));
+        break;
+      }
+      case Statement::Kind::kCreateRetentionPolicy: {
+        RetentionPolicy rp{st.policy, st.duration_ns, st.shard_ns, st.make_default};
+        auto s = db_->CreateRetentionPolicy(st.database, rp);
+        results.push_back(s.ok() ? head + "}" : fail(s));
+        break;
+      }
+      case Statement::Kind::kShowRetentionPolicies: {
+        const std::string db = st.database.empty() ? params["db"] : st.database;
+        if (db.empty()) {
+          results.push_back(fail(absl::InvalidArgumentError("database name required")));
+          break;
+        }
+        auto rps = db_->ListRetentionPolicies(db);
+        if (!rps.ok()) {
+          results.push_back(fail(absl::NotFoundError(absl::StrCat("database not found: ", db))));
+          break;
+        }
+        std::vector<std::string> rows;
+        for (const auto& rp : *rps) {
+          rows.push_back(absl::StrCat("[", JsonString(rp.name), ",",
+                                      JsonString(FormatDuration(rp.duration_ns)), ",",
+                                      JsonString(FormatDuration(rp.partition_ns)), ",1,",
+                                      rp.is_default ? "true" : "false", "]"));
+        }
+        results.push_back(
+            absl::StrCat(head,
+                         ",\"series\":[{\"columns\":[\"name\",\"duration\",\"shardGroupDuration\","
+                         "\"replicaN\",\"default\"],\"values\":[",
+                         absl::StrJoin(rows, ","), "]}]}"));
+        break;
+      }
+    }
+  }
+  return Json(200, absl::StrCat("{\"results\":[", absl::StrJoin(results, ","), "]}\n"));
+}
+
+HttpResponse InfluxApi::Export(const HttpRequest& req) {
+  auto params = ParseQueryString(req.target);
+  QuerySpec q;
+  q.selector.database = params["db"];
+  q.selector.retention_policy = params["rp"];
+  q.selector.measurement = params["measurement"];
+  if (q.selector.database.empty()) return Error(400, "database is required");
+  if (q.selector.measurement.empty()) return Error(400, "measurement is required");
+  if (!params["start"].empty() && !absl::SimpleAtoi(params["start"], &q.start_ns)) {
+    return Error(400, "start must be an integer timestamp in ns");
+  }
+  if (!params["end"].empty() && !absl::SimpleAtoi(params["end"], &q.end_ns)) {
+    return Error(400, "end must be an integer timestamp in ns");
+  }
+  auto cursor = db_->Query(q);
+  if (!cursor.ok())
+    return Error(HttpStatusOf(cursor.status()), std::string(cursor.status().message()));
+  HttpResponse r;
+  r.status = 200;
+  r.Set("Content-Type", "text/plain; charset=utf-8");
+  Frame f;
+  while ((*cursor)->Next(&f)) {
+    for (size_t i = 0; i < f.times.size(); ++i) {
+      AppendLine(f.measurement, f.tags, f.field, f.values[i], f.times[i], &r.body);
+    }
+  }
+  if (!(*cursor)->status().ok()) {
+    return Error(HttpStatusOf((*cursor)->status()), std::string((*cursor)->status().message()));
+  }
+  return r;
+}
+
+HttpResponse InfluxApi::Rejected(const HttpRequest& req) {
+  size_t limit = 0;
+  absl::SimpleAtoi(ParseQueryString(req.target)["limit"], &limit);
+  std::vector<std::string> rows;
+  for (const auto& l : rejected_.List(limit)) {
+    rows.push_back(
+        absl::StrCat("{\"time\":", l.time_ns, ",\"source\":", JsonString(l.source),
+                     ",\"db\":", JsonString(l.database), ",\"rp\":", JsonString(l.retention_policy),
+                     ",\"line_number\":", l.line_number, ",\"line\":", JsonString(l.line),
+                     ",\"reason\":", JsonString(l.reason), "}"));
+  }
+  return Json(200, absl::StrCat("{\"total\":", rejected_.total(), ",\"rejected\":[",
+                                absl::StrJoin(rows, ","), "]}\n"));
+}
+
+HttpResponse InfluxApi::Metrics() {
+  std::string out;
+  {
+    absl::MutexLock l(&metrics_mu_);
+    out +=
+        "# HELP lux_http_requests_total HTTP requests by endpoint and status.\n"
+        "# TYPE lux_http_requests_total counter\n";
+    for (const auto& [key, n] : requests_) {
+      absl::StrAppend(&out, "lux_http_requests_total{endpoint=\"", key.first, "\",status=\"",
+                      key.second, "\"} ", n, "\n");
+    }
+    out +=
+        "# HELP lux_http_request_duration_seconds HTTP request latency.\n"
+        "# TYPE lux_http_request_duration_seconds histogram\n";
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b <= kBuckets.size(); ++b) {
+      cumulative += latency_buckets_[b];
+      absl::StrAppend(&out, "lux_http_request_duration_seconds_bucket{le=\"",
+                      b < kBuckets.size() ? absl::StrCat(kBuckets[b]) : "+Inf", "\"} ", cumulative,
+                      "\n");
+    }
+    absl::StrAppend(&out, "lux_http_request_duration_seconds_sum ", latency_sum_, "\n",
+                    "lux_http_request_duration_seconds_count ", cumulative, "\n");
+  }
+  absl::StrAppend(&out, "# TYPE lux_points_written_total counter\nlux_points_written_total ",
+                  points_written_.load(), "\n");
+  absl::StrAppend(&out, "# TYPE lux_lines_rejected_total counter\n",
+                  "lux_lines_rejected_total{reason=\"parse\"} ", lines_rejected_parse_.load(), "\n",
+                  "lux_lines_rejected_total{reason=\"storage\"} ", lines_rejected_storage_.load(),
+                  "\n");
+  std::string stats;
+  if (db_->GetProperty("lux.stats", &stats)) {
+    // Numbers of the flat JSON object become gauges lux_<key>.
+    size_t pos = 0;
+    while ((pos = stats.find('"', pos)) != std::string::npos) {
+      const size_t end = stats.find('"', pos + 1);
+      const size_t colon = stats.find(':', end);
+      const size_t stop = stats.find_first_of(",}", colon);
+      if (end == std::string::npos || colon == std::string::npos || stop == std::string::npos)
+        break;
+      absl::StrAppend(&out, "# TYPE lux_", stats.substr(pos + 1, end - pos - 1), " gauge\nlux_",
+                      stats.substr(pos + 1, end - pos - 1), " ",
+                      stats.substr(colon + 1, stop - colon - 1), "\n");
+      pos = stop;
+    }
+  }
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  absl::StrAppend(&out, "# TYPE process_max_resident_memory_bytes gauge\n",
+                  "process_max_resident_memory_bytes ", int64_t(ru.ru_maxrss) * 1024, "\n");
+  HttpResponse r;
+  r.status = 200;
+  r.Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  r.body = std::move(out);
+  return r;
+}
+
+}  // namespace lux::luxd

@@ -1,0 +1,104 @@
+// luxd — the Lux server: lux::DB behind InfluxDB's HTTP write API.
+//   luxd [--config FILE] [--data-dir DIR] [--http-addr HOST:PORT] [--log-level L] ...
+// SIGTERM/SIGINT: stop accepting, finish requests in flight, seal, close.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "lux/db.h"
+#include "server/luxd/config.h"
+#include "server/luxd/http_server.h"
+#include "server/luxd/influx_api.h"
+
+namespace {
+
+// One logfmt line on stderr.
+void Log(const char* level, const std::string& msg) {
+  char ts[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  std::fprintf(stderr, "ts=%s level=%s msg=\"%s\"\n", ts, level, msg.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  lux::luxd::Config config;
+  CLI::App app{"luxd: the Lux time-series server (InfluxDB line protocol over HTTP)"};
+  std::string config_path;
+  app.add_option("--config", config_path, "TOML file with the settings below (flags win)");
+  std::string data_dir, http_addr, log_level;
+  size_t max_body = 0;
+  bool create_db = false;
+  app.add_option("--data-dir", data_dir, "data directory (default ./data)");
+  app.add_option("--http-addr", http_addr,
+                 "HTTP listen HOST:PORT, port 0 = any (default 127.0.0.1:8086)");
+  app.add_option("--log-level", log_level, "debug, info, warn or error (default info)");
+  app.add_option("--max-body-bytes", max_body,
+                 "largest request body, also after gzip (default 25000000)");
+  app.add_flag("--create-database-on-write", create_db,
+               "a write to an unknown database creates it (default: 404 as InfluxDB)");
+  CLI11_PARSE(app, argc, argv);
+  if (!config_path.empty()) {
+    if (auto s = lux::luxd::LoadTomlConfig(config_path, &config); !s.ok()) {
+      Log("error", std::string(s.message()));
+      return 2;
+    }
+  }
+  if (!data_dir.empty()) config.data_dir = data_dir;
+  if (!http_addr.empty()) config.http_addr = http_addr;
+  if (!log_level.empty()) config.log_level = log_level;
+  if (max_body != 0) config.max_body_bytes = max_body;
+  if (create_db) config.create_database_on_write = true;
+  if (auto s = config.Validate(); !s.ok()) {
+    Log("error", std::string(s.message()));
+    return 2;
+  }
+
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  lux::Options options;
+  options.sync = config.sync;
+  auto db = lux::DB::Open(options, config.data_dir);
+  if (!db.ok()) {
+    Log("error", absl::StrCat("opening ", config.data_dir, ": ", db.status().message()));
+    return 1;
+  }
+  lux::luxd::InfluxApi api(db->get(), config);
+  lux::luxd::HttpServerOptions http;
+  lux::luxd::SplitHostPort(config.http_addr, &http.host, &http.port);
+  http.threads = config.http_threads;
+  http.idle_timeout_s = config.idle_timeout_s;
+  http.max_body_bytes = config.max_body_bytes;
+  auto server = lux::luxd::HttpServer::Start(
+      http, [&api](const lux::luxd::HttpRequest& r) { return api.Handle(r); });
+  if (!server.ok()) {
+    Log("error", std::string(server.status().message()));
+    return 1;
+  }
+  // The first line on stdout says where luxd listens (tests read it).
+  std::printf("luxd listening on http://%s:%u data=%s\n", http.host.c_str(), (*server)->port(),
+              config.data_dir.c_str());
+  std::fflush(stdout);
+  Log("info", absl::StrCat("listening on ", http.host, ":", (*server)->port()));
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  Log("info", absl::StrCat("signal ", sig, ": stopping"));
+  (*server)->Stop();
+  if (auto s = (*db)->Close(); !s.ok()) {
+    Log("error", absl::StrCat("closing: ", s.message()));
+    return 1;
+  }
+  Log("info", "stopped");
+  return 0;
+}

@@ -1,0 +1,203 @@
+// End to end: the real luxd on a free loopback port, spoken to over HTTP.
+#include <zlib.h>
+
+#include "engine/db/db_test_util.h"
+#include "gtest/gtest.h"
+#include "tests/luxd_process.h"
+
+namespace lux {
+namespace {
+
+using testing::HttpCall;
+using testing::LuxdProcess;
+
+std::string Gzip(const std::string& s) {
+  z_stream zs{};
+  deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, s.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
+  zs.avail_in = uInt(s.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = uInt(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+class LuxdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    luxd_ = std::make_unique<LuxdProcess>(dir_.path());
+    ASSERT_NE(luxd_->port(), 0) << "luxd did not start";
+    auto r = Post("/query?q=CREATE%20DATABASE%20farm", "");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  testing::HttpResult Post(const std::string& target, const std::string& body,
+                           const std::map<std::string, std::string>& headers = {}) {
+    return HttpCall(luxd_->port(), "POST", target, body, headers);
+  }
+  testing::HttpResult Get(const std::string& target) {
+    return HttpCall(luxd_->port(), "GET", target);
+  }
+  std::string Export(const std::string& measurement) {
+    auto r = Get("/export?db=farm&measurement=" + measurement);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<LuxdProcess> luxd_;
+};
+
+TEST_F(LuxdTest, PingHealthAndHeaders) {
+  auto r = Get("/ping");
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(r.headers["x-influxdb-build"], "OSS");
+  EXPECT_FALSE(r.headers["x-influxdb-version"].empty());
+  EXPECT_EQ(r.headers["request-id"].size(), 36u);
+  EXPECT_EQ(r.headers["request-id"], r.headers["x-request-id"]);
+  EXPECT_EQ(HttpCall(luxd_->port(), "HEAD", "/ping").status, 204);
+  r = Get("/health");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("\"status\":\"pass\""), std::string::npos);
+  r = Get("/nope");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body, "404 page not found\n");
+  r = Get("/write?db=farm");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.headers["allow"], "OPTIONS, POST");
+}
+
+TEST_F(LuxdTest, WritesReadBackThroughExport) {
+  auto r = Post("/write?db=farm",
+                "env,zone=a temp=21.5,hum=40i 1767225600000000000\n"
+                "# a comment\n\n"
+                "env,zone=a temp=21.7,hum=41i 1767225610000000000\r\n"
+                "env,zone=b\\ 2 temp=-3 1767225600000000000\n");
+  EXPECT_EQ(r.status, 204) << r.body;
+  // Series in creation order, each in time order.
+  EXPECT_EQ(Export("env"),
+            "env,zone=a temp=21.5 1767225600000000000\n"
+            "env,zone=a temp=21.7 1767225610000000000\n"
+            "env,zone=a hum=40i 1767225600000000000\n"
+            "env,zone=a hum=41i 1767225610000000000\n"
+            "env,zone=b\\ 2 temp=-3 1767225600000000000\n");
+}
+
+TEST_F(LuxdTest, PartialWritesKeepTheGoodLinesAndSayWhy) {
+  auto r = Post("/write?db=farm", "m v=1 1\nm v= 2\nm v=3 3\n");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(
+      r.body,
+      "{\"error\":\"partial write: unable to parse 'm v= 2': missing field value dropped=0\"}\n");
+  EXPECT_EQ(r.headers["x-influxdb-error"],
+            "partial write: unable to parse 'm v= 2': missing field value dropped=0");
+  EXPECT_EQ(Export("m"), "m v=1 1\nm v=3 3\n");
+  r = Post("/write?db=farm", "m v=2i 4\nm v=5 5\n");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body,
+            "{\"error\":\"partial write: field type conflict: input field \\\"v\\\" on measurement "
+            "\\\"m\\\" is type integer, already exists as type float dropped=1 for database: "
+            "farm\"}\n");
+  EXPECT_EQ(Export("m"), "m v=1 1\nm v=3 3\nm v=5 5\n");
+  r = Post("/write?db=farm", "garbage\n");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "{\"error\":\"unable to parse 'garbage': missing fields\"}\n");
+  auto rejected = Get("/debug/rejected");
+  EXPECT_NE(rejected.body.find("\"reason\":\"missing fields\""), std::string::npos)
+      << rejected.body;
+  EXPECT_NE(rejected.body.find("\"line\":\"m v=2i 4\""), std::string::npos) << rejected.body;
+}
+
+TEST_F(LuxdTest, InfluxErrorsForBadRequests) {
+  EXPECT_EQ(Post("/write", "m v=1").body, "{\"error\":\"database is required\"}\n");
+  auto r = Post("/write?db=nope", "m v=1");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body, "{\"error\":\"database not found: \\\"nope\\\"\"}\n");
+  r = Post("/write?db=farm&precision=x", "m v=1");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "{\"error\":\"invalid precision \\\"x\\\" (use n, u, ms, s, m or h)\"}\n");
+  r = Post("/write?db=farm&rp=nope", "m v=1 1");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body, "{\"error\":\"retention policy not found: nope\"}\n");
+  r = Post("/write?db=farm&consistency=most", "m v=1 1");
+  EXPECT_EQ(r.body, "{\"error\":\"invalid consistency level\"}\n");
+  r = Post("/write?db=farm", "m v=1 1", {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "{\"error\":\"gzip: invalid header\"}\n");
+  r = Post("/write?db=farm", Gzip("m v=1 1\n").substr(0, 12), {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.body, "{\"error\":\"unexpected EOF\"}\n");
+  EXPECT_EQ(Post("/write?db=farm", "").status, 204) << "an empty body is fine";
+  // The two inputs that crash InfluxDB 1.x get a 400.
+  EXPECT_EQ(Post("/write?db=farm", "0 \\=\"=\"").status, 400);
+  EXPECT_EQ(Post("/write?db=farm", std::string("m \0=\",\"=3,\"=\"", 13)).status, 400);
+  EXPECT_EQ(Get("/ping").status, 204) << "still alive";
+}
+
+TEST_F(LuxdTest, GzipAndV2Writes) {
+  auto r = Post("/write?db=farm&precision=s", Gzip("g v=1 1767225600\n"),
+                {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 204) << r.body;
+  r = Post("/api/v2/write?bucket=farm&org=x&precision=ms", "g v=2 1767225601000",
+           {{"Authorization", "Token anything"}});
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(Export("g"), "g v=1 1767225600000000000\ng v=2 1767225601000000000\n");
+  r = Post("/api/v2/write?bucket=farm&precision=h", "g v=3 1");
+  EXPECT_EQ(r.body, "{\"error\":\"invalid precision \\\"h\\\" (use ns, us, ms or s)\"}\n");
+  r = Post("/api/v2/write", "g v=3 1");
+  EXPECT_EQ(r.status, 404);
+}
+
+TEST_F(LuxdTest, QueryStatementsInInfluxShape) {
+  auto r = Post("/query", "q=CREATE+RETENTION+POLICY+week+ON+farm+DURATION+7d+REPLICATION+1",
+                {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(r.body, "{\"results\":[{\"statement_id\":0}]}\n");
+  r = Get("/query?q=SHOW%20DATABASES");
+  EXPECT_EQ(r.body,
+            "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"databases\",\"columns\":"
+            "[\"name\"],\"values\":[[\"farm\"]]}]}]}\n");
+  r = Get("/query?q=SHOW%20RETENTION%20POLICIES&db=farm");
+  EXPECT_EQ(r.body,
+            "{\"results\":[{\"statement_id\":0,\"series\":[{\"columns\":[\"name\",\"duration\","
+            "\"shardGroupDuration\",\"replicaN\",\"default\"],\"values\":[[\"autogen\",\"0s\","
+            "\"24h0m0s\",1,true],[\"week\",\"168h0m0s\",\"24h0m0s\",1,false]]}]}]}\n");
+  r = Get("/query?q=SELECT%20*%20FROM%20m");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "{\"error\":\"statement not supported yet: SELECT * FROM m\"}\n");
+}
+
+TEST_F(LuxdTest, SigtermClosesCleanlyAndSigkillLosesNothingAcknowledged) {
+  ASSERT_EQ(Post("/write?db=farm", "k v=1 1\nk v=2 2\n").status, 204);
+  EXPECT_EQ(luxd_->Signal(SIGTERM), 0);
+  luxd_ = std::make_unique<LuxdProcess>(dir_.path());
+  ASSERT_NE(luxd_->port(), 0);
+  EXPECT_EQ(Export("k"), "k v=1 1\nk v=2 2\n");
+  ASSERT_EQ(Post("/write?db=farm", "k v=3 3\n").status, 204);
+  EXPECT_EQ(luxd_->Signal(SIGKILL), 128 + SIGKILL);
+  luxd_ = std::make_unique<LuxdProcess>(dir_.path());
+  ASSERT_NE(luxd_->port(), 0);
+  EXPECT_EQ(Export("k"), "k v=1 1\nk v=2 2\nk v=3 3\n");
+}
+
+TEST(LuxdLimitsTest, OversizedBodiesGet413PlainOrCompressed) {
+  testing::TempDir dir;
+  LuxdProcess luxd(dir.path(), {"--max-body-bytes", "1000", "--create-database-on-write"});
+  ASSERT_NE(luxd.port(), 0);
+  std::string big;
+  while (big.size() < 5000) big += "m v=1 1\n";
+  auto r = HttpCall(luxd.port(), "POST", "/write?db=farm", big);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.body, "{\"error\":\"Request Entity Too Large\"}\n");
+  // 5 kB of text in well under 1,000 bytes of gzip: the limit applies after
+  // decompression too (InfluxDB's does not).
+  const std::string gz = Gzip(big);
+  ASSERT_LT(gz.size(), 1000u);
+  r = HttpCall(luxd.port(), "POST", "/write?db=farm", gz, {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 413);
+  r = HttpCall(luxd.port(), "POST", "/write?db=farm", "m v=1 1\n");
+  EXPECT_EQ(r.status, 204) << "created on write: " << r.body;
+}
+
+}  // namespace
+}  // namespace lux

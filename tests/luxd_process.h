@@ -1,0 +1,112 @@
+// File: luxd_process.h
+// Test helpers: run the real luxd binary on a free loopback port, talk HTTP
+// to it with a small blocking Boost.Beast client.
+#ifndef LUX_TESTS_LUXD_PROCESS_H_
+#define LUX_TESTS_LUXD_PROCESS_H_
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lux::testing {
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+inline HttpResult HttpCall(uint16_t port, const std::string& method, const std::string& target,
+                           const std::string& body = "",
+                           const std::map<std::string, std::string>& headers = {}) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::resolver resolver(ioc);
+  beast::tcp_stream stream(ioc);
+  stream.connect(resolver.resolve("127.0.0.1", std::to_string(port)));
+  http::request<http::string_body> req(http::string_to_verb(method), target, 11);
+  req.set(http::field::host, "127.0.0.1");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(1ull << 30);
+  http::read(stream, buffer, parser);
+  auto res = parser.release();
+  HttpResult out;
+  out.status = int(res.result_int());
+  for (const auto& h : res) {
+    std::string name(h.name_string());
+    for (auto& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(h.value());
+  }
+  out.body = res.body();
+  beast::error_code ec;
+  stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+  return out;
+}
+
+// A luxd child process; killed (SIGKILL) on destruction unless stopped.
+class LuxdProcess {
+ public:
+  LuxdProcess(const std::string& data_dir, std::vector<std::string> extra_args = {}) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], 1);
+      close(fds[0]);
+      close(fds[1]);
+      std::vector<std::string> args = {LUX_LUXD_BINARY, "--data-dir",  data_dir, "--http-addr",
+                                       "127.0.0.1:0",   "--log-level", "warn"};
+      args.insert(args.end(), extra_args.begin(), extra_args.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    out_ = fdopen(fds[0], "r");
+    char line[512];
+    if (out_ != nullptr && std::fgets(line, sizeof(line), out_) != nullptr) {
+      unsigned port = 0;
+      if (std::sscanf(line, "luxd listening on http://127.0.0.1:%u", &port) == 1)
+        port_ = uint16_t(port);
+    }
+  }
+  ~LuxdProcess() {
+    if (pid_ > 0) Signal(SIGKILL);
+    if (out_ != nullptr) std::fclose(out_);
+  }
+  uint16_t port() const { return port_; }
+  // Sends `sig` and waits; returns the exit status (or 128 + signal).
+  int Signal(int sig) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+  uint16_t port_ = 0;
+};
+
+}  // namespace lux::testing
+
+#endif  // LUX_TESTS_LUXD_PROCESS_H_
