@@ -1,0 +1,116 @@
+// http_ingest --port P [--connections N] [--points TOTAL] [--batch 5000] [--db bench]
+//
+// N keep-alive connections POST the sensor workload as line protocol to a
+// running luxd (or any InfluxDB 1.x-compatible server) at 127.0.0.1:P,
+// batches of --batch lines, and print one JSON object: points/s and request
+// latency p50/p95/p99. Each connection writes its own sensors (so batches of
+// different connections never overwrite each other). Creates the database
+// first with a CREATE DATABASE query.
+#include <algorithm>
+#include <utility>  // before Boost.Asio 1.74, whose awaitable.hpp needs std::exchange
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/workload/sensor_workload.h"
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+int main(int argc, char** argv) {
+  int port = 8086, connections = 8;
+  size_t points = 2'000'000, batch = 5000;
+  std::string db = "bench";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--port") port = std::stoi(argv[i + 1]);
+    else if (a == "--connections") connections = std::stoi(argv[i + 1]);
+    else if (a == "--points") points = std::stoull(argv[i + 1]);
+    else if (a == "--batch") batch = std::stoull(argv[i + 1]);
+    else if (a == "--db") db = argv[i + 1];
+  }
+  auto connect = [&](beast::tcp_stream& s, boost::asio::io_context& ioc) {
+    tcp::resolver r(ioc);
+    s.connect(r.resolve("127.0.0.1", std::to_string(port)));
+  };
+  auto post = [&](beast::tcp_stream& s, const std::string& target, std::string body) {
+    http::request<http::string_body> req(http::verb::post, target, 11);
+    req.set(http::field::host, "127.0.0.1");
+    req.keep_alive(true);
+    req.body() = std::move(body);
+    req.prepare_payload();
+    http::write(s, req);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(s, buf, res);
+    return int(res.result_int());
+  };
+  {
+    boost::asio::io_context ioc;
+    beast::tcp_stream s(ioc);
+    connect(s, ioc);
+    post(s, "/query?q=CREATE%20DATABASE%20" + db, "");
+  }
+  // Pre-generate each connection's batches (generation is not measured).
+  const size_t per_conn = points / connections;
+  std::vector<std::vector<std::string>> bodies(connections);
+  for (int c = 0; c < connections; ++c) {
+    lux::bench::SensorWorkload gen(1000, 42 + c);
+    for (size_t done = 0; done < per_conn; done += batch) {
+      std::string body;
+      gen.NextLineProtocol(std::min(batch, per_conn - done), &body);
+      // Distinct sensors per connection: prefix the sensor ids.
+      std::string prefixed;
+      prefixed.reserve(body.size() + body.size() / 16);
+      size_t pos = 0, at;
+      while ((at = body.find("sensor_id=s", pos)) != std::string::npos) {
+        prefixed.append(body, pos, at + 10 - pos);
+        prefixed += "c" + std::to_string(c) + "_";
+        pos = at + 10;
+      }
+      prefixed.append(body, pos);
+      bodies[c].push_back(std::move(prefixed));
+    }
+  }
+  std::vector<std::vector<double>> lat(connections);
+  std::vector<int> failures(connections, 0);
+  const auto t0 = Clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < connections; ++c) {
+    threads.emplace_back([&, c] {
+      boost::asio::io_context ioc;
+      beast::tcp_stream s(ioc);
+      connect(s, ioc);
+      for (auto& body : bodies[c]) {
+        const auto r0 = Clock::now();
+        const int status = post(s, "/write?db=" + db, std::move(body));
+        lat[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - r0).count());
+        if (status != 204) ++failures[c];
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::vector<double> all;
+  int failed = 0;
+  for (int c = 0; c < connections; ++c) {
+    all.insert(all.end(), lat[c].begin(), lat[c].end());
+    failed += failures[c];
+  }
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) { return all.empty() ? 0 : all[std::min(all.size() - 1, size_t(p / 100 * all.size()))]; };
+  std::printf(
+      "{\"benchmark\":\"http_ingest\",\"connections\":%d,\"points\":%zu,\"batch\":%zu,"
+      "\"seconds\":%.3f,\"points_per_s\":%.0f,\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
+      "\"failed_requests\":%d}\n",
+      connections, per_conn * connections, batch, seconds, per_conn * connections / seconds,
+      pct(50), pct(95), pct(99), failed);
+  return failed == 0 ? 0 : 1;
+}
