@@ -7,7 +7,6 @@
 // different connections never overwrite each other). Creates the database
 // first with a CREATE DATABASE query.
 #include <algorithm>
-#include <utility>  // before Boost.Asio 1.74, whose awaitable.hpp needs std::exchange
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -15,6 +14,7 @@
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <utility>  // before Boost.Asio 1.74, whose awaitable.hpp needs std::exchange
 #include <vector>
 
 #include "bench/workload/sensor_workload.h"
@@ -30,11 +30,16 @@ int main(int argc, char** argv) {
   std::string db = "bench";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--port") port = std::stoi(argv[i + 1]);
-    else if (a == "--connections") connections = std::stoi(argv[i + 1]);
-    else if (a == "--points") points = std::stoull(argv[i + 1]);
-    else if (a == "--batch") batch = std::stoull(argv[i + 1]);
-    else if (a == "--db") db = argv[i + 1];
+    if (a == "--port")
+      port = std::stoi(argv[i + 1]);
+    else if (a == "--connections")
+      connections = std::stoi(argv[i + 1]);
+    else if (a == "--points")
+      points = std::stoull(argv[i + 1]);
+    else if (a == "--batch")
+      batch = std::stoull(argv[i + 1]);
+    else if (a == "--db")
+      db = argv[i + 1];
   }
   auto connect = [&](beast::tcp_stream& s, boost::asio::io_context& ioc) {
     tcp::resolver r(ioc);
@@ -105,7 +110,9 @@ int main(int argc, char** argv) {
     failed += failures[c];
   }
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all.empty() ? 0 : all[std::min(all.size() - 1, size_t(p / 100 * all.size()))]; };
+  auto pct = [&](double p) {
+    return all.empty() ? 0 : all[std::min(all.size() - 1, size_t(p / 100 * all.size()))];
+  };
   std::printf(
       "{\"benchmark\":\"http_ingest\",\"connections\":%d,\"points\":%zu,\"batch\":%zu,"
       "\"seconds\":%.3f,\"points_per_s\":%.0f,\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"

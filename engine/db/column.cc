@@ -27,6 +27,19 @@ Column SortedUnique(const Column& c, bool in_order) {
   return out;
 }
 
+Column Prefix(const Column& c, size_t n) {
+  Column out;
+  out.type = c.type;
+  n = std::min(n, c.size());
+  out.ts.assign(c.ts.begin(), c.ts.begin() + n);
+  if (c.is_string()) {
+    out.strs.assign(c.strs.begin(), c.strs.begin() + n);
+  } else {
+    out.bits.assign(c.bits.begin(), c.bits.begin() + n);
+  }
+  return out;
+}
+
 Column Slice(const Column& c, int64_t start, int64_t end) {
   const size_t lo = std::lower_bound(c.ts.begin(), c.ts.end(), start) - c.ts.begin();
   const size_t hi = std::lower_bound(c.ts.begin(), c.ts.end(), end) - c.ts.begin();

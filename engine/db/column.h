@@ -93,6 +93,9 @@ struct Column {
 // timestamps wins). `in_order`: c.ts is already non-decreasing.
 Column SortedUnique(const Column& c, bool in_order);
 
+// The first n points of c (in its order).
+Column Prefix(const Column& c, size_t n);
+
 // Points of c (time ordered) with start <= ts < end.
 Column Slice(const Column& c, int64_t start, int64_t end);
 

@@ -170,8 +170,10 @@ class DBImpl : public DB {
   // and merge with stored blocks (without mu_: writers go on), commit and
   // drop the sealed points from the heads (under mu_).
   // REQUIRES: seal_mu_ held, mu_ not held.
-  absl::Status Seal(std::vector<uint64_t> sids) ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // full_blocks_only: seal whole multiples of block_points and leave the
+  // rest in the head (blocks stay full-size while a series streams in).
+  absl::Status Seal(std::vector<uint64_t> sids, bool full_blocks_only = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_) ABSL_LOCKS_EXCLUDED(mu_);
   struct SealJob;
   // Encodes one job's blocks into *batch (no mu_ needed).
   absl::Status BuildBlocks(const SealJob& job, rocksdb::WriteBatch* batch)

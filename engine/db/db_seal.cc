@@ -152,7 +152,7 @@ void DBImpl::DropSealed(uint64_t sid, HeadSeries& h, size_t taken) {
   ++pins_[first];
 }
 
-absl::Status DBImpl::Seal(std::vector<uint64_t> sids) {
+absl::Status DBImpl::Seal(std::vector<uint64_t> sids, bool full_blocks_only) {
   // 1. Copy the heads and find their partitions.
   std::vector<SealJob> jobs;
   {
@@ -166,10 +166,13 @@ absl::Status DBImpl::Seal(std::vector<uint64_t> sids) {
       if (it == series_.end() || it->second->head.points.size() == 0) continue;
       const Series& s = *it->second;
       ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(s.db, s.rp));
+      size_t taken = s.head.points.size();
+      if (full_blocks_only) taken -= taken % options_.block_points;
+      if (taken == 0) continue;
       SealJob job;
       job.sid = sid;
       job.series = &s;
-      job.points = s.head.points;
+      job.points = Prefix(s.head.points, taken);
       job.in_order = s.head.in_order;
       for (int64_t ts : job.points.ts) {
         const int64_t start = WindowStart(ts, rp->partition_ns, 0);
@@ -205,7 +208,7 @@ absl::Status DBImpl::Seal(std::vector<uint64_t> sids) {
 
 void DBImpl::SealerLoop() {
   for (;;) {
-    std::vector<uint64_t> sids;
+    std::vector<uint64_t> sids, aged;
     {
       absl::MutexLock l(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(
@@ -220,15 +223,16 @@ void DBImpl::SealerLoop() {
       if (options_.max_head_age_ns > 0 && !closed_) {
         const int64_t cutoff = Now() - options_.max_head_age_ns;
         for (uint64_t sid : active_) {
-          if (series_.at(sid)->head.opened_ns <= cutoff) sids.push_back(sid);
+          if (series_.at(sid)->head.opened_ns <= cutoff) aged.push_back(sid);
         }
       }
-      if (sids.empty()) continue;
+      if (sids.empty() && aged.empty()) continue;
     }
     absl::MutexLock s(&seal_mu_);
     // A failed seal leaves the points in the head; the series is queued
     // again by its next write.
-    if (!Seal(std::move(sids)).ok()) ++seal_failures_;
+    if (!sids.empty() && !Seal(std::move(sids), /*full_blocks_only=*/true).ok()) ++seal_failures_;
+    if (!aged.empty() && !Seal(std::move(aged)).ok()) ++seal_failures_;
   }
 }
 
