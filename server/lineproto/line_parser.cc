@@ -288,7 +288,7 @@ bool LineParser::WalkFields(std::string_view line, size_t begin, size_t end, siz
   while (pos < end) {
     // The byte at pos counts as unescaped, whatever precedes it.
     const size_t j = FindUnescaped(line, pos, end, kFieldKeyStops);
-    if (j + 2 > end) {  // no '=', or nothing after it (InfluxDB 1.8+)
+    if (j + 2 > end) {  // no '=', or nothing after it (master-1.x; older 1.x panic)
       *reason = "invalid value: field-key=";
       reason->append(line.substr(pos, j - pos));
       return false;

@@ -120,9 +120,12 @@ void Parse(std::string_view body, const ParseOptions& options, ParseResult* out)
   // Spans inside the parser are 32-bit.
   const size_t max_line =
       std::min<size_t>(options.max_line_bytes, std::numeric_limits<uint32_t>::max());
-  const size_t newlines = size_t(std::count(body.begin(), body.end(), '\n'));
-  out->points.reserve(out->points.size() + newlines + 1);
-  out->point_lines.reserve(out->point_lines.size() + newlines + 1);
+  // Room for one point per line, but not for a body of bare newlines: a point
+  // (88 bytes and more) must not cost more than 16 bytes of body up front.
+  const size_t lines =
+      std::min(size_t(std::count(body.begin(), body.end(), '\n')) + 1, body.size() / 16 + 1);
+  out->points.reserve(out->points.size() + lines);
+  out->point_lines.reserve(out->point_lines.size() + lines);
 
   std::string reason;
   NextByte next_newline(body, '\n'), next_quote(body, '"'), next_backslash(body, '\\');

@@ -233,7 +233,7 @@ TEST(LineProtocolTest, ErrorReasonsMatchInfluxDB) {
        "time outside range -9223372036854775806 - 9223372036854775806"},
       {"cpu v=1 1 2", "point is invalid"},
       {"cpu v=1 1 x", "point is invalid"},
-      // Field keys ending in a backslash: the two cuts disagree (InfluxDB 1.8+).
+      // Field keys ending in a backslash: the two cuts disagree (master-1.x text).
       {"m v\\\\=1i 5", "invalid value: field-key=v\\\\=1i"},
       {"m v=1i,w\\\\=1i", "invalid value: field-key=w\\\\=1i"},
   };
@@ -334,6 +334,10 @@ TEST(LineProtocolTest, CommentsBlankLinesAndCrlf) {
 
   EXPECT_TRUE(ParseBody("").points.empty());
   EXPECT_TRUE(ParseBody("\n\n# only comments\n").errors.empty());
+  // As in InfluxDB, a quote in a comment's "field" hides the newlines after it.
+  ParseResult swallowed = ParseBody("# note a=\"x\ncpu v=1 1\ncpu v=2 2\n");
+  EXPECT_TRUE(swallowed.points.empty());
+  EXPECT_TRUE(swallowed.errors.empty());
   // A bare '\r' without '\n' is data, as in InfluxDB.
   EXPECT_EQ(ErrorOf("cpu v=1 1\r"), "bad timestamp");
 }
