@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "engine/common/status_macros.h"
 #include "server/lineproto/values.h"
 
 namespace lux::lineproto::internal {
@@ -23,6 +24,50 @@ inline bool Fail(std::string* reason, const char* text) {
 
 inline bool IsSpaceLike(char c) { return c == ' ' || c == '\t' || c == '\0'; }
 
+// A set of bytes, for scans that skip ordinary bytes with one load each.
+struct ByteSet {
+  bool has[256] = {};
+  constexpr explicit ByteSet(std::string_view bytes) {
+    for (char c : bytes) has[uint8_t(c)] = true;
+  }
+  bool operator[](char c) const { return has[uint8_t(c)]; }
+};
+
+constexpr ByteSet kNameStops(" ,\\");
+constexpr ByteSet kTagStops(" ,=\\");
+constexpr ByteSet kFieldKeyStops("=\\");
+constexpr ByteSet kFieldValueStops("\\\",");
+constexpr ByteSet kFieldsStops("\\\"=, ");
+
+// The first byte in [i, end) that is in `stops` and does not follow a
+// backslash (InfluxDB's rule for names and tags: a backslash hides the next
+// byte, even another backslash's). `end` if none. `stops` must hold '\\'.
+// REQUIRES: the byte at i does not follow a backslash.
+inline size_t FindUnescaped(std::string_view s, size_t i, size_t end, const ByteSet& stops) {
+  for (;;) {
+    while (i < end && !stops[s[i]]) ++i;
+    if (i >= end) return end;
+    if (s[i] != '\\') return i;
+    while (i < end && s[i] == '\\') ++i;
+    ++i;  // the byte after a run of backslashes is escaped
+  }
+}
+
+// Converts to the string `in` names, unescaped only if the line has a
+// backslash. Converting (rather than returning a std::string) lets
+// emplace_back build a Tag's strings in place.
+struct Text {
+  std::string_view in;
+  bool escapes;
+  void (*unescape)(std::string_view, std::string*);
+  operator std::string() const {  // NOLINT: implicit by design
+    if (!escapes) return std::string(in);
+    std::string out;
+    unescape(in, &out);
+    return out;
+  }
+};
+
 std::string MaxKeyError(size_t size, size_t limit) {
   return "max key length exceeded: " + std::to_string(size) + " > " + std::to_string(limit);
 }
@@ -32,24 +77,18 @@ std::string MaxKeyError(size_t size, size_t limit) {
 LineParser::LineParser(const ParseOptions& options)
     : options_(options), multiplier_(PrecisionMultiplier(options.precision)) {}
 
-bool LineParser::ParseLine(std::string_view line, int64_t default_time_ns, Point* p,
+bool LineParser::ParseLine(std::string_view line, int64_t default_time_ns, bool escapes, Point* p,
                            std::string* reason) {
   const size_t n = line.size();
-  // Measurement (scanMeasurement): a backslash protects the next byte.
+  // Measurement (scanMeasurement). The first byte is never a separator, and
+  // cannot be blank (the caller strips blanks).
   if (n == 0 || line[0] == ',') return Fail(reason, "missing measurement");
-  size_t i = 0;
-  bool has_tags;
-  for (;;) {
-    ++i;
-    if (i >= n) return Fail(reason, "missing fields");
-    if (line[i - 1] == '\\') continue;
-    if (line[i] == ',' || line[i] == ' ') {
-      has_tags = line[i] == ',';
-      break;
-    }
-  }
+  size_t i = FindUnescaped(line, 0, n, kNameStops);
+  if (i >= n) return Fail(reason, "missing fields");
+  const bool has_tags = line[i] == ',';
   const size_t measurement_end = i;
   tags_.clear();
+  tags_sorted_ = true;
   if (has_tags) {
     ++i;
     if (!ScanTags(line, &i, reason)) return false;
@@ -62,21 +101,27 @@ bool LineParser::ParseLine(std::string_view line, int64_t default_time_ns, Point
     return false;
   }
   size_t fields_begin;
-  if (!ScanFields(line, &i, &fields_begin, reason)) return false;
-  if (!WalkFields(line, fields_begin, i, key_len, reason)) return false;
+  bool plain;
+  if (!ScanFields(line, &i, &fields_begin, &plain, reason)) return false;
+  if (!WalkFields(line, fields_begin, i, key_len, plain, reason)) return false;
   if (!ScanTime(line, i, default_time_ns, &p->timestamp_ns, reason)) return false;
 
   // Only now convert values: InfluxDB reports every scan error above first.
-  if (!BuildFields(line, p, reason)) return false;
-  UnescapeName(line.substr(0, measurement_end), &p->measurement);
-  p->tags.resize(tags_.size());
-  for (size_t t = 0; t < tags_.size(); ++t) {
-    const TagSpan& s = tags_[t];
-    UnescapeTag(line.substr(s.key_begin, s.key_end - s.key_begin), &p->tags[t].key);
-    UnescapeTag(line.substr(s.value_begin, s.value_end - s.value_begin), &p->tags[t].value);
+  if (!BuildFields(line, escapes, p, reason)) return false;
+  p->measurement = Text{line.substr(0, measurement_end), escapes, UnescapeName};
+  p->tags.reserve(tags_.size());
+  for (const TagSpan& s : tags_) {
+    const Text key{line.substr(s.key_begin, s.key_end - s.key_begin), escapes, UnescapeTag};
+    const Text value{line.substr(s.value_begin, s.value_end - s.value_begin), escapes, UnescapeTag};
+#if defined(__cpp_aggregate_paren_init)
+    p->tags.emplace_back(key, value);  // both strings built in place
+#else
+    p->tags.push_back(Tag{key, value});  // e.g. clang 14: one extra move each
+#endif
   }
+  // Unescaping can reorder keys; without a backslash the written order holds.
   auto by_key = [](const Tag& a, const Tag& b) { return a.key < b.key; };
-  if (!std::is_sorted(p->tags.begin(), p->tags.end(), by_key)) {
+  if (!(tags_sorted_ && !escapes) && !std::is_sorted(p->tags.begin(), p->tags.end(), by_key)) {
     std::sort(p->tags.begin(), p->tags.end(), by_key);
   }
   return true;
@@ -96,27 +141,16 @@ bool LineParser::ScanTags(std::string_view line, size_t* pos, std::string* reaso
     if (i >= n || line[i] == ' ' || line[i] == ',' || line[i] == '=') {
       return Fail(reason, "missing tag key");
     }
-    for (;;) {
-      ++i;
-      if (i >= n) return Fail(reason, "missing tag value");
-      if (line[i - 1] == '\\') continue;
-      if (line[i] == ' ' || line[i] == ',') return Fail(reason, "missing tag value");
-      if (line[i] == '=') break;
-    }
+    i = FindUnescaped(line, i, n, kTagStops);
+    if (i >= n || line[i] != '=') return Fail(reason, "missing tag value");
     const size_t key_end = i++;
     const size_t value_begin = i;
     if (i >= n || line[i] == ',' || line[i] == ' ') return Fail(reason, "missing tag value");
-    bool more;
-    for (;;) {
-      ++i;
-      if (i >= n) return Fail(reason, "missing fields");
-      if (line[i - 1] == '\\') continue;
-      if (line[i] == '=') return Fail(reason, "invalid tag format");
-      if (line[i] == ',' || line[i] == ' ') {
-        more = line[i] == ',';
-        break;
-      }
-    }
+    // The value's first byte is never a separator, so a leading '=' is data.
+    i = FindUnescaped(line, line[i] == '=' ? i + 1 : i, n, kTagStops);
+    if (i >= n) return Fail(reason, "missing fields");
+    if (line[i] == '=') return Fail(reason, "invalid tag format");
+    const bool more = line[i] == ',';
     tags_.push_back({uint32_t(key_begin), uint32_t(key_end), uint32_t(value_begin), uint32_t(i)});
     if (!more) break;
     ++i;
@@ -139,6 +173,7 @@ bool LineParser::HasDuplicateTagKeys(std::string_view line) {
       break;
     }
   }
+  tags_sorted_ = sorted;
   if (sorted) return false;
   order_.resize(tags_.size());
   for (size_t t = 0; t < tags_.size(); ++t) order_[t] = uint32_t(t);
@@ -151,16 +186,24 @@ bool LineParser::HasDuplicateTagKeys(std::string_view line) {
 
 // scanFields: from the first non-blank byte after the key to an unquoted ' '.
 // Checks the syntax of each value as it goes. On success *pos is the end.
-bool LineParser::ScanFields(std::string_view line, size_t* pos, size_t* fields_begin,
-                            std::string* reason) const {
+// *plain tells whether the fields hold no '"' and no backslash: then
+// walkFields would cut them as this scan did, and fields_ holds the cut.
+bool LineParser::ScanFields(std::string_view line, size_t* pos, size_t* fields_begin, bool* plain,
+                            std::string* reason) {
   const size_t n = line.size();
   size_t i = *pos;
   while (i < n && IsSpaceLike(line[i])) ++i;
   *fields_begin = i;
+  fields_.clear();
+  *plain = true;
+  size_t key_begin = i;
   bool quoted = false;
   size_t equals = 0, commas = 0;
   while (i < n) {
+    while (i < n && !kFieldsStops[line[i]]) ++i;
+    if (i >= n) break;
     const char c = line[i];
+    if (c == '"' || c == '\\') *plain = false;
     if (c == '\\' && i + 1 < n) {
       i += 2;
       continue;
@@ -180,18 +223,26 @@ bool LineParser::ScanFields(std::string_view line, size_t* pos, size_t* fields_b
       if (i + 1 >= n) return Fail(reason, "missing field value");
       const char next = line[i + 1];
       if (next == ',' || next == ' ') return Fail(reason, "missing field value");
+      const size_t eq = i;
       if ((next >= '0' && next <= '9') || next == '.' || next == '-' || next == 'N' ||
           next == 'n') {
         if (!ScanNumber(line, i + 1, options_.allow_unsigned, &i, reason)) return false;
+        if (*plain)
+          fields_.push_back({uint32_t(key_begin), uint32_t(eq), uint32_t(eq + 1), uint32_t(i)});
         continue;
       }
       if (next != '"') {
         if (!ScanBoolean(line, i + 1, &i, reason)) return false;
+        if (*plain)
+          fields_.push_back({uint32_t(key_begin), uint32_t(eq), uint32_t(eq + 1), uint32_t(i)});
         continue;
       }
     }
     if (!quoted) {
-      if (c == ',') ++commas;
+      if (c == ',') {
+        ++commas;
+        key_begin = i + 1;
+      }
       if (c == ' ') break;
     }
     ++i;
@@ -206,13 +257,38 @@ bool LineParser::ScanFields(std::string_view line, size_t* pos, size_t* fields_b
 // walkFields: cuts the checked fields into key and value again. Keys end at the
 // first '=' not right after a backslash; values at the first ',' outside quotes.
 bool LineParser::WalkFields(std::string_view line, size_t begin, size_t end, size_t key_len,
-                            std::string* reason) {
+                            bool plain, std::string* reason) {
+  if (plain) {
+#ifdef LUX_LINEPROTO_VERIFY_CUTS
+    // Fuzz and sanitizer builds: the shortcut must cut as walkFields does.
+    std::vector<FieldSpan> scan_cut = fields_;
+    std::string walk_reason;
+    if (WalkFields(line, begin, end, key_len, false, &walk_reason)) {
+      LUX_CHECK(fields_.size() == scan_cut.size(), "plain fields cut differently");
+      for (size_t f = 0; f < fields_.size(); ++f) {
+        LUX_CHECK(fields_[f].key_begin == scan_cut[f].key_begin &&
+                      fields_[f].key_end == scan_cut[f].key_end &&
+                      fields_[f].value_end == scan_cut[f].value_end,
+                  "plain field cut differently");
+      }
+    }
+    fields_ = std::move(scan_cut);
+#endif
+    for (const FieldSpan& f : fields_) {
+      const size_t series_key_size = key_len + 4 + (f.key_end - f.key_begin);
+      if (series_key_size > options_.max_key_bytes) {
+        *reason = MaxKeyError(series_key_size, options_.max_key_bytes);
+        return false;
+      }
+    }
+    return true;
+  }
   fields_.clear();
   size_t pos = begin;
   while (pos < end) {
-    size_t j = pos;
-    while (j < end && !(line[j] == '=' && (j == pos || line[j - 1] != '\\'))) ++j;
-    if (j + 2 > end) {  // no '=', or nothing after it (InfluxDB 1.8+)
+    // The byte at pos counts as unescaped, whatever precedes it.
+    const size_t j = FindUnescaped(line, pos, end, kFieldKeyStops);
+    if (j + 2 > end) {  // no '=', or nothing after it (master-1.x; older 1.x panic)
       *reason = "invalid value: field-key=";
       reason->append(line.substr(pos, j - pos));
       return false;
@@ -225,6 +301,8 @@ bool LineParser::WalkFields(std::string_view line, size_t begin, size_t end, siz
     size_t v = j + 1;
     bool quoted = false;
     while (v < end) {
+      while (v < end && !kFieldValueStops[line[v]]) ++v;
+      if (v >= end) break;
       const char c = line[v];
       if (c == '\\' && v + 1 < end && (line[v + 1] == '"' || line[v + 1] == '\\')) {
         v += 2;
@@ -250,20 +328,31 @@ bool LineParser::ScanTime(std::string_view line, size_t pos, int64_t default_tim
   size_t i = pos;
   while (i < n && IsSpaceLike(line[i])) ++i;
   const size_t begin = i;
+  uint64_t magnitude = 0;  // exact while at most 19 digits
   for (; i < n && line[i] != '\n' && line[i] != ' '; ++i) {
     if (i == begin && line[i] == '-') continue;
     if (line[i] < '0' || line[i] > '9') return Fail(reason, "bad timestamp");
+    magnitude = magnitude * 10 + uint64_t(line[i] - '0');
   }
   if (i == begin) {
     *ts = default_time_ns;
     return true;
   }
-  std::string_view text = line.substr(begin, i - begin);
+  const bool negative = line[begin] == '-';
+  const size_t digits = i - begin - negative;
   int64_t v = 0;
-  NumStatus st = ParseGoInt(text, &v);
-  if (st != NumStatus::kOk) {
-    *reason = GoNumError("ParseInt", text, st);
-    return false;
+  // Up to 19 digits `magnitude` is exact (< 10^19 < 2^64); check the int64 range
+  // here and leave longer text, and a lone '-', to ParseGoInt's messages.
+  constexpr uint64_t kMaxMagnitude = uint64_t{1} << 63;
+  if (digits > 0 && digits <= 19 && magnitude <= kMaxMagnitude - !negative) {
+    v = negative ? int64_t(0 - magnitude) : int64_t(magnitude);
+  } else {
+    std::string_view text = line.substr(begin, i - begin);
+    NumStatus st = ParseGoInt(text, &v);
+    if (st != NumStatus::kOk) {
+      *reason = GoNumError("ParseInt", text, st);
+      return false;
+    }
   }
   int64_t t;
   if (__builtin_mul_overflow(v, multiplier_, &t) || t < kMinNanoTime || t > kMaxNanoTime) {
@@ -277,12 +366,12 @@ bool LineParser::ScanTime(std::string_view line, size_t pos, int64_t default_tim
 }
 
 // Typed fields from the spans WalkFields cut; a repeated key keeps its last value.
-bool LineParser::BuildFields(std::string_view line, Point* p, std::string* reason) {
+bool LineParser::BuildFields(std::string_view line, bool escapes, Point* p, std::string* reason) {
   p->fields.resize(fields_.size());
   for (size_t f = 0; f < fields_.size(); ++f) {
     const FieldSpan& s = fields_[f];
     Field& out = p->fields[f];
-    UnescapeName(line.substr(s.key_begin, s.key_end - s.key_begin), &out.key);
+    out.key = Text{line.substr(s.key_begin, s.key_end - s.key_begin), escapes, UnescapeName};
     // InfluxDB's reader skips an empty key; with no field left that is no point.
     if (out.key.empty()) return Fail(reason, "missing field key");
     if (!ConvertFieldValue(line.substr(s.value_begin, s.value_end - s.value_begin),

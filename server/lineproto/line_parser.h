@@ -30,9 +30,11 @@ class LineParser {
   explicit LineParser(const ParseOptions& options);
 
   // Parses `line` (no terminator, leading whitespace removed) into *p, which
-  // must be empty. Lines without a timestamp get `default_time_ns`. On failure
-  // returns false with *reason set; *p is then unspecified.
-  bool ParseLine(std::string_view line, int64_t default_time_ns, Point* p, std::string* reason);
+  // must be empty. Lines without a timestamp get `default_time_ns`. `escapes`
+  // false promises the line holds no backslash (names are then copied as is).
+  // On failure returns false with *reason set; *p is then unspecified.
+  bool ParseLine(std::string_view line, int64_t default_time_ns, bool escapes, Point* p,
+                 std::string* reason);
 
  private:
   struct TagSpan {
@@ -44,17 +46,18 @@ class LineParser {
 
   bool ScanTags(std::string_view line, size_t* pos, std::string* reason);
   bool HasDuplicateTagKeys(std::string_view line);
-  bool ScanFields(std::string_view line, size_t* pos, size_t* fields_begin,
-                  std::string* reason) const;
-  bool WalkFields(std::string_view line, size_t fields_begin, size_t fields_end, size_t key_len,
+  bool ScanFields(std::string_view line, size_t* pos, size_t* fields_begin, bool* plain,
                   std::string* reason);
+  bool WalkFields(std::string_view line, size_t fields_begin, size_t fields_end, size_t key_len,
+                  bool plain, std::string* reason);
   bool ScanTime(std::string_view line, size_t pos, int64_t default_time_ns, int64_t* ts,
                 std::string* reason) const;
-  bool BuildFields(std::string_view line, Point* p, std::string* reason);
+  bool BuildFields(std::string_view line, bool escapes, Point* p, std::string* reason);
 
   const ParseOptions& options_;
   const int64_t multiplier_;
   std::vector<TagSpan> tags_;
+  bool tags_sorted_ = true;  // tags_ in order of their keys as written
   std::vector<FieldSpan> fields_;
   std::vector<uint32_t> order_;
 };

@@ -18,15 +18,7 @@ inline bool IsSpaceLike(char c) { return c == ' ' || c == '\t' || c == '\0'; }
 // field's quoted string does not end the line, and a backslash hides the byte
 // after it, a '\n' included.
 size_t LineEnd(std::string_view body, size_t pos) {
-  const char* base = body.data();
   const size_t n = body.size();
-  const void* nl = std::memchr(base + pos, '\n', n - pos);
-  const size_t first_nl = nl ? size_t(static_cast<const char*>(nl) - base) : n;
-  // Without quotes or backslashes the first '\n' ends the line (the common case).
-  if (!std::memchr(base + pos, '"', first_nl - pos) &&
-      !std::memchr(base + pos, '\\', first_nl - pos)) {
-    return first_nl;
-  }
   size_t i = pos;
   bool quoted = false, fields = false;
   size_t equals = 0, commas = 0;
@@ -54,6 +46,26 @@ size_t LineEnd(std::string_view body, size_t pos) {
   }
   return std::min(i, n);
 }
+
+// Position of the next `c` at or after `from`, or the body's size.
+class NextByte {
+ public:
+  NextByte(std::string_view body, char c) : body_(body), c_(c) {}
+  size_t At(size_t from) {
+    if (!found_ || next_ < from) {
+      found_ = true;
+      const void* p = std::memchr(body_.data() + from, c_, body_.size() - from);
+      next_ = p ? size_t(static_cast<const char*>(p) - body_.data()) : body_.size();
+    }
+    return next_;
+  }
+
+ private:
+  std::string_view body_;
+  char c_;
+  size_t next_ = 0;
+  bool found_ = false;
+};
 
 // Time truncated towards -inf to a multiple of `unit` (Go's Time.Truncate).
 int64_t FloorTo(int64_t t, int64_t unit) {
@@ -108,18 +120,29 @@ void Parse(std::string_view body, const ParseOptions& options, ParseResult* out)
   // Spans inside the parser are 32-bit.
   const size_t max_line =
       std::min<size_t>(options.max_line_bytes, std::numeric_limits<uint32_t>::max());
-  const size_t newlines = size_t(std::count(body.begin(), body.end(), '\n'));
-  out->points.reserve(out->points.size() + newlines + 1);
-  out->point_lines.reserve(out->point_lines.size() + newlines + 1);
+  // Room for one point per line, but not for a body of bare newlines: a point
+  // (88 bytes and more) must not cost more than 16 bytes of body up front.
+  const size_t lines =
+      std::min(size_t(std::count(body.begin(), body.end(), '\n')) + 1, body.size() / 16 + 1);
+  out->points.reserve(out->points.size() + lines);
+  out->point_lines.reserve(out->point_lines.size() + lines);
 
   std::string reason;
+  NextByte next_newline(body, '\n'), next_quote(body, '"'), next_backslash(body, '\\');
   size_t line_number = 1;
   size_t pos = 0;
   while (pos < body.size()) {
-    const size_t end = LineEnd(body, pos);
-    std::string_view line = body.substr(pos, end - pos);
     const size_t this_line = line_number;
-    line_number += size_t(std::count(line.begin(), line.end(), '\n')) + (end < body.size());
+    size_t end = next_newline.At(pos);
+    bool escapes = next_backslash.At(pos) < end;
+    if (escapes || next_quote.At(pos) < end) {
+      // Quotes or backslashes may hide newlines: scan as InfluxDB does.
+      end = LineEnd(body, pos);
+      escapes = next_backslash.At(pos) < end;
+      line_number += size_t(std::count(body.begin() + pos, body.begin() + end, '\n'));
+    }
+    line_number += end < body.size();
+    std::string_view line = body.substr(pos, end - pos);
     pos = end + 1;
 
     // CRLF: the '\r' belongs to the terminator (InfluxDB would keep it).
@@ -138,7 +161,7 @@ void Parse(std::string_view body, const ParseOptions& options, ParseResult* out)
       continue;
     }
     Point& p = out->points.emplace_back();
-    if (parser.ParseLine(line, default_time, &p, &reason)) {
+    if (parser.ParseLine(line, default_time, escapes, &p, &reason)) {
       out->point_lines.push_back(this_line);
     } else {
       out->points.pop_back();

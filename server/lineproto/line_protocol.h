@@ -12,6 +12,18 @@
 //   for (const auto& e : result.errors) log(lux::lineproto::FormatError(e));
 //
 // Thread safety: every function is reentrant; share nothing but `options`.
+//
+// Where this parser knowingly differs from InfluxDB 1.x:
+//  * "\r\n" ends a line like "\n" (InfluxDB keeps the '\r' in the line).
+//  * Lines InfluxDB accepts but then fails on in its engine (HTTP 500) or
+//    crashes on (`0 \\="="`, `m \0=","=3,"="`) are bad lines here, with the
+//    engine's text or "invalid field format".
+//  * A field whose key InfluxDB's second cut leaves empty (it skips those)
+//    makes the line bad: "missing field key".
+//  * Two fields with one key keep the last value even if their types differ
+//    (InfluxDB <= 1.11 fails the whole request with "field type conflict").
+//  * max_line_bytes and max_tags are Lux's limits; their texts are Lux's.
+//  * Tags are sorted by unescaped key (InfluxDB sorts the escaped bytes).
 #ifndef LUX_SERVER_LINEPROTO_LINE_PROTOCOL_H_
 #define LUX_SERVER_LINEPROTO_LINE_PROTOCOL_H_
 

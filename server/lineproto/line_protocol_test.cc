@@ -80,6 +80,10 @@ TEST(LineProtocolTest, UnescapesEachPosition) {
       {R"(m,t\=k=v\=1 f=1)", "m", {{"t=k", "v=1"}}, "f", 1.0},
       {R"(m,t"k=v"1 f=1)", "m", {{"t\"k", "v\"1"}}, "f", 1.0},  // quotes are plain in tags
       {R"(m,t=a\b f=1)", "m", {{"t", "a\\b"}}, "f", 1.0},
+      {R"(m,t==x f=1)", "m", {{"t", "=x"}}, "f", 1.0},  // a leading '=' is data
+      {R"(\m f=1)", "\\m", {}, "f", 1.0},
+      {R"(m\\ x f=1)", "m\\ x", {}, "f", 1.0},  // the space after \\ is escaped
+      {R"(m,t\\=v=x f=1)", "m", {{"t\\=v", "x"}}, "f", 1.0},
       {R"(m f\ k=1)", "m", {}, "f k", 1.0},
       {R"(m f\,k=1)", "m", {}, "f,k", 1.0},
       {R"(m f\=k=1)", "m", {}, "f=k", 1.0},
@@ -166,6 +170,7 @@ TEST(LineProtocolTest, ErrorReasonsMatchInfluxDB) {
       {"cpu,b=1,a=2,b=3 v=1", "duplicate tags"},  // found after sorting
       {"cpu,host=a=b v=1", "invalid tag format"},
       {"cpu,t=a\\\\ v=1i 5", "invalid tag format"},  // the space is escaped
+      {"cpu,t\\\\=v\\\\ x f=1", "missing tag value"},
       {"cpu =1", "missing field key"},
       {"cpu v=1,=2", "missing field key"},
       {"cpu value=", "missing field value"},
@@ -216,13 +221,19 @@ TEST(LineProtocolTest, ErrorReasonsMatchInfluxDB) {
       {"cpu v=1 -", "strconv.ParseInt: parsing \"-\": invalid syntax"},
       {"cpu v=1 99999999999999999999",
        "strconv.ParseInt: parsing \"99999999999999999999\": value out of range"},
+      {"cpu v=1 9223372036854775808",
+       "strconv.ParseInt: parsing \"9223372036854775808\": value out of range"},
+      {"cpu v=1 -9223372036854775809",
+       "strconv.ParseInt: parsing \"-9223372036854775809\": value out of range"},
+      {"cpu v=1 -9223372036854775808",
+       "time outside range -9223372036854775806 - 9223372036854775806"},
       {"cpu v=1 9223372036854775807",
        "time outside range -9223372036854775806 - 9223372036854775806"},
       {"cpu v=1 -9223372036854775807",
        "time outside range -9223372036854775806 - 9223372036854775806"},
       {"cpu v=1 1 2", "point is invalid"},
       {"cpu v=1 1 x", "point is invalid"},
-      // Field keys ending in a backslash: the two cuts disagree (InfluxDB 1.8+).
+      // Field keys ending in a backslash: the two cuts disagree (master-1.x text).
       {"m v\\\\=1i 5", "invalid value: field-key=v\\\\=1i"},
       {"m v=1i,w\\\\=1i", "invalid value: field-key=w\\\\=1i"},
   };
@@ -323,6 +334,10 @@ TEST(LineProtocolTest, CommentsBlankLinesAndCrlf) {
 
   EXPECT_TRUE(ParseBody("").points.empty());
   EXPECT_TRUE(ParseBody("\n\n# only comments\n").errors.empty());
+  // As in InfluxDB, a quote in a comment's "field" hides the newlines after it.
+  ParseResult swallowed = ParseBody("# note a=\"x\ncpu v=1 1\ncpu v=2 2\n");
+  EXPECT_TRUE(swallowed.points.empty());
+  EXPECT_TRUE(swallowed.errors.empty());
   // A bare '\r' without '\n' is data, as in InfluxDB.
   EXPECT_EQ(ErrorOf("cpu v=1 1\r"), "bad timestamp");
 }

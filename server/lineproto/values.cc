@@ -64,6 +64,14 @@ bool IsDecimalFloatText(std::string_view s) {
 NumStatus ParseGoUint(std::string_view s, uint64_t* v) {
   if (s.empty()) return NumStatus::kSyntax;
   uint64_t n = 0;
+  if (s.size() <= 19) {  // < 10^19 < 2^64: cannot overflow
+    for (char c : s) {
+      if (!IsDigit(c)) return NumStatus::kSyntax;
+      n = n * 10 + uint64_t(c - '0');
+    }
+    *v = n;
+    return NumStatus::kOk;
+  }
   bool overflow = false;
   for (char c : s) {
     if (!IsDigit(c)) return NumStatus::kSyntax;
@@ -95,6 +103,17 @@ NumStatus ParseGoInt(std::string_view s, int64_t* v) {
 }
 
 NumStatus ParseGoFloat(std::string_view s, double* v) {
+  // Common case: an integer of at most 15 digits, exact as a double.
+  if (!s.empty() && s.size() <= 15) {
+    const bool neg = s[0] == '-';
+    uint64_t n = 0;
+    size_t i = neg;
+    for (; i < s.size() && IsDigit(s[i]); ++i) n = n * 10 + uint64_t(s[i] - '0');
+    if (i == s.size() && i > size_t(neg)) {
+      *v = neg ? -double(n) : double(n);
+      return NumStatus::kOk;
+    }
+  }
   if (!IsDecimalFloatText(s)) return NumStatus::kSyntax;
   std::string_view t = s;
   if (t[0] == '+') t.remove_prefix(1);
@@ -281,7 +300,9 @@ bool ConvertFieldValue(std::string_view raw, bool allow_unsigned, FieldValue* ou
     *out = std::move(s);
     return true;
   }
-  if (std::strchr("0123456789-.nNiIu", c) != nullptr) {
+  const bool numeric = (c >= '0' && c <= '9') || c == '-' || c == '.' || c == 'n' || c == 'N' ||
+                       c == 'i' || c == 'I' || c == 'u';
+  if (numeric) {
     const char last = raw.back();
     if (last == 'i') {
       std::string_view num = raw.substr(0, raw.size() - 1);
