@@ -1,5 +1,6 @@
-// Property test: random in-order, out-of-order and duplicate writes, with
-// flushes (sealing) and reopens (log replay), against an in-memory model.
+// Property test: random in-order, out-of-order and duplicate writes and
+// range deletes, with flushes (sealing), the background sealer and reopens
+// (log replay), against an in-memory model.
 // Every query shape must agree exactly: raw, each aggregate, GROUP BY time
 // and tags, each fill. The model aggregates with the same pure window
 // function (tested on its own in aggregate_test), so what this pins down is
@@ -176,6 +177,18 @@ TEST_P(DBPropertyTest, AgreesWithModel) {
       ASSERT_TRUE(db->Flush().ok());
     } else if (kind == 1) {
       reopen();
+    } else if (kind == 2) {
+      // Delete a random time range of one sensor, or of all of them.
+      const int64_t from = kT0 + int64_t(rng() % 1200) * kSec;
+      const int64_t to = from + int64_t(1 + rng() % 400) * kSec;
+      Selector sel{"farm", "", "m", {}, {}};
+      const int sensor = int(rng() % (kSensors + 1));
+      if (sensor < kSensors) sel.tags = {{"sensor", TagFilter::Op::kEqual, {SensorName(sensor)}}};
+      ASSERT_TRUE(db->DeleteRange(sel, from, to).ok());
+      for (auto& [key, pts] : model) {
+        if (sensor < kSensors && key.first != sensor) continue;
+        pts.erase(pts.lower_bound(from), pts.lower_bound(to));
+      }
     } else {
       WriteBatch b;
       b.database = "farm";
