@@ -6,6 +6,9 @@
 // latency p50/p95/p99. Each connection writes its own sensors (so batches of
 // different connections never overwrite each other). Creates the database
 // first with a CREATE DATABASE query.
+// clang-format off
+#include <utility>  // first: Boost.Asio 1.74's awaitable.hpp uses std::exchange unincluded
+// clang-format on
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -14,7 +17,6 @@
 #include <cstdio>
 #include <string>
 #include <thread>
-#include <utility>  // before Boost.Asio 1.74, whose awaitable.hpp needs std::exchange
 #include <vector>
 
 #include "bench/workload/sensor_workload.h"
