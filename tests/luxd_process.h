@@ -4,6 +4,9 @@
 #ifndef LUX_TESTS_LUXD_PROCESS_H_
 #define LUX_TESTS_LUXD_PROCESS_H_
 
+// clang-format off
+#include <utility>  // first: Boost.Asio 1.74's awaitable.hpp uses std::exchange unincluded
+// clang-format on
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
