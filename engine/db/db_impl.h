@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -126,6 +127,14 @@ class DBImpl : public DB {
   absl::Status ScanSeries(const Series& s, const RetentionPolicy& rp, int64_t start, int64_t end,
                           WindowAccumulator* acc, std::vector<std::string>* problems)
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Calls fn(key, first_ts, block) for each block of series `sid` in `cf`
+  // that may hold points in [start, end): from the one starting at or before
+  // `start` through the last starting before `end`, in time order. fn
+  // returns an error to stop. No lock needed (RocksDB reads).
+  absl::Status ForEachBlock(
+      rocksdb::ColumnFamilyHandle* cf, uint64_t sid, int64_t start, int64_t end,
+      const std::function<absl::Status(const rocksdb::Slice& key, int64_t first_ts,
+                                       std::string_view block)>& fn) const;
   // Latest point of a series strictly before `before`, if any.
   absl::Status ReadLastBefore(const Series& s, const RetentionPolicy& rp, int64_t before,
                               bool* found, int64_t* ts, FieldValue* value,

@@ -111,6 +111,29 @@ absl::StatusOr<std::vector<const Series*>> DBImpl::SelectSeries(const Selector& 
   return MatchSeries(sel, /*all_rps=*/false);
 }
 
+absl::Status DBImpl::ForEachBlock(
+    rocksdb::ColumnFamilyHandle* cf, uint64_t sid, int64_t start, int64_t end,
+    const std::function<absl::Status(const rocksdb::Slice& key, int64_t first_ts,
+                                     std::string_view block)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), cf));
+  const std::string first_key = BlockKey(sid, start);
+  // The block covering `start` begins at or before it.
+  it->SeekForPrev(first_key);
+  if (!it->Valid()) it->Seek(first_key);
+  for (; it->Valid(); it->Next()) {
+    uint64_t ksid;
+    int64_t kfirst;
+    if (!DecodeBlockKey(std::string_view(it->key().data(), it->key().size()), &ksid, &kfirst)) {
+      continue;
+    }
+    if (ksid < sid) continue;  // SeekForPrev landed on the previous series
+    if (ksid > sid || kfirst >= end) break;
+    RETURN_IF_ERROR(
+        fn(it->key(), kfirst, std::string_view(it->value().data(), it->value().size())));
+  }
+  return FromRocks(it->status(), "reading blocks");
+}
+
 absl::Status DBImpl::ReadSeries(const Series& s, const RetentionPolicy& rp, int64_t start,
                                 int64_t end, Column* out, std::vector<std::string>* problems) {
   out->type = s.type;
@@ -119,28 +142,17 @@ absl::Status DBImpl::ReadSeries(const Series& s, const RetentionPolicy& rp, int6
   Column blocks;
   blocks.type = s.type;
   for (const Partition* part : PartitionsOf(s.db, s.rp, start, end)) {
-    std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), part->cf));
-    const std::string first_key = BlockKey(s.sid, start);
-    it->SeekForPrev(first_key);
-    if (!it->Valid()) it->Seek(first_key);
-    for (; it->Valid(); it->Next()) {
-      uint64_t ksid;
-      int64_t kfirst;
-      if (!DecodeBlockKey(std::string_view(it->key().data(), it->key().size()), &ksid, &kfirst)) {
-        continue;
-      }
-      if (ksid < s.sid) continue;
-      if (ksid > s.sid || kfirst >= end) break;
-      codec::BlockHeader h;
-      absl::Status st =
-          DecodeColumnBlock(std::string_view(it->value().data(), it->value().size()), &h, &blocks);
-      if (!st.ok()) {
-        ++corrupt_blocks_;
-        problems->push_back(absl::StrCat("corrupt block of series ", Describe(s), " starting at ",
-                                         kfirst, ": ", st.message()));
-      }
-    }
-    RETURN_IF_ERROR(FromRocks(it->status(), "reading blocks"));
+    RETURN_IF_ERROR(ForEachBlock(
+        part->cf, s.sid, start, end,
+        [&](const rocksdb::Slice&, int64_t first_ts, std::string_view block) {
+          codec::BlockHeader h;
+          if (absl::Status st = DecodeColumnBlock(block, &h, &blocks); !st.ok()) {
+            ++corrupt_blocks_;
+            problems->push_back(absl::StrCat("corrupt block of series ", Describe(s),
+                                             " starting at ", first_ts, ": ", st.message()));
+          }
+          return absl::OkStatus();
+        }));
   }
   // Keep [start, end) of the blocks, then merge the head (it wins ties).
   Column stored = Slice(blocks, start, end);
@@ -166,38 +178,29 @@ absl::Status DBImpl::ScanSeries(const Series& s, const RetentionPolicy& rp, int6
   Column decoded;
   decoded.type = s.type;
   for (const Partition* part : PartitionsOf(s.db, s.rp, start, end)) {
-    std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), part->cf));
-    const std::string first_key = BlockKey(s.sid, start);
-    it->SeekForPrev(first_key);
-    if (!it->Valid()) it->Seek(first_key);
-    for (; it->Valid(); it->Next()) {
-      uint64_t ksid;
-      int64_t kfirst;
-      if (!DecodeBlockKey(std::string_view(it->key().data(), it->key().size()), &ksid, &kfirst)) {
-        continue;
-      }
-      if (ksid < s.sid) continue;
-      if (ksid > s.sid || kfirst >= end) break;
-      const std::string_view block(it->value().data(), it->value().size());
-      auto h = codec::ReadBlockHeader(block);
-      absl::Status st = h.status();
-      if (st.ok()) {
-        if (h->last_ts < start) continue;
-        if (h->first_ts >= start && h->last_ts < end && acc->SameWindow(h->first_ts, h->last_ts) &&
-            !head_overlaps(h->first_ts, h->last_ts)) {
-          acc->AddBlock(*h);
-          continue;
-        }
-        codec::BlockHeader hd;
-        st = DecodeColumnBlock(block, &hd, &decoded);
-      }
-      if (!st.ok()) {
-        ++corrupt_blocks_;
-        problems->push_back(absl::StrCat("corrupt block of series ", Describe(s), " starting at ",
-                                         kfirst, ": ", st.message()));
-      }
-    }
-    RETURN_IF_ERROR(FromRocks(it->status(), "reading blocks"));
+    RETURN_IF_ERROR(ForEachBlock(
+        part->cf, s.sid, start, end,
+        [&](const rocksdb::Slice&, int64_t first_ts, std::string_view block) {
+          auto h = codec::ReadBlockHeader(block);
+          absl::Status st = h.status();
+          if (st.ok()) {
+            if (h->last_ts < start) return absl::OkStatus();
+            if (h->first_ts >= start && h->last_ts < end &&
+                acc->SameWindow(h->first_ts, h->last_ts) &&
+                !head_overlaps(h->first_ts, h->last_ts)) {
+              acc->AddBlock(*h);
+              return absl::OkStatus();
+            }
+            codec::BlockHeader hd;
+            st = DecodeColumnBlock(block, &hd, &decoded);
+          }
+          if (!st.ok()) {
+            ++corrupt_blocks_;
+            problems->push_back(absl::StrCat("corrupt block of series ", Describe(s),
+                                             " starting at ", first_ts, ": ", st.message()));
+          }
+          return absl::OkStatus();
+        }));
   }
   Column stored = Slice(decoded, start, end);
   acc->AddColumn(head.size() == 0 ? stored : MergeColumns(stored, head));

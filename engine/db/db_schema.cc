@@ -141,37 +141,27 @@ absl::Status DBImpl::DeleteRange(const Selector& selector, int64_t start, int64_
   for (const Series* s : series) {
     del.sids.push_back(s->sid);
     for (const Partition* part : PartitionsOf(s->db, s->rp, start, end)) {
-      std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), part->cf));
-      const std::string first_key = BlockKey(s->sid, start);
-      it->SeekForPrev(first_key);
-      if (!it->Valid()) it->Seek(first_key);
-      for (; it->Valid(); it->Next()) {
-        uint64_t ksid;
-        int64_t kfirst;
-        if (!DecodeBlockKey(std::string_view(it->key().data(), it->key().size()), &ksid, &kfirst)) {
-          continue;
-        }
-        if (ksid < s->sid) continue;
-        if (ksid > s->sid || kfirst >= end) break;
-        const std::string_view block(it->value().data(), it->value().size());
-        ASSIGN_OR_RETURN(codec::BlockHeader h, codec::ReadBlockHeader(block));
-        if (h.last_ts < start) continue;
-        b.Delete(part->cf, it->key());
-        if (h.first_ts >= start && h.last_ts < end) continue;  // wholly deleted
-        Column c;
-        c.type = s->type;
-        RETURN_IF_ERROR(DecodeColumnBlock(block, &h, &c));
-        Column kept;
-        kept.type = s->type;
-        for (size_t i = 0; i < c.size(); ++i) {
-          if (c.ts[i] < start || c.ts[i] >= end) kept.PushFrom(c, i);
-        }
-        if (kept.size() == 0) continue;
-        std::string rewritten;
-        EncodeColumnBlock(kept, 0, kept.size(), &rewritten);
-        b.Put(part->cf, BlockKey(s->sid, kept.ts[0]), rewritten);
-      }
-      RETURN_IF_ERROR(FromRocks(it->status(), "reading blocks to delete from"));
+      RETURN_IF_ERROR(ForEachBlock(
+          part->cf, s->sid, start, end,
+          [&](const rocksdb::Slice& key, int64_t, std::string_view block) -> absl::Status {
+            ASSIGN_OR_RETURN(codec::BlockHeader h, codec::ReadBlockHeader(block));
+            if (h.last_ts < start) return absl::OkStatus();
+            b.Delete(part->cf, key);
+            if (h.first_ts >= start && h.last_ts < end) return absl::OkStatus();  // all gone
+            Column c;
+            c.type = s->type;
+            RETURN_IF_ERROR(DecodeColumnBlock(block, &h, &c));
+            Column kept;
+            kept.type = s->type;
+            for (size_t i = 0; i < c.size(); ++i) {
+              if (c.ts[i] < start || c.ts[i] >= end) kept.PushFrom(c, i);
+            }
+            if (kept.size() == 0) return absl::OkStatus();
+            std::string rewritten;
+            EncodeColumnBlock(kept, 0, kept.size(), &rewritten);
+            b.Put(part->cf, BlockKey(s->sid, kept.ts[0]), rewritten);
+            return absl::OkStatus();
+          }));
     }
   }
   // The delete record keeps log replay from bringing head points back.

@@ -71,31 +71,20 @@ absl::Status DBImpl::BuildBlocks(const SealJob& job, rocksdb::WriteBatch* batch)
     // Merge stored blocks that overlap [first, last] of the run.
     Column old;
     old.type = all.type;
-    std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), part->cf));
-    const std::string first_key = BlockKey(sid, run.ts.front());
-    it->SeekForPrev(first_key);
-    if (!it->Valid()) it->Seek(first_key);
-    for (; it->Valid(); it->Next()) {
-      uint64_t ksid;
-      int64_t kfirst;
-      if (!DecodeBlockKey(std::string_view(it->key().data(), it->key().size()), &ksid, &kfirst)) {
-        continue;
-      }
-      if (ksid < sid) continue;  // SeekForPrev landed on the previous series
-      if (ksid > sid || kfirst > run.ts.back()) break;
-      const std::string_view block(it->value().data(), it->value().size());
-      auto header = codec::ReadBlockHeader(block);
-      if (header.ok() && header->last_ts < run.ts.front()) continue;
-      codec::BlockHeader hd;
-      absl::Status st = DecodeColumnBlock(block, &hd, &old);
-      if (!st.ok()) {
-        // Never silently drop stored data: refuse to seal over a corrupt block.
-        ++corrupt_blocks_;
-        return absl::DataLossError(absl::StrCat("sealing series ", sid, ": ", st.message()));
-      }
-      batch->Delete(part->cf, it->key());
-    }
-    RETURN_IF_ERROR(FromRocks(it->status(), "reading blocks to merge"));
+    RETURN_IF_ERROR(ForEachBlock(
+        part->cf, sid, run.ts.front(), run.ts.back() + 1,
+        [&](const rocksdb::Slice& key, int64_t, std::string_view block) {
+          auto header = codec::ReadBlockHeader(block);
+          if (header.ok() && header->last_ts < run.ts.front()) return absl::OkStatus();
+          codec::BlockHeader hd;
+          if (absl::Status st = DecodeColumnBlock(block, &hd, &old); !st.ok()) {
+            // Never silently drop stored data: refuse to seal over a corrupt block.
+            ++corrupt_blocks_;
+            return absl::DataLossError(absl::StrCat("sealing series ", sid, ": ", st.message()));
+          }
+          batch->Delete(part->cf, key);
+          return absl::OkStatus();
+        }));
     if (old.size() != 0) run = MergeColumns(old, run);
     for (size_t c = 0; c < run.size(); c += options_.block_points) {
       const size_t n = std::min(options_.block_points, run.size() - c);
