@@ -1,5 +1,11 @@
 // End to end: the real luxd on a free loopback port, spoken to over HTTP.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "engine/db/db_test_util.h"
 #include "gtest/gtest.h"
@@ -178,6 +184,59 @@ TEST_F(LuxdTest, SigtermClosesCleanlyAndSigkillLosesNothingAcknowledged) {
   luxd_ = std::make_unique<LuxdProcess>(dir_.path());
   ASSERT_NE(luxd_->port(), 0);
   EXPECT_EQ(Export("k"), "k v=1 1\nk v=2 2\nk v=3 3\n");
+}
+
+TEST_F(LuxdTest, TenThousandConnectionsAtOnce) {
+  // 10,000 connections opened at once; the server keeps answering, on them
+  // and on a fresh one.
+  constexpr int kConnections = 10000;
+  std::vector<int> fds;
+  for (int i = 0; i < kConnections; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0) << "socket " << i << ": " << strerror(errno);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(luxd_->port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0)
+        << "connect " << i << ": " << strerror(errno);
+    fds.push_back(fd);
+  }
+  EXPECT_EQ(Get("/ping").status, 204) << "a new client is served while 10,000 are open";
+  for (int i = 0; i < kConnections; i += 97) {
+    const std::string req = "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(write(fds[i], req.data(), req.size()), ssize_t(req.size()));
+    std::string resp;
+    char buf[1024];
+    while (resp.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = read(fds[i], buf, sizeof(buf));
+      ASSERT_GT(n, 0) << "connection " << i << " got no answer";
+      resp.append(buf, size_t(n));
+    }
+    EXPECT_EQ(resp.substr(0, 12), "HTTP/1.1 204") << resp;
+  }
+  for (int fd : fds) close(fd);
+  EXPECT_EQ(Post("/write?db=farm", "c v=1 1\n").status, 204);
+}
+
+TEST_F(LuxdTest, CurlWithGzip) {
+  // A client no one here wrote: curl, sending a gzip file.
+  const std::string lines = dir_.path() + "/lines.txt";
+  FILE* f = std::fopen(lines.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("cg,host=a v=1 1767225600000000000\ncg,host=a v=2 1767225601000000000\n", f);
+  std::fclose(f);
+  const std::string cmd = "gzip -k -f " + lines + " && curl -s -o /dev/null -w '%{http_code}' " +
+                          "-XPOST -H 'Content-Encoding: gzip' --data-binary @" + lines +
+                          ".gz 'http://127.0.0.1:" + std::to_string(luxd_->port()) +
+                          "/write?db=farm'";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char code[8] = {};
+  ASSERT_NE(std::fgets(code, sizeof(code), p), nullptr);
+  pclose(p);
+  EXPECT_STREQ(code, "204");
+  EXPECT_EQ(Export("cg"), "cg,host=a v=1 1767225600000000000\ncg,host=a v=2 1767225601000000000\n");
 }
 
 TEST(LuxdLimitsTest, OversizedBodiesGet413PlainOrCompressed) {

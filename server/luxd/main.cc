@@ -2,6 +2,7 @@
 //   luxd [--config FILE] [--data-dir DIR] [--http-addr HOST:PORT] [--log-level L] ...
 // SIGTERM/SIGINT: stop accepting, finish requests in flight, seal, close.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -65,6 +66,13 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Thousands of concurrent connections need as many descriptors as allowed.
+  rlimit nofile;
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
 
   lux::Options options;
   options.sync = config.sync;
