@@ -239,6 +239,35 @@ TEST_F(LuxdTest, CurlWithGzip) {
   EXPECT_EQ(Export("cg"), "cg,host=a v=1 1767225600000000000\ncg,host=a v=2 1767225601000000000\n");
 }
 
+TEST(LuxdLimitsTest, SlowAndIdleClientsAreCutOffWithoutHoldingOthers) {
+  testing::TempDir dir;
+  LuxdProcess luxd(dir.path(), {"--idle-timeout-s", "1"});
+  ASSERT_NE(luxd.port(), 0);
+  auto open_conn = [&] {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(luxd.port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    return fd;
+  };
+  // A slow client: half a request, then nothing. An idle one: nothing at all.
+  const int slow = open_conn(), idle = open_conn();
+  const std::string half = "POST /write?db=x HTTP/1.1\r\nHost: x\r\nContent-Len";
+  ASSERT_EQ(write(slow, half.data(), half.size()), ssize_t(half.size()));
+  EXPECT_EQ(HttpCall(luxd.port(), "GET", "/ping").status, 204) << "others are served meanwhile";
+  // Both are closed by the server after the idle timeout.
+  for (int fd : {slow, idle}) {
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char buf[256];
+    EXPECT_EQ(read(fd, buf, sizeof(buf)), 0) << "not closed after the idle timeout";
+    close(fd);
+  }
+  EXPECT_EQ(HttpCall(luxd.port(), "GET", "/ping").status, 204);
+}
+
 TEST(LuxdLimitsTest, OversizedBodiesGet413PlainOrCompressed) {
   testing::TempDir dir;
   LuxdProcess luxd(dir.path(), {"--max-body-bytes", "1000", "--create-database-on-write"});

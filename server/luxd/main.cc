@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path, "TOML file with the settings below (flags win)");
   std::string data_dir, http_addr, log_level;
   size_t max_body = 0;
+  int idle_timeout = 0;
   bool create_db = false;
   app.add_option("--data-dir", data_dir, "data directory (default ./data)");
   app.add_option("--http-addr", http_addr,
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "debug, info, warn or error (default info)");
   app.add_option("--max-body-bytes", max_body,
                  "largest request body, also after gzip (default 25000000)");
+  app.add_option("--idle-timeout-s", idle_timeout,
+                 "close connections idle this long (default 300)");
   app.add_flag("--create-database-on-write", create_db,
                "a write to an unknown database creates it (default: 404 as InfluxDB)");
   CLI11_PARSE(app, argc, argv);
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
   if (!http_addr.empty()) config.http_addr = http_addr;
   if (!log_level.empty()) config.log_level = log_level;
   if (max_body != 0) config.max_body_bytes = max_body;
+  if (idle_timeout != 0) config.idle_timeout_s = idle_timeout;
   if (create_db) config.create_database_on_write = true;
   if (auto s = config.Validate(); !s.ok()) {
     Log("error", std::string(s.message()));
