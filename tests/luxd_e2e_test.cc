@@ -9,6 +9,7 @@
 
 #include "engine/db/db_test_util.h"
 #include "gtest/gtest.h"
+#include "server/luxd/gzip_for_tests.h"
 #include "tests/luxd_process.h"
 
 namespace lux {
@@ -17,19 +18,7 @@ namespace {
 using testing::HttpCall;
 using testing::LuxdProcess;
 
-std::string Gzip(const std::string& s) {
-  z_stream zs{};
-  deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, s.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
-  zs.avail_in = uInt(s.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = uInt(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+using testing::Gzip;
 
 class LuxdTest : public ::testing::Test {
  protected:

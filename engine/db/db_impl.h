@@ -112,6 +112,10 @@ class DBImpl : public DB {
   // retention policy (all_rps) or the selected one.
   absl::StatusOr<std::vector<const Series*>> MatchSeries(const Selector& sel, bool all_rps)
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The series a schema listing covers: fields ignored, every retention
+  // policy when the selector names none.
+  absl::StatusOr<std::vector<const Series*>> ListingSeries(const Selector& selector)
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Series matching the selector, grouped by nothing. REQUIRES: mu_ held.
   absl::StatusOr<std::vector<const Series*>> SelectSeries(const Selector& sel,
                                                           const RetentionPolicy** rp)

@@ -38,13 +38,17 @@ absl::StatusOr<std::vector<std::string>> DBImpl::ListMeasurements(std::string_vi
   return Limited(names, limit);
 }
 
+absl::StatusOr<std::vector<const Series*>> DBImpl::ListingSeries(const Selector& selector) {
+  RETURN_IF_ERROR(CheckOpen());
+  Selector sel = selector;
+  sel.fields.clear();  // a tag set is listed once, whatever its fields
+  return MatchSeries(sel, sel.retention_policy.empty());
+}
+
 absl::StatusOr<std::vector<std::string>> DBImpl::ListTagKeys(const Selector& selector,
                                                              size_t limit) {
   absl::ReaderMutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckOpen());
-  Selector sel = selector;
-  sel.fields.clear();
-  ASSIGN_OR_RETURN(auto series, MatchSeries(sel, sel.retention_policy.empty()));
+  ASSIGN_OR_RETURN(auto series, ListingSeries(selector));
   std::set<std::string> keys;
   for (const Series* s : series) {
     for (const Tag& t : s->key.tags) keys.insert(t.key);
@@ -55,10 +59,7 @@ absl::StatusOr<std::vector<std::string>> DBImpl::ListTagKeys(const Selector& sel
 absl::StatusOr<std::vector<std::string>> DBImpl::ListTagValues(const Selector& selector,
                                                                std::string_view key, size_t limit) {
   absl::ReaderMutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckOpen());
-  Selector sel = selector;
-  sel.fields.clear();
-  ASSIGN_OR_RETURN(auto series, MatchSeries(sel, sel.retention_policy.empty()));
+  ASSIGN_OR_RETURN(auto series, ListingSeries(selector));
   std::set<std::string> values;
   for (const Series* s : series) {
     for (const Tag& t : s->key.tags) {
@@ -87,10 +88,7 @@ absl::StatusOr<std::vector<std::pair<std::string, FieldType>>> DBImpl::ListField
 absl::StatusOr<std::vector<std::string>> DBImpl::ListSeries(const Selector& selector,
                                                             size_t limit) {
   absl::ReaderMutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckOpen());
-  Selector sel = selector;
-  sel.fields.clear();
-  ASSIGN_OR_RETURN(auto series, MatchSeries(sel, sel.retention_policy.empty()));
+  ASSIGN_OR_RETURN(auto series, ListingSeries(selector));
   std::set<std::string> keys;
   for (const Series* s : series) {
     std::string k = s->key.measurement;

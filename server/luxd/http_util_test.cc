@@ -3,23 +3,12 @@
 #include <zlib.h>
 
 #include "gtest/gtest.h"
+#include "server/luxd/gzip_for_tests.h"
 
 namespace lux::luxd {
 namespace {
 
-std::string Gzip(const std::string& s) {
-  z_stream zs{};
-  deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, s.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
-  zs.avail_in = uInt(s.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = uInt(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+using testing::Gzip;
 
 TEST(HttpUtilTest, QueryStringsDecode) {
   auto q = ParseQueryString("/write?db=my%20db&rp=&precision=s&u=a+b&db=last");
