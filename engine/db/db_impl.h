@@ -131,6 +131,10 @@ class DBImpl : public DB {
   absl::Status ScanSeries(const Series& s, const RetentionPolicy& rp, int64_t start, int64_t end,
                           WindowAccumulator* acc, std::vector<std::string>* problems)
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Counts a corrupt block and describes it (series, block start, cause)
+  // for the query's kDataLoss status; the query goes on without it.
+  void NoteCorruptBlock(const Series& s, int64_t first_ts, const absl::Status& st,
+                        std::vector<std::string>* problems) const;
   // Calls fn(key, first_ts, block) for each block of series `sid` in `cf`
   // that may hold points in [start, end): from the one starting at or before
   // `start` through the last starting before `end`, in time order. fn
@@ -270,8 +274,8 @@ class DBImpl : public DB {
   uint64_t next_sid_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t next_partition_id_ ABSL_GUARDED_BY(mu_) = 1;
   size_t head_points_ ABSL_GUARDED_BY(mu_) = 0;
-  std::atomic<uint64_t> corrupt_blocks_{0};  // counted by readers too
-  std::atomic<uint64_t> blocks_written_{0};  // counted by the sealer outside mu_
+  mutable std::atomic<uint64_t> corrupt_blocks_{0};  // counted by readers too
+  std::atomic<uint64_t> blocks_written_{0};          // counted by the sealer outside mu_
   std::atomic<uint64_t> seal_failures_{0};
 };
 

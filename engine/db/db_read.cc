@@ -111,6 +111,13 @@ absl::StatusOr<std::vector<const Series*>> DBImpl::SelectSeries(const Selector& 
   return MatchSeries(sel, /*all_rps=*/false);
 }
 
+void DBImpl::NoteCorruptBlock(const Series& s, int64_t first_ts, const absl::Status& st,
+                              std::vector<std::string>* problems) const {
+  ++corrupt_blocks_;
+  problems->push_back(absl::StrCat("corrupt block of series ", Describe(s), " starting at ",
+                                   first_ts, ": ", st.message()));
+}
+
 absl::Status DBImpl::ForEachBlock(
     rocksdb::ColumnFamilyHandle* cf, uint64_t sid, int64_t start, int64_t end,
     const std::function<absl::Status(const rocksdb::Slice& key, int64_t first_ts,
@@ -142,17 +149,15 @@ absl::Status DBImpl::ReadSeries(const Series& s, const RetentionPolicy& rp, int6
   Column blocks;
   blocks.type = s.type;
   for (const Partition* part : PartitionsOf(s.db, s.rp, start, end)) {
-    RETURN_IF_ERROR(ForEachBlock(
-        part->cf, s.sid, start, end,
-        [&](const rocksdb::Slice&, int64_t first_ts, std::string_view block) {
-          codec::BlockHeader h;
-          if (absl::Status st = DecodeColumnBlock(block, &h, &blocks); !st.ok()) {
-            ++corrupt_blocks_;
-            problems->push_back(absl::StrCat("corrupt block of series ", Describe(s),
-                                             " starting at ", first_ts, ": ", st.message()));
-          }
-          return absl::OkStatus();
-        }));
+    RETURN_IF_ERROR(
+        ForEachBlock(part->cf, s.sid, start, end,
+                     [&](const rocksdb::Slice&, int64_t first_ts, std::string_view block) {
+                       codec::BlockHeader h;
+                       if (absl::Status st = DecodeColumnBlock(block, &h, &blocks); !st.ok()) {
+                         NoteCorruptBlock(s, first_ts, st, problems);
+                       }
+                       return absl::OkStatus();
+                     }));
   }
   // Keep [start, end) of the blocks, then merge the head (it wins ties).
   Column stored = Slice(blocks, start, end);
@@ -178,29 +183,27 @@ absl::Status DBImpl::ScanSeries(const Series& s, const RetentionPolicy& rp, int6
   Column decoded;
   decoded.type = s.type;
   for (const Partition* part : PartitionsOf(s.db, s.rp, start, end)) {
-    RETURN_IF_ERROR(ForEachBlock(
-        part->cf, s.sid, start, end,
-        [&](const rocksdb::Slice&, int64_t first_ts, std::string_view block) {
-          auto h = codec::ReadBlockHeader(block);
-          absl::Status st = h.status();
-          if (st.ok()) {
-            if (h->last_ts < start) return absl::OkStatus();
-            if (h->first_ts >= start && h->last_ts < end &&
-                acc->SameWindow(h->first_ts, h->last_ts) &&
-                !head_overlaps(h->first_ts, h->last_ts)) {
-              acc->AddBlock(*h);
-              return absl::OkStatus();
-            }
-            codec::BlockHeader hd;
-            st = DecodeColumnBlock(block, &hd, &decoded);
-          }
-          if (!st.ok()) {
-            ++corrupt_blocks_;
-            problems->push_back(absl::StrCat("corrupt block of series ", Describe(s),
-                                             " starting at ", first_ts, ": ", st.message()));
-          }
-          return absl::OkStatus();
-        }));
+    RETURN_IF_ERROR(
+        ForEachBlock(part->cf, s.sid, start, end,
+                     [&](const rocksdb::Slice&, int64_t first_ts, std::string_view block) {
+                       auto h = codec::ReadBlockHeader(block);
+                       absl::Status st = h.status();
+                       if (st.ok()) {
+                         if (h->last_ts < start) return absl::OkStatus();
+                         if (h->first_ts >= start && h->last_ts < end &&
+                             acc->SameWindow(h->first_ts, h->last_ts) &&
+                             !head_overlaps(h->first_ts, h->last_ts)) {
+                           acc->AddBlock(*h);
+                           return absl::OkStatus();
+                         }
+                         codec::BlockHeader hd;
+                         st = DecodeColumnBlock(block, &hd, &decoded);
+                       }
+                       if (!st.ok()) {
+                         NoteCorruptBlock(s, first_ts, st, problems);
+                       }
+                       return absl::OkStatus();
+                     }));
   }
   Column stored = Slice(decoded, start, end);
   acc->AddColumn(head.size() == 0 ? stored : MergeColumns(stored, head));
@@ -239,9 +242,7 @@ absl::Status DBImpl::ReadLastBefore(const Series& s, const RetentionPolicy& rp, 
       absl::Status st =
           DecodeColumnBlock(std::string_view(it->value().data(), it->value().size()), &hd, &block);
       if (!st.ok()) {
-        ++corrupt_blocks_;
-        problems->push_back(absl::StrCat("corrupt block of series ", Describe(s), " starting at ",
-                                         kfirst, ": ", st.message()));
+        NoteCorruptBlock(s, kfirst, st, problems);
         continue;
       }
       const auto& bts = block.ts;
