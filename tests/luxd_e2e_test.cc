@@ -4,9 +4,13 @@
 #include <sys/socket.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "engine/db/db_test_util.h"
 #include "gtest/gtest.h"
 #include "server/luxd/gzip_for_tests.h"
@@ -274,6 +278,62 @@ TEST(LuxdLimitsTest, OversizedBodiesGet413PlainOrCompressed) {
   EXPECT_EQ(r.status, 413);
   r = HttpCall(luxd.port(), "POST", "/write?db=farm", "m v=1 1\n");
   EXPECT_EQ(r.status, 204) << "created on write: " << r.body;
+}
+
+TEST(LuxdConfigTest, UsersFromTheConfigFileAndWriteThrottling) {
+  testing::TempDir dir;
+  const std::string config = dir.path() + "/luxd.toml";
+  std::ofstream(config) << R"(
+auth_enabled = true
+max_concurrent_writes = 1
+max_enqueued_writes = 1
+enqueued_write_timeout_ms = 1
+[[users]]
+name = "admin"
+password = "s3cret"
+admin = true
+[[users]]
+name = "gateway"
+password = "gw"
+write = ["farm"]
+)";
+  LuxdProcess luxd(dir.path() + "/data", {"--config", config});
+  ASSERT_NE(luxd.port(), 0);
+  const std::map<std::string, std::string> admin = {{"Authorization", "Basic YWRtaW46czNjcmV0"}};
+  EXPECT_EQ(HttpCall(luxd.port(), "POST", "/query?q=CREATE+DATABASE+farm", "").status, 401);
+  EXPECT_EQ(HttpCall(luxd.port(), "POST", "/query?q=CREATE+DATABASE+farm", "", admin).status, 200);
+  auto r = HttpCall(luxd.port(), "POST", "/write?db=farm", "m v=1 1");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.headers["www-authenticate"], "Basic realm=\"InfluxDB\"");
+  EXPECT_EQ(HttpCall(luxd.port(), "POST", "/write?db=farm&u=gateway&p=gw", "m v=1 1").status, 204);
+
+  // While one large write runs, a second one waits at most 1 ms: 503 as
+  // InfluxDB's throttler answers.
+  std::string big;
+  for (int i = 0; i < 300'000; ++i)
+    absl::StrAppend(&big, "big,sensor=s", i % 1000, " v=", i, " ", i + 1, "\n");
+  std::atomic<bool> big_done{false};
+  int big_status = 0;
+  std::thread writer([&] {
+    big_status = HttpCall(luxd.port(), "POST", "/write?db=farm&u=gateway&p=gw", big).status;
+    big_done = true;
+  });
+  bool throttled = false;
+  while (!big_done && !throttled) {
+    auto small = HttpCall(luxd.port(), "POST", "/write?db=farm&u=gateway&p=gw", "m v=2 2");
+    if (small.status == 503) {
+      throttled = true;
+      EXPECT_EQ(small.body, "request throttled, exceeds timeout\n");
+    } else {
+      EXPECT_EQ(small.status, 204) << small.body;
+    }
+  }
+  writer.join();
+  EXPECT_EQ(big_status, 204);
+  EXPECT_TRUE(throttled) << "no write was throttled while a 300,000-line write ran";
+  r = HttpCall(luxd.port(), "GET", "/metrics");
+  EXPECT_NE(r.body.find("lux_http_writes_throttled_total "), std::string::npos);
+  EXPECT_NE(r.body.find("lux_block_cache_misses "), std::string::npos);
 }
 
 }  // namespace

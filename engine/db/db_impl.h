@@ -26,7 +26,9 @@
 #include "engine/db/keys.h"
 #include "engine/db/wal_record.h"
 #include "lux/db.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/db.h"
+#include "rocksdb/statistics.h"
 
 namespace lux::engine {
 
@@ -246,6 +248,9 @@ class DBImpl : public DB {
   std::thread sealer_;
   bool closed_ ABSL_GUARDED_BY(mu_) = true;
   std::unique_ptr<rocksdb::DB> rocks_;
+  // Shared by every open of this DBImpl (reopen in place keeps counting).
+  std::shared_ptr<rocksdb::Cache> block_cache_;
+  std::shared_ptr<rocksdb::Statistics> rocks_stats_;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* index_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* wal_cf_ = nullptr;

@@ -130,8 +130,15 @@ absl::Status DBImpl::OpenLocked() {
   // quiet partition does not pin old log files.
   ro.max_total_wal_size = 256 << 20;
   if (env != nullptr) ro.env = env;
+  // Tickers only (block cache hits and misses for lux.stats), no timers.
+  if (rocks_stats_ == nullptr) {
+    rocks_stats_ = rocksdb::CreateDBStatistics();
+    rocks_stats_->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  }
+  ro.statistics = rocks_stats_;
+  if (block_cache_ == nullptr) block_cache_ = rocksdb::NewLRUCache(options_.block_cache_bytes);
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  table.block_cache = block_cache_;
   ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   std::vector<std::string> names;

@@ -126,6 +126,12 @@ TEST_F(DBTest, WritesReadBackFromHeadBlocksAndAfterReopen) {
   std::string stats;
   ASSERT_TRUE(db_->GetProperty("lux.stats", &stats));
   EXPECT_NE(stats.find("\"series\":1"), std::string::npos) << stats;
+  EXPECT_NE(
+      stats.find(absl::StrCat("\"block_cache_capacity_bytes\":", Options().block_cache_bytes)),
+      std::string::npos)
+      << stats;
+  EXPECT_NE(stats.find("\"block_cache_hits\":"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("\"block_cache_misses\":"), std::string::npos) << stats;
 }
 
 TEST_F(DBTest, BadPointsAreRejectedAndTheRestStored) {

@@ -36,6 +36,22 @@ absl::Status Config::Validate() const {
   if (max_body_bytes == 0) return absl::InvalidArgumentError("max_body_bytes must be positive");
   if (idle_timeout_s <= 0) return absl::InvalidArgumentError("idle_timeout_s must be positive");
   if (http_threads <= 0) return absl::InvalidArgumentError("http_threads must be positive");
+  if (max_concurrent_writes < 0 || max_enqueued_writes < 0 || enqueued_write_timeout_ms <= 0) {
+    return absl::InvalidArgumentError(
+        "max_concurrent_writes and max_enqueued_writes must be >= 0, "
+        "enqueued_write_timeout_ms positive");
+  }
+  for (size_t i = 0; i < users.size(); ++i) {
+    if (users[i].name.empty() || users[i].password.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("users[", i, "] needs a name and a password"));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (users[j].name == users[i].name) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("user \"", users[i].name, "\" is defined twice"));
+      }
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -62,14 +78,59 @@ absl::Status LoadTomlConfig(const std::string& path, Config* config) {
       auto v = node.value<int64_t>();
       if (!v || *v <= 0) return bad("a positive integer");
       (k == "max_body_bytes" ? config->max_body_bytes : config->rejected_capacity) = size_t(*v);
-    } else if (k == "idle_timeout_s" || k == "http_threads") {
+    } else if (k == "idle_timeout_s" || k == "http_threads" || k == "enqueued_write_timeout_ms") {
       auto v = node.value<int64_t>();
-      if (!v || *v <= 0 || *v > 1'000'000) return bad("a positive integer");
-      (k == "idle_timeout_s" ? config->idle_timeout_s : config->http_threads) = int(*v);
-    } else if (k == "create_database_on_write" || k == "sync") {
+      if (!v || *v <= 0 || *v > 1'000'000'000) return bad("a positive integer");
+      (k == "idle_timeout_s" ? config->idle_timeout_s
+       : k == "http_threads" ? config->http_threads
+                             : config->enqueued_write_timeout_ms) = int(*v);
+    } else if (k == "max_concurrent_writes" || k == "max_enqueued_writes") {
+      auto v = node.value<int64_t>();
+      if (!v || *v < 0 || *v > 1'000'000) return bad("an integer >= 0");
+      (k == "max_concurrent_writes" ? config->max_concurrent_writes : config->max_enqueued_writes) =
+          int(*v);
+    } else if (k == "create_database_on_write" || k == "sync" || k == "auth_enabled") {
       auto v = node.value<bool>();
       if (!v) return bad("true or false");
-      (k == "sync" ? config->sync : config->create_database_on_write) = *v;
+      (k == "sync"           ? config->sync
+       : k == "auth_enabled" ? config->auth_enabled
+                             : config->create_database_on_write) = *v;
+    } else if (k == "users") {
+      const toml::array* users = node.as_array();
+      if (users == nullptr) return bad("an array of [[users]] tables");
+      for (const auto& entry : *users) {
+        const toml::table* u = entry.as_table();
+        if (u == nullptr) return bad("an array of [[users]] tables");
+        User user;
+        for (const auto& [ukey, unode] : *u) {
+          const std::string uk(ukey.str());
+          auto ubad = [&](const char* want) {
+            return absl::InvalidArgumentError(
+                absl::StrCat(path, ": users[", config->users.size(), "].", uk, " must be ", want));
+          };
+          if (uk == "name" || uk == "password") {
+            auto v = unode.value<std::string>();
+            if (!v) return ubad("a string");
+            (uk == "name" ? user.name : user.password) = *v;
+          } else if (uk == "admin") {
+            auto v = unode.value<bool>();
+            if (!v) return ubad("true or false");
+            user.admin = *v;
+          } else if (uk == "read" || uk == "write") {
+            const toml::array* dbs = unode.as_array();
+            if (dbs == nullptr) return ubad("an array of database names");
+            for (const auto& d : *dbs) {
+              auto v = d.value<std::string>();
+              if (!v) return ubad("an array of database names");
+              (uk == "read" ? user.read : user.write).insert(*v);
+            }
+          } else {
+            return absl::InvalidArgumentError(absl::StrCat(path, ": users[", config->users.size(),
+                                                           "]: unknown key \"", uk, "\""));
+          }
+        }
+        config->users.push_back(std::move(user));
+      }
     } else {
       return absl::InvalidArgumentError(absl::StrCat(path, ": unknown key \"", k, "\""));
     }

@@ -8,8 +8,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "server/luxd/auth.h"
 
 namespace lux::luxd {
 
@@ -35,6 +37,18 @@ struct Config {
   size_t rejected_capacity = 10'000;
   // fsync each write before answering (lux::Options::sync). Default true.
   bool sync = true;
+  // InfluxDB's [http] auth-enabled: requests must name a user from `users`
+  // (TOML [[users]] tables: name, password, admin, read = [dbs], write =
+  // [dbs]). Default false.
+  bool auth_enabled = false;
+  std::vector<User> users;
+  // Write throttling as InfluxDB's max-concurrent-write-limit,
+  // max-enqueued-write-limit and enqueued-write-timeout: writes beyond the
+  // first `max_concurrent_writes` wait, at most `max_enqueued_writes` of
+  // them and at most `enqueued_write_timeout_ms`, else 503. 0 = no limit.
+  int max_concurrent_writes = 0;
+  int max_enqueued_writes = 0;
+  int enqueued_write_timeout_ms = 30'000;
 
   absl::Status Validate() const;
 };

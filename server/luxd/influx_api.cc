@@ -44,6 +44,22 @@ HttpResponse Error(int status, const std::string& message) {
   return r;
 }
 
+// 401 as InfluxDB sends it: a WWW-Authenticate challenge, no X-Influxdb-Error.
+HttpResponse Unauthorized(const std::string& message) {
+  HttpResponse r = Error(401, message);
+  r.Set("WWW-Authenticate", "Basic realm=\"InfluxDB\"");
+  return r;
+}
+
+// The text/plain answer of InfluxDB's write throttler.
+HttpResponse Throttled(const char* why) {
+  HttpResponse r;
+  r.status = 503;
+  r.Set("Content-Type", "text/plain; charset=utf-8");
+  r.body = absl::StrCat("request throttled, ", why, "\n");
+  return r;
+}
+
 HttpResponse NoContent() {
   HttpResponse r;
   r.status = 204;
@@ -71,7 +87,12 @@ int HttpStatusOf(const absl::Status& s) {
 }  // namespace
 
 InfluxApi::InfluxApi(DB* db, const Config& config)
-    : db_(db), config_(config), rejected_(config.rejected_capacity) {}
+    : db_(db),
+      config_(config),
+      auth_(config.auth_enabled, config.users),
+      limiter_(config.max_concurrent_writes, config.max_enqueued_writes,
+               absl::Milliseconds(config.enqueued_write_timeout_ms)),
+      rejected_(config.rejected_capacity) {}
 
 void InfluxApi::Count(std::string_view endpoint, int status, double seconds) {
   absl::MutexLock l(&metrics_mu_);
@@ -137,8 +158,12 @@ HttpResponse InfluxApi::Handle(const HttpRequest& req) {
 }
 
 HttpResponse InfluxApi::Write(const HttpRequest& req, bool v2) {
+  // The checks in InfluxDB's order (../shared/influxdb-http-write.md §2).
+  // 1. Authentication.
+  const Authenticator::Result who = auth_.Authenticate(req);
+  if (who.status != 0) return Unauthorized(who.error);
   auto params = ParseQueryString(req.target);
-  // 1. Precision.
+  // 2. Precision.
   lineproto::Precision precision = lineproto::Precision::kNanoseconds;
   const std::string& p = params["precision"];
   if (v2) {
@@ -149,7 +174,7 @@ HttpResponse InfluxApi::Write(const HttpRequest& req, bool v2) {
   } else if (!lineproto::ParsePrecision(p, &precision)) {
     return Error(400, absl::StrCat("invalid precision \"", p, "\" (use n, u, ms, s, m or h)"));
   }
-  // 2. Database (v2: bucket = db[/rp]).
+  // 3. Database (v2: bucket = db[/rp]).
   std::string db = params["db"], rp = params["rp"];
   if (v2) {
     const std::string bucket = params["bucket"];
@@ -172,9 +197,39 @@ HttpResponse InfluxApi::Write(const HttpRequest& req, bool v2) {
     if (!config_.create_database_on_write) {
       return Error(404, absl::StrCat("database not found: \"", db, "\""));
     }
+    if (!auth_.IsAdmin(who.user)) {
+      return Error(404, absl::StrCat("database not found: \"", db, "\""));
+    }
     if (auto s = db_->CreateDatabase(db); !s.ok()) return Error(500, std::string(s.message()));
   }
-  // 3. Body: gzip (the exact token, as InfluxDB), limited before and after.
+  // 4. Privilege.
+  if (!auth_.Allowed(who.user, db, Privilege::kWrite)) {
+    return Error(403,
+                 who.user == nullptr
+                     ? absl::StrCat("user is required to write to database \"", db, "\"")
+                     : absl::StrCat("\"", who.user->name,
+                                    "\" user is not authorized to write to database \"", db, "\""));
+  }
+  // 5. Throttling.
+  switch (limiter_.Acquire()) {
+    case WriteLimiter::Result::kOk:
+      break;
+    case WriteLimiter::Result::kQueueFull:
+      ++writes_throttled_;
+      return Throttled("queue full");
+    case WriteLimiter::Result::kTimeout:
+      ++writes_throttled_;
+      return Throttled("exceeds timeout");
+  }
+  HttpResponse r = Ingest(req, db, rp, precision);
+  limiter_.Release();
+  return r;
+}
+
+HttpResponse InfluxApi::Ingest(const HttpRequest& req, const std::string& db, const std::string& rp,
+                               lineproto::Precision precision) {
+  auto params = ParseQueryString(req.target);
+  // Body: gzip (the exact token, as InfluxDB), limited before and after.
   std::string inflated;
   std::string_view body = req.body;
   if (req.Header("content-encoding") == "gzip") {
@@ -193,7 +248,7 @@ HttpResponse InfluxApi::Write(const HttpRequest& req, bool v2) {
     }
   }
   if (body.size() > config_.max_body_bytes) return Error(413, "Request Entity Too Large");
-  // 4. Parse; keep the good lines.
+  // Parse; keep the good lines.
   lineproto::ParseOptions opts;
   opts.precision = precision;
   opts.default_time_ns = NowNs();
@@ -215,8 +270,7 @@ HttpResponse InfluxApi::Write(const HttpRequest& req, bool v2) {
     return Error(400, "invalid consistency level");
   }
   if (parsed.points.empty()) return NoContent();  // empty or comments only
-  // 5. Store.
-  const size_t n = parsed.points.size();
+  // Store.
   WriteBatch batch;
   batch.database = db;
   batch.retention_policy = rp;
@@ -246,7 +300,6 @@ HttpResponse InfluxApi::Write(const HttpRequest& req, bool v2) {
     if (!rp.empty()) absl::StrAppend(&msg, " for retention policy: ", rp);
     return Error(400, msg);
   }
-  (void)n;
   if (!parse_errors.empty()) {
     return Error(400,
                  absl::StrCat("partial write: ", absl::StrJoin(parse_errors, "\n"), " dropped=0"));
@@ -260,10 +313,33 @@ HttpResponse InfluxApi::Query(const HttpRequest& req) {
       req.Header("content-type").starts_with("application/x-www-form-urlencoded")) {
     for (auto& [k, v] : ParseForm(req.body)) params[k] = v;
   }
+  const Authenticator::Result who = auth_.Authenticate(req);
+  if (who.status != 0) return Unauthorized(who.error);
   const std::string q = params["q"];
   if (q.empty()) return Error(400, "missing required parameter \"q\"");
   auto statements = ParseStatements(q);
   if (!statements.ok()) return Error(400, std::string(statements.status().message()));
+  // Every statement is authorized before any runs, as InfluxDB does.
+  for (const Statement& st : *statements) {
+    if (auth_.enabled() && who.user == nullptr) {
+      return Error(403,
+                   "error authorizing query: create admin user first or disable "
+                   "authentication");
+    }
+    const bool needs_admin = st.kind == Statement::Kind::kCreateDatabase ||
+                             st.kind == Statement::Kind::kDropDatabase ||
+                             st.kind == Statement::Kind::kCreateRetentionPolicy;
+    const std::string db = st.database.empty() ? params["db"] : st.database;
+    if (needs_admin ? !auth_.IsAdmin(who.user)
+                    : (st.kind == Statement::Kind::kShowRetentionPolicies &&
+                       !auth_.Allowed(who.user, db, Privilege::kRead))) {
+      return Error(
+          403,
+          absl::StrCat("error authorizing query: ", who.user->name,
+                       " not authorized to execute statement '", StatementText(st), "', requires ",
+                       needs_admin ? "admin privilege" : absl::StrCat("READ on ", db)));
+    }
+  }
   std::vector<std::string> results;
   for (size_t i = 0; i < statements->size(); ++i) {
     const Statement& st = (*statements)[i];
@@ -283,8 +359,14 @@ HttpResponse InfluxApi::Query(const HttpRequest& req) {
         break;
       }
       case Statement::Kind::kShowDatabases: {
+        // A user who is not an admin sees the databases it may use.
         std::vector<std::string> rows;
-        for (const auto& name : db_->ListDatabases()) rows.push_back("[" + JsonString(name) + "]");
+        for (const auto& name : db_->ListDatabases()) {
+          if (auth_.IsAdmin(who.user) || auth_.Allowed(who.user, name, Privilege::kRead) ||
+              auth_.Allowed(who.user, name, Privilege::kWrite)) {
+            rows.push_back("[" + JsonString(name) + "]");
+          }
+        }
         results.push_back(absl::StrCat(
             head, ",\"series\":[{\"name\":\"databases\",\"columns\":[\"name\"]",
             rows.empty() ? "" : ",\"values\":[" + absl::StrJoin(rows, ",") + "]", "}]}"));
@@ -327,6 +409,8 @@ HttpResponse InfluxApi::Query(const HttpRequest& req) {
 }
 
 HttpResponse InfluxApi::Export(const HttpRequest& req) {
+  const Authenticator::Result who = auth_.Authenticate(req);
+  if (who.status != 0) return Unauthorized(who.error);
   auto params = ParseQueryString(req.target);
   QuerySpec q;
   q.selector.database = params["db"];
@@ -334,6 +418,11 @@ HttpResponse InfluxApi::Export(const HttpRequest& req) {
   q.selector.measurement = params["measurement"];
   if (q.selector.database.empty()) return Error(400, "database is required");
   if (q.selector.measurement.empty()) return Error(400, "measurement is required");
+  if (!auth_.Allowed(who.user, q.selector.database, Privilege::kRead)) {
+    return Error(403, absl::StrCat(who.user == nullptr ? "a user" : "\"" + who.user->name + "\"",
+                                   " is not authorized to read from database \"",
+                                   q.selector.database, "\""));
+  }
   if (!params["start"].empty() && !absl::SimpleAtoi(params["start"], &q.start_ns)) {
     return Error(400, "start must be an integer timestamp in ns");
   }
@@ -359,6 +448,10 @@ HttpResponse InfluxApi::Export(const HttpRequest& req) {
 }
 
 HttpResponse InfluxApi::Rejected(const HttpRequest& req) {
+  // Rejected lines hold data of every database: admins only.
+  const Authenticator::Result who = auth_.Authenticate(req);
+  if (who.status != 0) return Unauthorized(who.error);
+  if (!auth_.IsAdmin(who.user)) return Error(403, "/debug/rejected requires admin privilege");
   size_t limit = 0;
   absl::SimpleAtoi(ParseQueryString(req.target)["limit"], &limit);
   std::vector<std::string> rows;
@@ -399,6 +492,8 @@ HttpResponse InfluxApi::Metrics() {
   }
   absl::StrAppend(&out, "# TYPE lux_points_written_total counter\nlux_points_written_total ",
                   points_written_.load(), "\n");
+  absl::StrAppend(&out, "# TYPE lux_http_writes_throttled_total counter\n",
+                  "lux_http_writes_throttled_total ", writes_throttled_.load(), "\n");
   absl::StrAppend(&out, "# TYPE lux_lines_rejected_total counter\n",
                   "lux_lines_rejected_total{reason=\"parse\"} ", lines_rejected_parse_.load(), "\n",
                   "lux_lines_rejected_total{reason=\"storage\"} ", lines_rejected_storage_.load(),

@@ -14,9 +14,12 @@
 #include <string>
 
 #include "lux/db.h"
+#include "server/lineproto/line_protocol.h"
+#include "server/luxd/auth.h"
 #include "server/luxd/config.h"
 #include "server/luxd/http_util.h"
 #include "server/luxd/rejected_store.h"
+#include "server/luxd/write_limiter.h"
 
 namespace lux::luxd {
 
@@ -34,6 +37,10 @@ class InfluxApi {
 
  private:
   HttpResponse Write(const HttpRequest& req, bool v2);
+  // The body of a write once it is authorized and admitted: gzip, parse,
+  // store, answer.
+  HttpResponse Ingest(const HttpRequest& req, const std::string& db, const std::string& rp,
+                      lineproto::Precision precision);
   HttpResponse Query(const HttpRequest& req);
   HttpResponse Export(const HttpRequest& req);
   HttpResponse Metrics();
@@ -42,11 +49,14 @@ class InfluxApi {
 
   DB* const db_;
   const Config config_;
+  const Authenticator auth_;
+  WriteLimiter limiter_;
   RejectedStore rejected_;
   // Metrics.
   std::atomic<uint64_t> points_written_{0};
   std::atomic<uint64_t> lines_rejected_parse_{0};
   std::atomic<uint64_t> lines_rejected_storage_{0};
+  std::atomic<uint64_t> writes_throttled_{0};
   absl::Mutex metrics_mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_ ABSL_GUARDED_BY(metrics_mu_);
   static constexpr std::array<double, 10> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025,

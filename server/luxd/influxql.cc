@@ -195,4 +195,24 @@ absl::StatusOr<std::vector<Statement>> ParseStatements(std::string_view q) {
   return out;
 }
 
+std::string StatementText(const Statement& st) {
+  switch (st.kind) {
+    case Statement::Kind::kCreateDatabase:
+      return absl::StrCat("CREATE DATABASE ", st.database);
+    case Statement::Kind::kDropDatabase:
+      return absl::StrCat("DROP DATABASE ", st.database);
+    case Statement::Kind::kShowDatabases:
+      return "SHOW DATABASES";
+    case Statement::Kind::kCreateRetentionPolicy:
+      return absl::StrCat("CREATE RETENTION POLICY ", st.policy, " ON ", st.database, " DURATION ",
+                          FormatDuration(st.duration_ns), " REPLICATION 1",
+                          st.shard_ns > 0 ? " SHARD DURATION " + FormatDuration(st.shard_ns) : "",
+                          st.make_default ? " DEFAULT" : "");
+    case Statement::Kind::kShowRetentionPolicies:
+      return st.database.empty() ? "SHOW RETENTION POLICIES"
+                                 : absl::StrCat("SHOW RETENTION POLICIES ON ", st.database);
+  }
+  return "";
+}
+
 }  // namespace lux::luxd

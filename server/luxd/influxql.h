@@ -35,6 +35,9 @@ struct Statement {
 // "error parsing query: ..." text, or "statement not supported yet: ...".
 absl::StatusOr<std::vector<Statement>> ParseStatements(std::string_view q);
 
+// The statement in canonical InfluxQL ("CREATE DATABASE farm"), for errors.
+std::string StatementText(const Statement& st);
+
 // InfluxQL duration literal ("1h", "7d", "2h30m", "INF") in ns; false if bad.
 bool ParseDuration(std::string_view s, int64_t* ns);
 

@@ -97,7 +97,9 @@ class DB {
 
   // Introspection: "lux.stats" is a JSON object with series, head_points,
   // wal_records, wal_bytes, partitions, blocks (estimated), block_bytes,
-  // blocks_written (by this process) and corrupt_blocks (seen by reads).
+  // blocks_written (by this process), corrupt_blocks (seen by reads) and
+  // the block cache's block_cache_hits, block_cache_misses,
+  // block_cache_usage_bytes and block_cache_capacity_bytes.
   // Sealed bytes per point = block_bytes / (points - head_points).
   virtual bool GetProperty(std::string_view name, std::string* value) = 0;
 };
