@@ -98,6 +98,7 @@ absl::Status DBImpl::DropPartitionCfs(std::vector<std::unique_ptr<Partition>> pa
 absl::Status DBImpl::DropDatabase(std::string_view name) {
   absl::MutexLock s(&seal_mu_);
   absl::MutexLock l(&mu_);
+  DrainWrites();
   RETURN_IF_ERROR(CheckOpen());
   RETURN_IF_ERROR(RecoverIfNeeded());
   auto it = dbs_.find(std::string(name));
@@ -191,6 +192,7 @@ absl::Status DBImpl::PutRetentionPolicy(std::string_view db, const RetentionPoli
   RETURN_IF_ERROR(WriteToRocks(&b, "writing a retention policy"));
   for (const auto& name : unset) rps[name].is_default = false;
   rps[rp.name] = rp;
+  ++layout_epoch_;  // writes resolving the default policy look again
   return absl::OkStatus();
 }
 
@@ -209,6 +211,7 @@ absl::Status DBImpl::AlterRetentionPolicy(std::string_view db, const RetentionPo
 absl::Status DBImpl::DropRetentionPolicy(std::string_view db, std::string_view name) {
   absl::MutexLock s(&seal_mu_);
   absl::MutexLock l(&mu_);
+  DrainWrites();
   RETURN_IF_ERROR(CheckOpen());
   RETURN_IF_ERROR(RecoverIfNeeded());
   auto it = dbs_.find(std::string(db));

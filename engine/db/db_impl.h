@@ -58,6 +58,10 @@ struct Series {
   std::string rp;
   SeriesKey key;
   FieldType type = FieldType::kFloat;
+  // Whether its index record is on disk. A series made by a write whose log
+  // record is not committed yet is known in memory but not durable: every
+  // write that uses it records it again until one commits. Guarded by mu_.
+  bool durable = true;
   HeadSeries head;
 };
 
@@ -178,6 +182,20 @@ class DBImpl : public DB {
   // replay of a delete record).
   void DeleteFromHead(const std::vector<uint64_t>& sids, int64_t start, int64_t end)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The write path (db_write.cc). ResolvePoints validates the points of a
+  // batch and finds their series; with `exclusive` false (mu_ held shared)
+  // it leaves points that need a new series kDeferred, with `exclusive`
+  // (mu_ held exclusively) it makes those series. Points already settled
+  // in *rb are skipped.
+  struct ResolvedPoint;
+  struct ResolvedBatch;
+  void ResolvePoints(const WriteBatch& batch, const RetentionPolicy& rp, bool exclusive,
+                     ResolvedBatch* rb) ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  // Waits until no write is between taking its log sequence number and
+  // applying it to the head, keeping new ones out meanwhile; then bumps
+  // layout_epoch_. Every change that removes series, partitions or
+  // policies, or reopens RocksDB, calls it first.
+  void DrainWrites() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Adds points to the head (write path and replay).
   // `targets[i]` is the series of points[i].
   void ApplyToHead(const std::vector<WalPoint>& points, const std::vector<Series*>& targets,
@@ -275,6 +293,15 @@ class DBImpl : public DB {
   // the process but reached the disk) -> the id in use.
   absl::flat_hash_map<uint64_t, uint64_t> sid_aliases_ ABSL_GUARDED_BY(mu_);
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  // Writes apply to the head in log order: the next seq to apply. Equal to
+  // next_seq_ whenever no write is in flight.
+  uint64_t next_apply_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  int writes_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  int draining_ ABSL_GUARDED_BY(mu_) = 0;
+  // Bumped by DrainWrites and policy changes: series pointers resolved
+  // under a shared lock are valid only while it stays the same.
+  uint64_t layout_epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t nondurable_series_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t wal_tail_ ABSL_GUARDED_BY(mu_) = 1;  // lowest seq not yet deleted
   uint64_t next_sid_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t next_partition_id_ ABSL_GUARDED_BY(mu_) = 1;

@@ -98,7 +98,8 @@ void DBImpl::CloseRocksAndForget() {
   sid_aliases_.clear();
   seal_queue_.clear();
   queued_.clear();
-  next_seq_ = wal_tail_ = next_sid_ = next_partition_id_ = 1;
+  next_seq_ = next_apply_seq_ = wal_tail_ = next_sid_ = next_partition_id_ = 1;
+  nondurable_series_ = 0;
   head_points_ = 0;
 }
 
@@ -178,6 +179,7 @@ absl::Status DBImpl::OpenLocked() {
   }
   RETURN_IF_ERROR(LoadIndex());
   RETURN_IF_ERROR(ReplayWal());
+  next_apply_seq_ = next_seq_;
   closed_ = false;
   return absl::OkStatus();
 }
@@ -295,12 +297,14 @@ absl::Status DBImpl::Close() {
   {
     absl::MutexLock l(&mu_);
     if (closed_) return absl::FailedPreconditionError("database is closed");
+    DrainWrites();
     stop_sealer_ = true;
   }
   if (sealer_.joinable()) sealer_.join();
   absl::MutexLock seal_lock(&seal_mu_);
   absl::Status s = Seal({});
   absl::MutexLock l(&mu_);
+  DrainWrites();  // writes that came in while sealing
   if (s.ok()) s = ReclaimLogSpace();
   closed_ = true;
   for (auto* h : all_handles_) rocks_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
@@ -324,6 +328,7 @@ absl::Status DBImpl::CheckOpen() const {
 
 absl::Status DBImpl::RecoverIfNeeded() {
   if (!needs_resume_) return absl::OkStatus();
+  DrainWrites();
   RETURN_IF_ERROR(RecoverFromWriteFailure());
   needs_resume_ = false;
   return absl::OkStatus();

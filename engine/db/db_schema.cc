@@ -130,6 +130,7 @@ absl::Status DBImpl::DeleteRange(const Selector& selector, int64_t start, int64_
     return absl::InvalidArgumentError("delete range is empty: start must be before end");
   absl::MutexLock lock_seal(&seal_mu_);
   absl::MutexLock l(&mu_);
+  DrainWrites();  // the delete record takes the next log position
   RETURN_IF_ERROR(CheckOpen());
   RETURN_IF_ERROR(RecoverIfNeeded());
   ASSIGN_OR_RETURN(auto series, MatchSeries(selector, selector.retention_policy.empty()));
@@ -169,6 +170,7 @@ absl::Status DBImpl::DeleteRange(const Selector& selector, int64_t start, int64_
   b.Put(wal_cf_, WalKey(seq), record);
   RETURN_IF_ERROR(WriteToRocks(&b, "deleting points"));
   next_seq_ = seq + 1;
+  next_apply_seq_ = next_seq_;
   DeleteFromHead(del.sids, start, end);
   return absl::OkStatus();
 }

@@ -64,40 +64,42 @@ void DBImpl::AddSeries(std::unique_ptr<Series> s) {
   series_[sid] = std::move(s);
 }
 
-absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
-  RETURN_IF_ERROR(RecoverBeforeWrite());
-  absl::MutexLock l(&mu_);
-  RETURN_IF_ERROR(CheckOpen());
-  if (batch.points.size() > options_.max_points_per_write) {
-    return absl::InvalidArgumentError(absl::StrCat("a write holds at most ",
-                                                   options_.max_points_per_write, " points, got ",
-                                                   batch.points.size()));
-  }
-  ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(batch.database, batch.retention_policy));
-  DatabaseState& dbstate = dbs_[batch.database];
-  const int64_t now = Now();
-  const int64_t oldest = rp->duration_ns > 0 ? now - rp->duration_ns : kMinTime;
-  size_t series_in_db = 0;
-  for (const auto& [m, list] : dbstate.series_by_measurement) series_in_db += list.size();
+// How one point of a batch resolved (ResolvePoints).
+struct DBImpl::ResolvedPoint {
+  enum class State : uint8_t { kOk, kDeferred, kRejected };
+  State state = State::kDeferred;
+  uint32_t begin = 0, end = 0;  // its entries in ResolvedBatch::wal/targets
+  absl::Status status;          // kRejected: why
+};
 
-  WriteResult result;
+struct DBImpl::ResolvedBatch {
+  std::vector<ResolvedPoint> points;
   std::vector<WalPoint> wal;
-  // Created by this batch; committed to memory once the batch is durable.
-  std::map<std::pair<std::string, std::string>, FieldType> new_fields;
-  std::vector<std::unique_ptr<Series>> new_series;
-  absl::flat_hash_map<std::string, Series*> new_keys;  // tag set key + field
-  std::vector<Series*> targets;                        // series of each wal point
-  uint64_t next_sid = next_sid_;
-
+  std::vector<Series*> targets;
+  // Scratch reused across points: no allocation per point.
   std::vector<Tag> sorted_tags;
   std::vector<const Field*> fields;
-  std::vector<Series*> resolved;  // series of each field, when known
-  std::string tagset;             // reused: no allocation per point
-  wal.reserve(batch.points.size() * 2);
-  targets.reserve(batch.points.size() * 2);
+  std::vector<Series*> resolved;
+  std::string tagset;
+  size_t series_in_db = SIZE_MAX;  // counted on first need (exclusive only)
+};
+
+void DBImpl::ResolvePoints(const WriteBatch& batch, const RetentionPolicy& rp, bool exclusive,
+                           ResolvedBatch* rb) {
+  const int64_t now = Now();
+  const int64_t oldest = rp.duration_ns > 0 ? now - rp.duration_ns : kMinTime;
+  auto dbit = dbs_.find(batch.database);
+  LUX_CHECK(dbit != dbs_.end(), "resolved retention policy of an unknown database");
+  DatabaseState& dbstate = dbit->second;
+  rb->points.resize(batch.points.size());
   for (size_t i = 0; i < batch.points.size(); ++i) {
+    ResolvedPoint& out = rb->points[i];
+    if (out.state != ResolvedPoint::State::kDeferred) continue;  // settled by phase 1
     const Point& pt = batch.points[i];
-    auto reject = [&](absl::Status s) { result.rejected.push_back({i, std::move(s)}); };
+    auto reject = [&](absl::Status s) {
+      out.state = ResolvedPoint::State::kRejected;
+      out.status = std::move(s);
+    };
     if (pt.measurement.empty()) {
       reject(Invalid("missing measurement"));
       continue;
@@ -115,17 +117,18 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
     std::span<const Tag> tags(pt.tags);
     if (!std::is_sorted(pt.tags.begin(), pt.tags.end(),
                         [](const Tag& a, const Tag& b) { return a.key <= b.key; })) {
-      sorted_tags.assign(pt.tags.begin(), pt.tags.end());
-      std::stable_sort(sorted_tags.begin(), sorted_tags.end(),
+      auto& sorted = rb->sorted_tags;
+      sorted.assign(pt.tags.begin(), pt.tags.end());
+      std::stable_sort(sorted.begin(), sorted.end(),
                        [](const Tag& a, const Tag& b) { return a.key < b.key; });
-      for (size_t k = 0; k + 1 < sorted_tags.size();) {
-        if (sorted_tags[k].key == sorted_tags[k + 1].key) {
-          sorted_tags.erase(sorted_tags.begin() + k);
+      for (size_t k = 0; k + 1 < sorted.size();) {
+        if (sorted[k].key == sorted[k + 1].key) {
+          sorted.erase(sorted.begin() + k);
         } else {
           ++k;
         }
       }
-      tags = sorted_tags;
+      tags = sorted;
     }
     absl::Status bad;
     for (const Tag& t : tags) {
@@ -140,6 +143,7 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
       continue;
     }
     // Fields: a repeated key keeps its last value; "time" is stripped.
+    auto& fields = rb->fields;
     fields.clear();
     bool had_time = false;
     for (const Field& f : pt.fields) {
@@ -170,14 +174,16 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
       continue;
     }
     // Resolve each field's series (one tag-set lookup per point) and check
-    // its type: against the series for known ones, else against the schema.
-    const size_t wal_mark = wal.size();
-    AssignTagSetKey(batch.database, rp->name, pt.measurement, tags, &tagset);
+    // its type: against the series for known ones, else against the schema
+    // (exclusive only: phase 1 defers points with new series).
+    AssignTagSetKey(batch.database, rp.name, pt.measurement, tags, &rb->tagset);
     const auto* known_fields = [&]() -> const std::vector<Series*>* {
-      auto it = tagsets_.find(tagset);
+      auto it = tagsets_.find(rb->tagset);
       return it == tagsets_.end() ? nullptr : &it->second;
     }();
+    auto& resolved = rb->resolved;
     resolved.assign(fields.size(), nullptr);
+    bool deferred = false;
     for (size_t k = 0; k < fields.size() && bad.ok(); ++k) {
       const Field* f = fields[k];
       const FieldType type = TypeOf(f->value);
@@ -189,15 +195,14 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
       }
       if (resolved[k] != nullptr) {
         existing = resolved[k]->type;
+      } else if (!exclusive) {
+        deferred = true;
+        break;
       } else {
         auto known = dbstate.schema.find(pt.measurement);
         if (known != dbstate.schema.end()) {
           auto fit = known->second.find(f->key);
           if (fit != known->second.end()) existing = fit->second;
-        }
-        if (!existing) {
-          auto nit = new_fields.find({pt.measurement, f->key});
-          if (nit != new_fields.end()) existing = nit->second;
         }
       }
       if (existing && *existing != type) {
@@ -207,93 +212,177 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
                          ", already exists as type ", FieldTypeName(*existing)));
       }
     }
-    for (size_t k = 0; k < fields.size() && bad.ok(); ++k) {
-      const Field* f = fields[k];
-      Series* target = resolved[k];
-      if (target == nullptr) {
-        std::string mkey = tagset;
-        PutLengthPrefixed(&mkey, f->key);
-        if (auto nit = new_keys.find(mkey); nit != new_keys.end()) {
-          target = nit->second;
-        } else {
-          if (series_in_db + new_series.size() >= options_.max_series_per_database) {
-            bad = absl::ResourceExhaustedError(absl::StrCat("max series per database exceeded: ",
-                                                            options_.max_series_per_database));
-            break;
-          }
-          auto s = std::make_unique<Series>();
-          s->sid = next_sid++;
-          s->db = batch.database;
-          s->rp = rp->name;
-          s->key = SeriesKey{pt.measurement, std::vector<Tag>(tags.begin(), tags.end()), f->key};
-          s->type = TypeOf(f->value);
-          s->head.last_known = true;  // a new series has nothing stored yet
-          target = s.get();
-          new_keys[mkey] = target;
-          new_series.push_back(std::move(s));
-        }
-        new_fields.try_emplace({pt.measurement, f->key}, TypeOf(f->value));
-      }
-      wal.push_back(WalPoint{target->sid, pt.timestamp_ns, f->value});
-      targets.push_back(target);
-    }
+    if (deferred) continue;  // state stays kDeferred
     if (!bad.ok()) {
-      wal.resize(wal_mark);
-      targets.resize(wal_mark);
       reject(bad);
       continue;
     }
-    ++result.points_written;
+    // New series (exclusive only) are known in memory at once, not yet
+    // durable: the batch that commits first records them.
+    for (size_t k = 0; k < fields.size(); ++k) {
+      if (resolved[k] != nullptr) continue;
+      if (rb->series_in_db == SIZE_MAX) {
+        rb->series_in_db = 0;
+        for (const auto& [m, list] : dbstate.series_by_measurement) rb->series_in_db += list.size();
+      }
+      if (rb->series_in_db >= options_.max_series_per_database) {
+        bad = absl::ResourceExhaustedError(
+            absl::StrCat("max series per database exceeded: ", options_.max_series_per_database));
+        break;
+      }
+      const Field* f = fields[k];
+      auto s = std::make_unique<Series>();
+      s->sid = next_sid_++;
+      s->db = batch.database;
+      s->rp = rp.name;
+      s->key = SeriesKey{pt.measurement, std::vector<Tag>(tags.begin(), tags.end()), f->key};
+      s->type = TypeOf(f->value);
+      s->durable = false;
+      s->head.last_known = true;  // a new series has nothing stored yet
+      dbstate.schema[pt.measurement].try_emplace(f->key, s->type);
+      resolved[k] = s.get();
+      ++rb->series_in_db;
+      ++nondurable_series_;
+      AddSeries(std::move(s));
+    }
+    if (!bad.ok()) {
+      reject(bad);  // the series made for its other fields stay, empty
+      continue;
+    }
+    out.state = ResolvedPoint::State::kOk;
+    out.begin = uint32_t(rb->wal.size());
+    for (size_t k = 0; k < fields.size(); ++k) {
+      rb->wal.push_back(WalPoint{resolved[k]->sid, pt.timestamp_ns, fields[k]->value});
+      rb->targets.push_back(resolved[k]);
+    }
+    out.end = uint32_t(rb->wal.size());
   }
-  if (wal.empty()) return result;
+}
 
+void DBImpl::DrainWrites() {
+  ++draining_;
+  mu_.Await(absl::Condition(
+      +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS { return d->writes_in_flight_ == 0; }, this));
+  --draining_;
+  ++layout_epoch_;
+}
+
+absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
+  RETURN_IF_ERROR(RecoverBeforeWrite());
+  if (batch.points.size() > options_.max_points_per_write) {
+    return absl::InvalidArgumentError(absl::StrCat("a write holds at most ",
+                                                   options_.max_points_per_write, " points, got ",
+                                                   batch.points.size()));
+  }
+  // Four steps, so that concurrent writers share the CPU and the log sync:
+  // 1. (shared lock) validate and resolve the points of known series;
+  // 2. (exclusive) create new series, take a log sequence number;
+  // 3. (no lock) encode and write the log record; RocksDB groups the
+  //    concurrent writes into one sync;
+  // 4. (exclusive, in sequence order) apply to the head.
+  ResolvedBatch rb;
+  uint64_t epoch;
+  {
+    absl::ReaderMutexLock l(&mu_);
+    RETURN_IF_ERROR(CheckOpen());
+    ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(batch.database, batch.retention_policy));
+    epoch = layout_epoch_;
+    ResolvePoints(batch, *rp, /*exclusive=*/false, &rb);
+  }
+  WriteResult result;
+  std::vector<WalPoint> wal;
+  std::vector<Series*> targets;
+  std::vector<const Series*> to_record;  // not yet durable: recorded by this batch
+  uint64_t seq = 0;
+  {
+    absl::MutexLock l(&mu_);
+    mu_.Await(absl::Condition(
+        +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS { return d->draining_ == 0; }, this));
+    RETURN_IF_ERROR(CheckOpen());
+    ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(batch.database, batch.retention_policy));
+    if (epoch != layout_epoch_) rb = ResolvedBatch();  // series may be gone: start over
+    ResolvePoints(batch, *rp, /*exclusive=*/true, &rb);
+    wal.reserve(rb.wal.size());
+    targets.reserve(rb.wal.size());
+    for (size_t i = 0; i < rb.points.size(); ++i) {
+      ResolvedPoint& p = rb.points[i];
+      if (p.state == ResolvedPoint::State::kRejected) {
+        result.rejected.push_back({i, std::move(p.status)});
+        continue;
+      }
+      for (uint32_t k = p.begin; k < p.end; ++k) {
+        wal.push_back(std::move(rb.wal[k]));
+        targets.push_back(rb.targets[k]);
+      }
+      ++result.points_written;
+    }
+    if (wal.empty()) return result;
+    if (nondurable_series_ > 0) {
+      for (const Series* s : targets) {
+        if (!s->durable) to_record.push_back(s);
+      }
+      std::sort(to_record.begin(), to_record.end());
+      to_record.erase(std::unique(to_record.begin(), to_record.end()), to_record.end());
+    }
+    seq = next_seq_++;
+    ++pins_[seq];  // the log record stays until the points are in the head
+    ++writes_in_flight_;
+  }
+
+  // 3. Series fields read here never change, and no series goes away while
+  // a write is in flight (DrainWrites).
   rocksdb::WriteBatch b;
-  const uint64_t seq = next_seq_;
   std::string record;
   EncodeWalRecord(wal, &record);
   b.Put(wal_cf_, WalKey(seq), record);
-  for (const auto& s : new_series) {
+  uint64_t max_sid = 0;
+  for (const Series* s : to_record) {
     std::string v =
         SeriesMapKey(s->db, s->rp, EncodeSeriesKey(s->key.measurement, s->key.tags, s->key.field));
     v.push_back(static_cast<char>(s->type));
     b.Put(index_cf_, SeriesBySidKey(s->sid), v);
+    b.Put(meta_cf_, SchemaKey(s->db, s->key.measurement, s->key.field),
+          std::string(1, static_cast<char>(s->type)));
+    max_sid = std::max(max_sid, s->sid);
   }
-  for (auto it = new_fields.begin(); it != new_fields.end();) {
-    auto known = dbstate.schema.find(it->first.first);
-    if (known != dbstate.schema.end() && known->second.contains(it->first.second)) {
-      it = new_fields.erase(it);
-      continue;
-    }
-    b.Put(meta_cf_, SchemaKey(batch.database, it->first.first, it->first.second),
-          std::string(1, static_cast<char>(it->second)));
-    ++it;
-  }
-  if (next_sid != next_sid_) {
+  if (max_sid != 0) {
+    // Open takes the largest of these and of the recorded ids.
     std::string v;
-    PutFixed64(&v, next_sid);
+    PutFixed64(&v, max_sid + 1);
     b.Put(meta_cf_, NextSidKey(), v);
   }
-  absl::Status written = WriteToRocks(&b, "writing points");
-  if (!written.ok()) {
-    // The batch may still have reached the disk: never reuse its ids.
-    next_seq_ = seq + 1;
-    next_sid_ = next_sid;
-    return written;
-  }
+  rocksdb::Status rs = rocks_->Write(WriteOpts(), &b);
+  if (!rs.ok() && (rs.IsIOError() || rs.IsNoSpace())) needs_resume_ = true;
 
-  // Durable: now make it visible.
-  next_seq_ = seq + 1;
-  next_sid_ = next_sid;
-  for (const auto& [mf, type] : new_fields) dbstate.schema[mf.first][mf.second] = type;
-  for (auto& s : new_series) AddSeries(std::move(s));
-  ApplyToHead(wal, targets, seq);
-
-  // Full heads go to the background sealer.
-  for (const Series* s : targets) {
-    if (s->head.points.size() >= options_.block_points && queued_.insert(s->sid).second) {
-      seal_queue_.push_back(s->sid);
+  // 4. In sequence order, so that the head agrees with a replay of the log
+  // (the later write of a timestamp wins).
+  struct Turn {
+    DBImpl* db;
+    uint64_t seq;
+  } turn{this, seq};
+  absl::MutexLock l(&mu_);
+  mu_.Await(absl::Condition(
+      +[](Turn* t) ABSL_NO_THREAD_SAFETY_ANALYSIS { return t->db->next_apply_seq_ == t->seq; },
+      &turn));
+  if (rs.ok()) {
+    for (const Series* s : to_record) {
+      if (!s->durable) {
+        const_cast<Series*>(s)->durable = true;
+        --nondurable_series_;
+      }
+    }
+    ApplyToHead(wal, targets, seq);
+    // Full heads go to the background sealer.
+    for (const Series* s : targets) {
+      if (s->head.points.size() >= options_.block_points && queued_.insert(s->sid).second) {
+        seal_queue_.push_back(s->sid);
+      }
     }
   }
+  Unpin(seq);
+  ++next_apply_seq_;
+  --writes_in_flight_;
+  if (!rs.ok()) return FromRocks(rs, "writing points");
   return result;
 }
 
