@@ -39,9 +39,10 @@ void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, const std::vector<
       active_.insert(p.sid);
       h.marks.assign(1, {0, seq});
       h.opened_ns = now;
-      // Skip the first doublings of a chunk that usually grows to a block.
-      h.points.ts.reserve(256);
-      if (!h.points.is_string()) h.points.bits.reserve(256);
+      // Skip the first doublings of a chunk (32: 512 bytes, small enough for
+      // a million idle series).
+      h.points.ts.reserve(32);
+      if (!h.points.is_string()) h.points.bits.reserve(32);
     } else {
       if (p.ts < h.points.ts.back()) h.in_order = false;
       if (h.marks.back().second != seq) h.marks.emplace_back(uint32_t(h.points.size()), seq);
