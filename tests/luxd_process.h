@@ -15,6 +15,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -71,7 +73,8 @@ class LuxdProcess {
       dup2(fds[1], 1);
       close(fds[0]);
       close(fds[1]);
-      std::vector<std::string> args = {LUX_LUXD_BINARY, "--data-dir",  data_dir, "--http-addr",
+      std::vector<std::string> args = {LUX_LUXD_BINARY, "--data-dir",  data_dir,
+                                       "--http-addr",   "127.0.0.1:0", "--grpc-addr",
                                        "127.0.0.1:0",   "--log-level", "warn"};
       args.insert(args.end(), extra_args.begin(), extra_args.end());
       std::vector<char*> argv;
@@ -87,6 +90,9 @@ class LuxdProcess {
       unsigned port = 0;
       if (std::sscanf(line, "luxd listening on http://127.0.0.1:%u", &port) == 1)
         port_ = uint16_t(port);
+      if (const char* g = std::strstr(line, " grpc=127.0.0.1:"); g != nullptr) {
+        grpc_port_ = uint16_t(std::atoi(g + std::strlen(" grpc=127.0.0.1:")));
+      }
     }
   }
   ~LuxdProcess() {
@@ -94,6 +100,10 @@ class LuxdProcess {
     if (out_ != nullptr) std::fclose(out_);
   }
   uint16_t port() const { return port_; }
+  // The lux.v1 gRPC port.
+  uint16_t grpc_port() const { return grpc_port_; }
+  // "127.0.0.1:<grpc port>" for grpc::CreateChannel.
+  std::string grpc_target() const { return "127.0.0.1:" + std::to_string(grpc_port_); }
   // Sends `sig` and waits; returns the exit status (or 128 + signal).
   int Signal(int sig) {
     if (pid_ <= 0) return -1;
@@ -108,6 +118,7 @@ class LuxdProcess {
   pid_t pid_ = -1;
   FILE* out_ = nullptr;
   uint16_t port_ = 0;
+  uint16_t grpc_port_ = 0;
 };
 
 }  // namespace lux::testing

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -302,6 +303,16 @@ class DBImpl : public DB {
   // under a shared lock are valid only while it stays the same.
   uint64_t layout_epoch_ ABSL_GUARDED_BY(mu_) = 0;
   size_t nondurable_series_ ABSL_GUARDED_BY(mu_) = 0;
+  // Batch ids written within Options::batch_id_window_ns, and those being
+  // written (pending), with the answer to repeat; oldest first in
+  // batch_order_ for expiry.
+  struct BatchRecord {
+    int64_t time_ns = 0;
+    size_t points_written = 0;
+    bool pending = false;
+  };
+  absl::flat_hash_map<std::string, BatchRecord> batches_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::pair<int64_t, std::string>> batch_order_ ABSL_GUARDED_BY(mu_);
   uint64_t wal_tail_ ABSL_GUARDED_BY(mu_) = 1;  // lowest seq not yet deleted
   uint64_t next_sid_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t next_partition_id_ ABSL_GUARDED_BY(mu_) = 1;

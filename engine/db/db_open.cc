@@ -100,6 +100,8 @@ void DBImpl::CloseRocksAndForget() {
   queued_.clear();
   next_seq_ = next_apply_seq_ = wal_tail_ = next_sid_ = next_partition_id_ = 1;
   nondurable_series_ = 0;
+  batches_.clear();
+  batch_order_.clear();
   head_points_ = 0;
 }
 
@@ -227,8 +229,19 @@ absl::Status DBImpl::LoadMeta() {
     } else if (kind == char(MetaKind::kNextSid)) {
       if (value.size() != 8) return bad();
       next_sid_ = std::max(next_sid_, LoadFixed64(value.data()));
+    } else if (kind == char(MetaKind::kBatch)) {
+      if (value.size() < 8) return bad();
+      BatchRecord r;
+      r.time_ns = int64_t(LoadFixed64(value.data()));
+      Reader in(value.substr(8));
+      uint64_t n = 0;
+      if (!in.GetVarint64(&n)) return bad();
+      r.points_written = size_t(n);
+      batches_[std::string(key)] = r;
+      batch_order_.emplace_back(r.time_ns, std::string(key));
     }
   }
+  std::sort(batch_order_.begin(), batch_order_.end());
   return FromRocks(it->status(), "reading metadata");
 }
 

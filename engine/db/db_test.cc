@@ -134,6 +134,50 @@ TEST_F(DBTest, WritesReadBackFromHeadBlocksAndAfterReopen) {
   EXPECT_NE(stats.find("\"block_cache_misses\":"), std::string::npos) << stats;
 }
 
+TEST_F(DBTest, BatchIdsApplyABatchOnceAcrossReopenWithinTheWindow) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  auto batch = [](double v, std::string id) {
+    WriteBatch b;
+    b.database = "farm";
+    b.batch_id = std::move(id);
+    b.points.push_back(MakePoint("env", {{"zone", "a"}}, "temp", v, kT0));
+    b.points.push_back(MakePoint("env", {{"zone", "a"}}, "temp", v, kT0 + kSec));
+    return b;
+  };
+  auto value_at_t0 = [&] {
+    auto frames = Run(Raw("env"));
+    EXPECT_EQ(frames.size(), 1u);
+    return frames.empty() ? -1 : std::get<double>(frames[0].values[0]);
+  };
+  auto first = db_->Write(batch(1, "gw7-000001"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->duplicate);
+  EXPECT_EQ(first->points_written, 2u);
+  ASSERT_TRUE(db_->Write(batch(2, "")).ok());  // a later write of the same points
+  // The retry of the first batch changes nothing and says so.
+  auto retry = db_->Write(batch(1, "gw7-000001"));
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(retry->points_written, 2u);
+  EXPECT_EQ(value_at_t0(), 2);
+  Reopen();  // the id was stored with the points
+  retry = db_->Write(batch(1, "gw7-000001"));
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(value_at_t0(), 2);
+  // Past the window the id is forgotten: the batch applies again.
+  clock_->Advance(options_.batch_id_window_ns + kSec);
+  ASSERT_TRUE(db_->Write(batch(3, "other")).ok());  // expires the old id
+  Reopen();
+  retry = db_->Write(batch(1, "gw7-000001"));
+  ASSERT_TRUE(retry.ok());
+  EXPECT_FALSE(retry->duplicate);
+  EXPECT_EQ(value_at_t0(), 1);
+  // Ids longer than the limit are refused.
+  EXPECT_EQ(db_->Write(batch(1, std::string(options_.max_batch_id_bytes + 1, 'x'))).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(DBTest, BadPointsAreRejectedAndTheRestStored) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   ASSERT_TRUE(db_->CreateRetentionPolicy("farm", {"day", 86400 * kSec, 0, true}).ok());

@@ -281,6 +281,11 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
   // 3. (no lock) encode and write the log record; RocksDB groups the
   //    concurrent writes into one sync;
   // 4. (exclusive, in sequence order) apply to the head.
+  const bool has_id = !batch.batch_id.empty() && options_.batch_id_window_ns > 0;
+  if (batch.batch_id.size() > options_.max_batch_id_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch id is longer than ", options_.max_batch_id_bytes, " bytes"));
+  }
   ResolvedBatch rb;
   uint64_t epoch;
   {
@@ -294,12 +299,38 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
   std::vector<WalPoint> wal;
   std::vector<Series*> targets;
   std::vector<const Series*> to_record;  // not yet durable: recorded by this batch
+  std::vector<std::string> expired_ids;  // batch ids to forget on disk too
   uint64_t seq = 0;
+  int64_t now = 0;
   {
     absl::MutexLock l(&mu_);
     mu_.Await(absl::Condition(
         +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS { return d->draining_ == 0; }, this));
     RETURN_IF_ERROR(CheckOpen());
+    now = Now();
+    if (has_id) {
+      // Forget ids older than the window (a few per write at most).
+      while (!batch_order_.empty() &&
+             batch_order_.front().first < now - options_.batch_id_window_ns) {
+        auto it = batches_.find(batch_order_.front().second);
+        if (it != batches_.end() && !it->second.pending &&
+            it->second.time_ns == batch_order_.front().first) {
+          batches_.erase(it);
+          expired_ids.push_back(std::move(batch_order_.front().second));
+        }
+        batch_order_.pop_front();
+      }
+      if (auto it = batches_.find(batch.batch_id); it != batches_.end()) {
+        if (it->second.pending) {
+          return absl::UnavailableError(
+              absl::StrCat("batch \"", batch.batch_id, "\" is being written; retry"));
+        }
+        WriteResult dup;
+        dup.points_written = it->second.points_written;
+        dup.duplicate = true;
+        return dup;
+      }
+    }
     ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(batch.database, batch.retention_policy));
     if (epoch != layout_epoch_) rb = ResolvedBatch();  // series may be gone: start over
     ResolvePoints(batch, *rp, /*exclusive=*/true, &rb);
@@ -317,7 +348,8 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
       }
       ++result.points_written;
     }
-    if (wal.empty()) return result;
+    if (wal.empty()) return result;  // nothing stored: a retry may as well run
+    if (has_id) batches_[batch.batch_id] = BatchRecord{now, result.points_written, true};
     if (nondurable_series_ > 0) {
       for (const Series* s : targets) {
         if (!s->durable) to_record.push_back(s);
@@ -346,6 +378,13 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
           std::string(1, static_cast<char>(s->type)));
     max_sid = std::max(max_sid, s->sid);
   }
+  if (has_id) {
+    std::string v;
+    PutFixed64(&v, uint64_t(now));
+    PutVarint64(&v, result.points_written);
+    b.Put(meta_cf_, BatchKey(batch.batch_id), v);
+  }
+  for (const auto& id : expired_ids) b.Delete(meta_cf_, BatchKey(id));
   if (max_sid != 0) {
     // Open takes the largest of these and of the recorded ids.
     std::string v;
@@ -373,6 +412,10 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
       }
     }
     ApplyToHead(wal, targets, seq);
+    if (has_id) {
+      batches_[batch.batch_id].pending = false;
+      batch_order_.emplace_back(now, batch.batch_id);
+    }
     // Full heads go to the background sealer.
     for (const Series* s : targets) {
       if (s->head.points.size() >= options_.block_points && queued_.insert(s->sid).second) {
@@ -380,6 +423,7 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
       }
     }
   }
+  if (!rs.ok() && has_id) batches_.erase(batch.batch_id);
   Unpin(seq);
   ++next_apply_seq_;
   --writes_in_flight_;

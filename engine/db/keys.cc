@@ -63,6 +63,12 @@ std::string PartitionKey(std::string_view cf_name) {
 
 std::string NextSidKey() { return WithKind(char(MetaKind::kNextSid)); }
 
+std::string BatchKey(std::string_view batch_id) {
+  std::string k = WithKind(char(MetaKind::kBatch));
+  k.append(batch_id);
+  return k;
+}
+
 std::string SeriesBySidKey(uint64_t sid) {
   std::string k = WithKind(char(IndexKind::kSeriesBySid));
   PutBigEndian64(&k, sid);

@@ -25,6 +25,7 @@ enum class MetaKind : uint8_t {
   kSchema = 's',     // 's' lp(db) lp(measurement) lp(field) -> FieldType byte
   kPartition = 'p',  // 'p' lp(cf name) -> partition record
   kNextSid = 'n',    // 'n' -> next series id (fixed64)
+  kBatch = 'b',      // 'b' batch id -> fixed64 write time (ns), varint points written
 };
 
 // index column family record kinds. persisted: never renumber or reuse.
@@ -39,6 +40,7 @@ std::string RetentionKey(std::string_view db, std::string_view rp);
 std::string SchemaKey(std::string_view db, std::string_view measurement, std::string_view field);
 std::string PartitionKey(std::string_view cf_name);
 std::string NextSidKey();
+std::string BatchKey(std::string_view batch_id);
 std::string SeriesBySidKey(uint64_t sid);
 
 std::string EncodeRetentionPolicy(const RetentionPolicy& rp);

@@ -28,6 +28,11 @@ absl::Status Config::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("http_addr \"", http_addr, "\" is not HOST:PORT"));
   }
+  if (!SplitHostPort(grpc_addr, &host, &port)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("grpc_addr \"", grpc_addr, "\" is not HOST:PORT"));
+  }
+  if (batch_id_window_s < 0) return absl::InvalidArgumentError("batch_id_window_s must be >= 0");
   if (data_dir.empty()) return absl::InvalidArgumentError("data_dir is empty");
   if (log_level != "debug" && log_level != "info" && log_level != "warn" && log_level != "error") {
     return absl::InvalidArgumentError(
@@ -68,11 +73,12 @@ absl::Status LoadTomlConfig(const std::string& path, Config* config) {
     auto bad = [&](const char* want) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": ", k, " must be ", want));
     };
-    if (k == "data_dir" || k == "http_addr" || k == "log_level") {
+    if (k == "data_dir" || k == "http_addr" || k == "grpc_addr" || k == "log_level") {
       auto v = node.value<std::string>();
       if (!v) return bad("a string");
       (k == "data_dir"    ? config->data_dir
        : k == "http_addr" ? config->http_addr
+       : k == "grpc_addr" ? config->grpc_addr
                           : config->log_level) = *v;
     } else if (k == "max_body_bytes" || k == "rejected_capacity") {
       auto v = node.value<int64_t>();
@@ -84,11 +90,13 @@ absl::Status LoadTomlConfig(const std::string& path, Config* config) {
       (k == "idle_timeout_s" ? config->idle_timeout_s
        : k == "http_threads" ? config->http_threads
                              : config->enqueued_write_timeout_ms) = int(*v);
-    } else if (k == "max_concurrent_writes" || k == "max_enqueued_writes") {
+    } else if (k == "max_concurrent_writes" || k == "max_enqueued_writes" ||
+               k == "batch_id_window_s") {
       auto v = node.value<int64_t>();
-      if (!v || *v < 0 || *v > 1'000'000) return bad("an integer >= 0");
-      (k == "max_concurrent_writes" ? config->max_concurrent_writes : config->max_enqueued_writes) =
-          int(*v);
+      if (!v || *v < 0 || *v > 1'000'000'000) return bad("an integer >= 0");
+      (k == "max_concurrent_writes" ? config->max_concurrent_writes
+       : k == "max_enqueued_writes" ? config->max_enqueued_writes
+                                    : config->batch_id_window_s) = int(*v);
     } else if (k == "create_database_on_write" || k == "sync" || k == "auth_enabled") {
       auto v = node.value<bool>();
       if (!v) return bad("true or false");

@@ -21,6 +21,12 @@ struct Config {
   // HTTP listen address HOST:PORT; port 0 picks a free one (printed at
   // start). Default 127.0.0.1:8086 (InfluxDB's).
   std::string http_addr = "127.0.0.1:8086";
+  // gRPC (lux.v1) listen address HOST:PORT; port 0 picks a free one.
+  // Default 127.0.0.1:8087.
+  std::string grpc_addr = "127.0.0.1:8087";
+  // A lux.v1 WriteRequest.batch_id is remembered this long (a retry within
+  // it is applied once). Seconds; 0 = ignore batch ids. Default 600.
+  int batch_id_window_s = 600;
   // debug, info, warn or error. Default info.
   std::string log_level = "info";
   // Largest request body, before and after gzip decompression, in bytes.

@@ -161,4 +161,21 @@ std::string NewRequestId() {
                          (uint32_t(b >> 48) & 0x3fff) | 0x8000, b & 0xffffffffffffULL);
 }
 
+std::vector<std::pair<std::string, std::string>> FlatJsonNumbers(std::string_view json) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t pos = 0;
+  while ((pos = json.find('"', pos)) != std::string_view::npos) {
+    const size_t end = json.find('"', pos + 1);
+    if (end == std::string_view::npos) break;
+    const size_t colon = json.find(':', end);
+    if (colon == std::string_view::npos) break;
+    const size_t stop = json.find_first_of(",}", colon);
+    if (stop == std::string_view::npos) break;
+    out.emplace_back(std::string(json.substr(pos + 1, end - pos - 1)),
+                     std::string(json.substr(colon + 1, stop - colon - 1)));
+    pos = stop;
+  }
+  return out;
+}
+
 }  // namespace lux::luxd

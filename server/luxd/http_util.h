@@ -55,6 +55,10 @@ enum class GunzipResult { kOk, kBadHeader, kTruncated, kTooLarge, kCorrupt };
 // Decompresses a gzip stream into *out, at most `limit` bytes.
 GunzipResult Gunzip(std::string_view in, size_t limit, std::string* out);
 
+// The (key, number text) pairs of a flat JSON object of numbers, such as
+// lux::DB's "lux.stats".
+std::vector<std::pair<std::string, std::string>> FlatJsonNumbers(std::string_view json);
+
 // A random UUID (version 4) in the usual 8-4-4-4-12 form.
 std::string NewRequestId();
 

@@ -27,6 +27,14 @@ TEST(HttpUtilTest, JsonStringsEscapeAndReplaceInvalidUtf8) {
             "\"\xEF\xBF\xBDx\"");
 }
 
+TEST(HttpUtilTest, FlatJsonNumbers) {
+  EXPECT_EQ(
+      FlatJsonNumbers("{\"series\":3,\"wal_bytes\":1024}"),
+      (std::vector<std::pair<std::string, std::string>>{{"series", "3"}, {"wal_bytes", "1024"}}));
+  EXPECT_TRUE(FlatJsonNumbers("{}").empty());
+  EXPECT_TRUE(FlatJsonNumbers("{\"broken").empty());
+}
+
 TEST(HttpUtilTest, GunzipLimitsAndErrors) {
   const std::string text(100000, 'x');
   const std::string gz = Gzip(text);

@@ -501,17 +501,8 @@ HttpResponse InfluxApi::Metrics() {
   std::string stats;
   if (db_->GetProperty("lux.stats", &stats)) {
     // Numbers of the flat JSON object become gauges lux_<key>.
-    size_t pos = 0;
-    while ((pos = stats.find('"', pos)) != std::string::npos) {
-      const size_t end = stats.find('"', pos + 1);
-      const size_t colon = stats.find(':', end);
-      const size_t stop = stats.find_first_of(",}", colon);
-      if (end == std::string::npos || colon == std::string::npos || stop == std::string::npos)
-        break;
-      absl::StrAppend(&out, "# TYPE lux_", stats.substr(pos + 1, end - pos - 1), " gauge\nlux_",
-                      stats.substr(pos + 1, end - pos - 1), " ",
-                      stats.substr(colon + 1, stop - colon - 1), "\n");
-      pos = stop;
+    for (const auto& [key, number] : FlatJsonNumbers(stats)) {
+      absl::StrAppend(&out, "# TYPE lux_", key, " gauge\nlux_", key, " ", number, "\n");
     }
   }
   rusage ru;

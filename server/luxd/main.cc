@@ -1,6 +1,11 @@
-// luxd — the Lux server: lux::DB behind InfluxDB's HTTP write API.
-//   luxd [--config FILE] [--data-dir DIR] [--http-addr HOST:PORT] [--log-level L] ...
+// luxd — the Lux server: lux::DB behind InfluxDB's HTTP write API and the
+// lux.v1 gRPC API.
+//   luxd [--config FILE] [--data-dir DIR] [--http-addr HOST:PORT]
+//        [--grpc-addr HOST:PORT] [--log-level L] ...
 // SIGTERM/SIGINT: stop accepting, finish requests in flight, seal, close.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -12,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "lux/db.h"
 #include "server/luxd/config.h"
+#include "server/luxd/grpc_service.h"
 #include "server/luxd/http_server.h"
 #include "server/luxd/influx_api.h"
 
@@ -32,13 +38,15 @@ int main(int argc, char** argv) {
   CLI::App app{"luxd: the Lux time-series server (InfluxDB line protocol over HTTP)"};
   std::string config_path;
   app.add_option("--config", config_path, "TOML file with the settings below (flags win)");
-  std::string data_dir, http_addr, log_level;
+  std::string data_dir, http_addr, grpc_addr, log_level;
   size_t max_body = 0;
   int idle_timeout = 0;
   bool create_db = false;
   app.add_option("--data-dir", data_dir, "data directory (default ./data)");
   app.add_option("--http-addr", http_addr,
                  "HTTP listen HOST:PORT, port 0 = any (default 127.0.0.1:8086)");
+  app.add_option("--grpc-addr", grpc_addr,
+                 "gRPC (lux.v1) listen HOST:PORT, port 0 = any (default 127.0.0.1:8087)");
   app.add_option("--log-level", log_level, "debug, info, warn or error (default info)");
   app.add_option("--max-body-bytes", max_body,
                  "largest request body, also after gzip (default 25000000)");
@@ -55,6 +63,7 @@ int main(int argc, char** argv) {
   }
   if (!data_dir.empty()) config.data_dir = data_dir;
   if (!http_addr.empty()) config.http_addr = http_addr;
+  if (!grpc_addr.empty()) config.grpc_addr = grpc_addr;
   if (!log_level.empty()) config.log_level = log_level;
   if (max_body != 0) config.max_body_bytes = max_body;
   if (idle_timeout != 0) config.idle_timeout_s = idle_timeout;
@@ -80,6 +89,7 @@ int main(int argc, char** argv) {
 
   lux::Options options;
   options.sync = config.sync;
+  options.batch_id_window_ns = int64_t{config.batch_id_window_s} * 1'000'000'000;
   auto db = lux::DB::Open(options, config.data_dir);
   if (!db.ok()) {
     Log("error", absl::StrCat("opening ", config.data_dir, ": ", db.status().message()));
@@ -97,9 +107,28 @@ int main(int argc, char** argv) {
     Log("error", std::string(server.status().message()));
     return 1;
   }
+  // gRPC: lux.v1.Lux, the standard health service and server reflection.
+  lux::luxd::LuxService lux_service(db->get());
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(config.grpc_addr, grpc::InsecureServerCredentials(), &grpc_port);
+  builder.RegisterService(&lux_service);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+  if (grpc_server == nullptr || grpc_port == 0) {
+    Log("error", absl::StrCat("cannot listen on ", config.grpc_addr, " (gRPC)"));
+    return 1;
+  }
+  grpc_server->GetHealthCheckService()->SetServingStatus("lux.v1.Lux", true);
+  std::string grpc_host;
+  uint16_t unused_port;
+  lux::luxd::SplitHostPort(config.grpc_addr, &grpc_host, &unused_port);
+
   // The first line on stdout says where luxd listens (tests read it).
-  std::printf("luxd listening on http://%s:%u data=%s\n", http.host.c_str(), (*server)->port(),
-              config.data_dir.c_str());
+  std::printf("luxd listening on http://%s:%u grpc=%s:%d data=%s\n", http.host.c_str(),
+              (*server)->port(), grpc_host.c_str(), grpc_port, config.data_dir.c_str());
   std::fflush(stdout);
   Log("info", absl::StrCat("listening on ", http.host, ":", (*server)->port()));
 
@@ -107,6 +136,8 @@ int main(int argc, char** argv) {
   sigwait(&signals, &sig);
   Log("info", absl::StrCat("signal ", sig, ": stopping"));
   (*server)->Stop();
+  grpc_server->GetHealthCheckService()->SetServingStatus(false);
+  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   if (auto s = (*db)->Close(); !s.ok()) {
     Log("error", absl::StrCat("closing: ", s.message()));
     return 1;

@@ -37,6 +37,11 @@ struct Options {
   size_t max_series_per_database = 10'000'000;
   // Largest number of points in one Write. Default 1 million.
   size_t max_points_per_write = 1'000'000;
+  // How long a WriteBatch::batch_id is remembered (a retry within it is not
+  // applied twice). 0 = batch ids are ignored. Default 10 minutes.
+  int64_t batch_id_window_ns = int64_t{600} * 1'000'000'000;
+  // Longest batch id accepted. Default 256 bytes.
+  size_t max_batch_id_bytes = 256;
   // RocksDB block cache, bytes. Default 256 MiB.
   size_t block_cache_bytes = size_t{256} << 20;
   // Source of "now". Default: the system clock.

@@ -54,6 +54,11 @@ struct WriteBatch {
   // Empty: the database's default retention policy.
   std::string retention_policy;
   std::vector<Point> points;
+  // Optional. A batch written again with the same id within
+  // Options::batch_id_window_ns is not applied again: Write answers with
+  // `duplicate` set and the first write's points_written. The id is stored
+  // atomically with the points, so this holds across crashes.
+  std::string batch_id;
 };
 
 struct PointError {
@@ -65,6 +70,7 @@ struct PointError {
 struct WriteResult {
   size_t points_written = 0;
   std::vector<PointError> rejected;
+  bool duplicate = false;  // the batch id was written before: nothing done now
 };
 
 }  // namespace lux

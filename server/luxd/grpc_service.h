@@ -1,0 +1,93 @@
+// File: grpc_service.h
+// -----------------------------------------------------------------------------
+// The lux.v1.Lux gRPC service over lux::DB (server/proto/lux/v1/lux.proto).
+// Engine statuses map to gRPC codes one to one; request fields that are
+// wrong are named in INVALID_ARGUMENT messages; deadlines reach the
+// engine's query loop and a cancelled call stops its query between frames.
+#ifndef LUX_SERVER_LUXD_GRPC_SERVICE_H_
+#define LUX_SERVER_LUXD_GRPC_SERVICE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "lux/db.h"
+#include "lux/v1/lux.grpc.pb.h"
+
+namespace lux::luxd {
+
+// absl::StatusCode and grpc::StatusCode share their numbering.
+grpc::Status ToGrpc(const absl::Status& s);
+
+// Converts a WriteRequest into engine points. `origin[i]` is the
+// (series_index, point_index) of batch->points[i]. Series whose shape is
+// wrong (a column of the wrong length or without values, no fields) are
+// not converted: each of their points is listed in *errors instead.
+void ToWriteBatch(const v1::WriteRequest& req, WriteBatch* batch,
+                  std::vector<std::pair<uint32_t, uint32_t>>* origin,
+                  std::vector<v1::PointError>* errors);
+
+// Builds a QuerySpec; INVALID_ARGUMENT naming the field when one is wrong.
+absl::Status ToQuerySpec(const v1::QueryRequest& req, QuerySpec* spec);
+
+// Appends a frame as its protobuf form.
+void ToProto(const Frame& frame, v1::Frame* out);
+
+class LuxService final : public v1::Lux::Service {
+ public:
+  // REQUIRES: db outlives the service.
+  explicit LuxService(DB* db) : db_(db) {}
+
+  grpc::Status Write(grpc::ServerContext* ctx, const v1::WriteRequest* req,
+                     v1::WriteResponse* resp) override;
+  grpc::Status WriteStream(grpc::ServerContext* ctx, grpc::ServerReader<v1::WriteRequest>* reader,
+                           v1::WriteSummary* summary) override;
+  grpc::Status Query(grpc::ServerContext* ctx, const v1::QueryRequest* req,
+                     grpc::ServerWriter<v1::QueryResponse>* writer) override;
+  grpc::Status Last(grpc::ServerContext* ctx, const v1::LastRequest* req,
+                    v1::LastResponse* resp) override;
+  grpc::Status ListDatabases(grpc::ServerContext* ctx, const v1::ListDatabasesRequest* req,
+                             v1::ListDatabasesResponse* resp) override;
+  grpc::Status ListMeasurements(grpc::ServerContext* ctx, const v1::ListMeasurementsRequest* req,
+                                v1::ListMeasurementsResponse* resp) override;
+  grpc::Status TagKeys(grpc::ServerContext* ctx, const v1::TagKeysRequest* req,
+                       v1::TagKeysResponse* resp) override;
+  grpc::Status TagValues(grpc::ServerContext* ctx, const v1::TagValuesRequest* req,
+                         v1::TagValuesResponse* resp) override;
+  grpc::Status FieldKeys(grpc::ServerContext* ctx, const v1::FieldKeysRequest* req,
+                         v1::FieldKeysResponse* resp) override;
+  grpc::Status Series(grpc::ServerContext* ctx, const v1::SeriesRequest* req,
+                      v1::SeriesResponse* resp) override;
+  grpc::Status CreateDatabase(grpc::ServerContext* ctx, const v1::CreateDatabaseRequest* req,
+                              v1::CreateDatabaseResponse* resp) override;
+  grpc::Status DropDatabase(grpc::ServerContext* ctx, const v1::DropDatabaseRequest* req,
+                            v1::DropDatabaseResponse* resp) override;
+  grpc::Status ListRetentionPolicies(grpc::ServerContext* ctx,
+                                     const v1::ListRetentionPoliciesRequest* req,
+                                     v1::ListRetentionPoliciesResponse* resp) override;
+  grpc::Status CreateRetentionPolicy(grpc::ServerContext* ctx,
+                                     const v1::CreateRetentionPolicyRequest* req,
+                                     v1::CreateRetentionPolicyResponse* resp) override;
+  grpc::Status AlterRetentionPolicy(grpc::ServerContext* ctx,
+                                    const v1::AlterRetentionPolicyRequest* req,
+                                    v1::AlterRetentionPolicyResponse* resp) override;
+  grpc::Status DropRetentionPolicy(grpc::ServerContext* ctx,
+                                   const v1::DropRetentionPolicyRequest* req,
+                                   v1::DropRetentionPolicyResponse* resp) override;
+  grpc::Status DeleteRange(grpc::ServerContext* ctx, const v1::DeleteRangeRequest* req,
+                           v1::DeleteRangeResponse* resp) override;
+  grpc::Status Stats(grpc::ServerContext* ctx, const v1::StatsRequest* req,
+                     v1::StatsResponse* resp) override;
+
+ private:
+  // Writes one request; fills *resp.
+  grpc::Status WriteOne(const v1::WriteRequest& req, v1::WriteResponse* resp);
+
+  DB* const db_;
+};
+
+}  // namespace lux::luxd
+
+#endif  // LUX_SERVER_LUXD_GRPC_SERVICE_H_

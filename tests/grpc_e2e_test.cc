@@ -1,0 +1,392 @@
+// End to end: every lux.v1 RPC against the real luxd on free loopback
+// ports, through the generated C++ stub; health and reflection through
+// Debian's python3-grpcio.
+#include <grpcpp/grpcpp.h>
+
+#include <array>
+#include <cstdio>
+#include <memory>
+
+#include "engine/db/db_test_util.h"
+#include "gtest/gtest.h"
+#include "lux/v1/lux.grpc.pb.h"
+#include "tests/luxd_process.h"
+
+namespace lux {
+namespace {
+
+using testing::LuxdProcess;
+
+constexpr int64_t kSec = 1'000'000'000;
+constexpr int64_t kT0 = int64_t{1767225600} * kSec;
+
+v1::SeriesPoints Series(std::string measurement, std::vector<std::pair<std::string, std::string>> tags,
+                        std::vector<int64_t> times, std::string field, std::vector<double> values) {
+  v1::SeriesPoints sp;
+  sp.set_measurement(std::move(measurement));
+  for (auto& [k, v] : tags) {
+    auto* t = sp.add_tags();
+    t->set_key(k);
+    t->set_value(v);
+  }
+  sp.mutable_timestamps_ns()->Add(times.begin(), times.end());
+  auto* f = sp.add_fields();
+  f->set_name(std::move(field));
+  f->mutable_values()->mutable_doubles()->mutable_values()->Add(values.begin(), values.end());
+  return sp;
+}
+
+class GrpcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    luxd_ = std::make_unique<LuxdProcess>(dir_.path());
+    ASSERT_NE(luxd_->grpc_port(), 0) << "luxd did not start";
+    stub_ = v1::Lux::NewStub(
+        grpc::CreateChannel(luxd_->grpc_target(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    v1::CreateDatabaseRequest req;
+    req.set_name("farm");
+    v1::CreateDatabaseResponse resp;
+    ASSERT_TRUE(stub_->CreateDatabase(&ctx, req, &resp).ok());
+  }
+
+  v1::WriteResponse Write(std::vector<v1::SeriesPoints> series, std::string batch_id = "",
+                          grpc::Status* status = nullptr) {
+    grpc::ClientContext ctx;
+    v1::WriteRequest req;
+    req.set_database("farm");
+    req.set_batch_id(std::move(batch_id));
+    for (auto& s : series) *req.add_series() = std::move(s);
+    v1::WriteResponse resp;
+    grpc::Status s = stub_->Write(&ctx, req, &resp);
+    if (status != nullptr) {
+      *status = s;
+    } else {
+      EXPECT_TRUE(s.ok()) << s.error_message();
+    }
+    return resp;
+  }
+
+  // All frames of a query, and its status.
+  std::vector<v1::Frame> Query(const v1::QueryRequest& req, grpc::Status* status = nullptr,
+                               v1::QueryMetadata* metadata = nullptr) {
+    grpc::ClientContext ctx;
+    auto reader = stub_->Query(&ctx, req);
+    std::vector<v1::Frame> frames;
+    v1::QueryResponse resp;
+    while (reader->Read(&resp)) {
+      for (auto& f : resp.frames()) frames.push_back(f);
+      if (resp.has_metadata() && metadata != nullptr) *metadata = resp.metadata();
+    }
+    grpc::Status s = reader->Finish();
+    if (status != nullptr) {
+      *status = s;
+    } else {
+      EXPECT_TRUE(s.ok()) << s.error_message();
+    }
+    return frames;
+  }
+
+  static v1::QueryRequest Raw(std::string measurement) {
+    v1::QueryRequest q;
+    q.mutable_selector()->set_database("farm");
+    q.mutable_selector()->set_measurement(std::move(measurement));
+    return q;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<LuxdProcess> luxd_;
+  std::unique_ptr<v1::Lux::Stub> stub_;
+};
+
+TEST_F(GrpcTest, WriteStoresGoodPointsAndNamesEachBadOne) {
+  // Series 0: good. Series 1: a column one value short. Series 2: a type
+  // conflict with series 0's field at one point... of a new measurement
+  // field type: integers into the float field `temp`.
+  v1::SeriesPoints conflict;
+  conflict.set_measurement("env");
+  conflict.add_timestamps_ns(kT0 + 5 * kSec);
+  auto* f = conflict.add_fields();
+  f->set_name("temp");
+  f->mutable_values()->mutable_int64s()->add_values(7);
+  auto resp = Write({Series("env", {{"zone", "a"}}, {kT0, kT0 + kSec}, "temp", {20.5, 21}),
+                     Series("env", {{"zone", "b"}}, {kT0, kT0 + kSec}, "temp", {1}),
+                     std::move(conflict)});
+  EXPECT_EQ(resp.points_written(), 2u);
+  ASSERT_EQ(resp.errors_size(), 3);
+  EXPECT_EQ(resp.errors(0).series_index(), 1u);
+  EXPECT_EQ(resp.errors(0).point_index(), 0u);
+  EXPECT_EQ(resp.errors(0).message(),
+            "series[1].fields[0] (\"temp\") has 1 values for 2 timestamps");
+  EXPECT_EQ(resp.errors(1).point_index(), 1u);
+  EXPECT_EQ(resp.errors(2).series_index(), 2u);
+  EXPECT_NE(resp.errors(2).message().find("field type conflict"), std::string::npos)
+      << resp.errors(2).message();
+  auto frames = Query(Raw("env"));
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].tags(0).value(), "a");
+  EXPECT_EQ(frames[0].type(), v1::FIELD_TYPE_FLOAT);
+  EXPECT_EQ(std::vector<int64_t>(frames[0].timestamps_ns().begin(), frames[0].timestamps_ns().end()),
+            (std::vector<int64_t>{kT0, kT0 + kSec}));
+  EXPECT_EQ(frames[0].values().doubles().values(0), 20.5);
+
+  grpc::Status status;
+  grpc::ClientContext ctx;
+  v1::WriteRequest no_db;
+  v1::WriteResponse r;
+  status = stub_->Write(&ctx, no_db, &r);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "database is required");
+}
+
+TEST_F(GrpcTest, BatchIdsApplyARetryOnce) {
+  auto first = Write({Series("env", {}, {kT0}, "temp", {1})}, "gw-1");
+  EXPECT_FALSE(first.duplicate());
+  Write({Series("env", {}, {kT0}, "temp", {2})});
+  auto retry = Write({Series("env", {}, {kT0}, "temp", {1})}, "gw-1");
+  EXPECT_TRUE(retry.duplicate());
+  EXPECT_EQ(retry.points_written(), 1u);
+  auto frames = Query(Raw("env"));
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].values().doubles().values(0), 2) << "the retry did not overwrite";
+}
+
+TEST_F(GrpcTest, WriteStreamSumsItsRequests) {
+  grpc::ClientContext ctx;
+  v1::WriteSummary summary;
+  auto stream = stub_->WriteStream(&ctx, &summary);
+  for (int i = 0; i < 10; ++i) {
+    v1::WriteRequest req;
+    req.set_database("farm");
+    *req.add_series() = Series("env", {{"zone", "a"}}, {kT0 + i * kSec}, "temp", {double(i)});
+    if (i == 3) *req.add_series() = Series("env", {}, {kT0, kT0 + 1}, "temp", {1});  // short
+    ASSERT_TRUE(stream->Write(req));
+  }
+  stream->WritesDone();
+  ASSERT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(summary.requests(), 10u);
+  EXPECT_EQ(summary.points_written(), 10u);
+  EXPECT_EQ(summary.points_rejected(), 2u);
+  ASSERT_EQ(summary.error_request_index_size(), 2);
+  EXPECT_EQ(summary.error_request_index(0), 3u);
+}
+
+TEST_F(GrpcTest, QueriesAggregateGroupAndFill) {
+  std::vector<int64_t> times;
+  std::vector<double> a, b;
+  for (int i = 0; i < 60; ++i) {
+    if (i >= 20 && i < 30) continue;  // a gap: one empty 10 s window
+    times.push_back(kT0 + i * kSec);
+    a.push_back(i);
+    b.push_back(100 + i);
+  }
+  Write({Series("env", {{"zone", "a"}}, times, "temp", a),
+         Series("env", {{"zone", "b"}}, times, "temp", b)});
+  v1::QueryRequest q = Raw("env");
+  q.set_start_ns(kT0);
+  q.set_end_ns(kT0 + 60 * kSec);
+  q.set_aggregate(v1::AGGREGATE_MEAN);
+  q.set_interval_ns(10 * kSec);
+  q.add_group_by_tags("zone");
+  q.set_fill(v1::FILL_NULL);
+  v1::QueryMetadata md;
+  auto frames = Query(q, nullptr, &md);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].tags(0).value(), "a");
+  ASSERT_EQ(frames[0].timestamps_ns_size(), 6);
+  EXPECT_EQ(frames[0].values().doubles().values(0), 4.5);
+  ASSERT_EQ(frames[0].valid_size(), 6);
+  EXPECT_FALSE(frames[0].valid(2)) << "the empty window is null";
+  EXPECT_EQ(frames[1].values().doubles().values(5), 154.5);
+  EXPECT_EQ(md.frames(), 2u);
+  EXPECT_EQ(md.resolution(), "raw");
+
+  // A tag predicate and a percentile.
+  q.clear_group_by_tags();
+  q.set_fill(v1::FILL_NONE);
+  q.set_interval_ns(0);
+  q.set_aggregate(v1::AGGREGATE_COUNT);
+  auto* pred = q.mutable_selector()->add_tags();
+  pred->set_key("zone");
+  pred->set_op(v1::TagPredicate::OP_IN);
+  pred->add_values("b");
+  frames = Query(q);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].values().int64s().values(0), 50);
+
+  // Clear errors.
+  grpc::Status status;
+  v1::QueryRequest bad = Raw("");
+  Query(bad, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "selector.measurement is required");
+  bad = Raw("env");
+  bad.mutable_selector()->set_database("nope");
+  Query(bad, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+  bad = Raw("env");
+  bad.mutable_selector()->add_tags()->set_key("zone");  // no value
+  Query(bad, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "selector.tags[0] needs exactly one value, got 0");
+}
+
+TEST_F(GrpcTest, LastSchemaDeleteAndStats) {
+  Write({Series("env", {{"zone", "a"}}, {kT0, kT0 + kSec}, "temp", {1, 2}),
+         Series("env", {{"zone", "b"}}, {kT0}, "hum", {50})});
+  {
+    grpc::ClientContext ctx;
+    v1::LastRequest req;
+    req.mutable_selector()->set_database("farm");
+    req.mutable_selector()->set_measurement("env");
+    req.mutable_selector()->add_fields("temp");
+    v1::LastResponse resp;
+    ASSERT_TRUE(stub_->Last(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.points_size(), 1);
+    EXPECT_EQ(resp.points(0).timestamp_ns(), kT0 + kSec);
+    EXPECT_EQ(resp.points(0).value().doubles().values(0), 2);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::ListMeasurementsRequest req;
+    req.set_database("farm");
+    v1::ListMeasurementsResponse resp;
+    ASSERT_TRUE(stub_->ListMeasurements(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.measurements_size(), 1);
+    EXPECT_EQ(resp.measurements(0), "env");
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::TagValuesRequest req;
+    req.mutable_selector()->set_database("farm");
+    req.mutable_selector()->set_measurement("env");
+    req.set_key("zone");
+    v1::TagValuesResponse resp;
+    ASSERT_TRUE(stub_->TagValues(&ctx, req, &resp).ok());
+    EXPECT_EQ(std::vector<std::string>(resp.values().begin(), resp.values().end()),
+              (std::vector<std::string>{"a", "b"}));
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::TagKeysRequest req;
+    req.mutable_selector()->set_database("farm");
+    req.mutable_selector()->set_measurement("env");
+    v1::TagKeysResponse resp;
+    ASSERT_TRUE(stub_->TagKeys(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.keys_size(), 1);
+    EXPECT_EQ(resp.keys(0), "zone");
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::FieldKeysRequest req;
+    req.set_database("farm");
+    req.set_measurement("env");
+    v1::FieldKeysResponse resp;
+    ASSERT_TRUE(stub_->FieldKeys(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.fields_size(), 2);
+    EXPECT_EQ(resp.fields(0).type(), v1::FIELD_TYPE_FLOAT);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::SeriesRequest req;
+    req.mutable_selector()->set_database("farm");
+    req.mutable_selector()->set_measurement("env");
+    v1::SeriesResponse resp;
+    ASSERT_TRUE(stub_->Series(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.series_size(), 2);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::DeleteRangeRequest req;
+    req.mutable_selector()->set_database("farm");
+    req.mutable_selector()->set_measurement("env");
+    req.set_start_ns(kT0);
+    req.set_end_ns(kT0 + 1);
+    v1::DeleteRangeResponse resp;
+    ASSERT_TRUE(stub_->DeleteRange(&ctx, req, &resp).ok());
+    auto frames = Query(Raw("env"));
+    ASSERT_EQ(frames.size(), 1u) << "zone b's only point is gone";
+    EXPECT_EQ(frames[0].timestamps_ns_size(), 1);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::StatsResponse resp;
+    ASSERT_TRUE(stub_->Stats(&ctx, v1::StatsRequest(), &resp).ok());
+    EXPECT_EQ(resp.values().at("series"), 2);
+  }
+}
+
+TEST_F(GrpcTest, DatabasesAndRetentionPolicies) {
+  auto call = [&](auto method, const auto& req, auto* resp) {
+    grpc::ClientContext ctx;
+    return (stub_.get()->*method)(&ctx, req, resp);
+  };
+  v1::ListDatabasesResponse dbs;
+  ASSERT_TRUE(call(&v1::Lux::Stub::ListDatabases, v1::ListDatabasesRequest(), &dbs).ok());
+  ASSERT_EQ(dbs.databases_size(), 1);
+  v1::CreateRetentionPolicyRequest create;
+  create.set_database("farm");
+  create.mutable_policy()->set_name("week");
+  create.mutable_policy()->set_duration_ns(7 * 86400 * kSec);
+  create.mutable_policy()->set_is_default(true);
+  v1::CreateRetentionPolicyResponse created;
+  ASSERT_TRUE(call(&v1::Lux::Stub::CreateRetentionPolicy, create, &created).ok());
+  v1::AlterRetentionPolicyRequest alter;
+  alter.set_database("farm");
+  *alter.mutable_policy() = create.policy();
+  alter.mutable_policy()->set_duration_ns(30 * 86400 * kSec);
+  v1::AlterRetentionPolicyResponse altered;
+  ASSERT_TRUE(call(&v1::Lux::Stub::AlterRetentionPolicy, alter, &altered).ok());
+  v1::ListRetentionPoliciesRequest list;
+  list.set_database("farm");
+  v1::ListRetentionPoliciesResponse rps;
+  ASSERT_TRUE(call(&v1::Lux::Stub::ListRetentionPolicies, list, &rps).ok());
+  ASSERT_EQ(rps.policies_size(), 2);
+  EXPECT_EQ(rps.policies(1).name(), "week");
+  EXPECT_EQ(rps.policies(1).duration_ns(), 30 * 86400 * kSec);
+  EXPECT_TRUE(rps.policies(1).is_default());
+  v1::DropRetentionPolicyRequest drop;
+  drop.set_database("farm");
+  drop.set_name("week");
+  v1::DropRetentionPolicyResponse dropped;
+  ASSERT_TRUE(call(&v1::Lux::Stub::DropRetentionPolicy, drop, &dropped).ok());
+  v1::DropDatabaseRequest dropdb;
+  dropdb.set_name("farm");
+  v1::DropDatabaseResponse dropped_db;
+  ASSERT_TRUE(call(&v1::Lux::Stub::DropDatabase, dropdb, &dropped_db).ok());
+  list.set_database("farm");
+  grpc::Status s = call(&v1::Lux::Stub::ListRetentionPolicies, list, &rps);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+}
+
+TEST_F(GrpcTest, AnExpiredDeadlineIsDeadlineExceeded) {
+  std::vector<int64_t> times(5000);
+  std::vector<double> values(5000);
+  for (int i = 0; i < 5000; ++i) times[i] = kT0 + i * kSec, values[i] = i;
+  Write({Series("env", {}, times, "temp", values)});
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() - std::chrono::seconds(1));
+  auto reader = stub_->Query(&ctx, Raw("env"));
+  v1::QueryResponse resp;
+  while (reader->Read(&resp)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+TEST_F(GrpcTest, HealthAndReflectionAnswerDebiansPythonGrpc) {
+  const std::string cmd = std::string("/usr/bin/python3 ") + LUX_SOURCE_DIR +
+                          "/tests/python/grpc_health_reflection.py " + luxd_->grpc_target();
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  std::array<char, 256> buf;
+  while (std::fgets(buf.data(), buf.size(), p) != nullptr) out += buf.data();
+  ASSERT_EQ(pclose(p), 0) << "python3-grpcio client failed: " << out;
+  EXPECT_NE(out.find("health \"\" SERVING"), std::string::npos) << out;
+  EXPECT_NE(out.find("health lux.v1.Lux SERVING"), std::string::npos) << out;
+  EXPECT_NE(out.find("service lux.v1.Lux"), std::string::npos) << out;
+  EXPECT_NE(out.find("service grpc.health.v1.Health"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace lux
