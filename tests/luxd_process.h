@@ -1,6 +1,6 @@
 // File: luxd_process.h
 // Test helpers: run the real luxd binary on a free loopback port, talk HTTP
-// to it with a small blocking Boost.Beast client.
+// to it with a small blocking Boost.Beast client, read back what it stored.
 #ifndef LUX_TESTS_LUXD_PROCESS_H_
 #define LUX_TESTS_LUXD_PROCESS_H_
 
@@ -11,14 +11,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lux::testing {
@@ -60,6 +64,42 @@ inline HttpResult HttpCall(uint16_t port, const std::string& method, const std::
   beast::error_code ec;
   stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
   return out;
+}
+
+// Percent-encodes everything but unreserved characters (RFC 3986).
+inline std::string UrlEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(char(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
+// The lines, sorted, each ending in \n: stored points compared as text.
+inline std::string SortedLines(std::vector<std::string> lines) {
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+// Every point luxd holds in `db` for these measurements, as sorted lines.
+inline std::string LuxdStoredLines(uint16_t port, const std::string& db,
+                                   const std::vector<std::string>& measurements) {
+  std::vector<std::string> lines;
+  for (const auto& m : measurements) {
+    const HttpResult r =
+        HttpCall(port, "GET", "/export?db=" + UrlEncode(db) + "&measurement=" + UrlEncode(m));
+    if (r.status != 200) return "export failed: " + r.body;
+    std::stringstream in(r.body);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  return SortedLines(std::move(lines));
 }
 
 // A luxd child process; killed (SIGKILL) on destruction unless stopped.
