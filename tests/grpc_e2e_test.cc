@@ -20,7 +20,8 @@ using testing::LuxdProcess;
 constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kT0 = int64_t{1767225600} * kSec;
 
-v1::SeriesPoints Series(std::string measurement, std::vector<std::pair<std::string, std::string>> tags,
+v1::SeriesPoints Series(std::string measurement,
+                        std::vector<std::pair<std::string, std::string>> tags,
                         std::vector<int64_t> times, std::string field, std::vector<double> values) {
   v1::SeriesPoints sp;
   sp.set_measurement(std::move(measurement));
@@ -109,9 +110,9 @@ TEST_F(GrpcTest, WriteStoresGoodPointsAndNamesEachBadOne) {
   auto* f = conflict.add_fields();
   f->set_name("temp");
   f->mutable_values()->mutable_int64s()->add_values(7);
-  auto resp = Write({Series("env", {{"zone", "a"}}, {kT0, kT0 + kSec}, "temp", {20.5, 21}),
-                     Series("env", {{"zone", "b"}}, {kT0, kT0 + kSec}, "temp", {1}),
-                     std::move(conflict)});
+  auto resp =
+      Write({Series("env", {{"zone", "a"}}, {kT0, kT0 + kSec}, "temp", {20.5, 21}),
+             Series("env", {{"zone", "b"}}, {kT0, kT0 + kSec}, "temp", {1}), std::move(conflict)});
   EXPECT_EQ(resp.points_written(), 2u);
   ASSERT_EQ(resp.errors_size(), 3);
   EXPECT_EQ(resp.errors(0).series_index(), 1u);
@@ -126,8 +127,9 @@ TEST_F(GrpcTest, WriteStoresGoodPointsAndNamesEachBadOne) {
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].tags(0).value(), "a");
   EXPECT_EQ(frames[0].type(), v1::FIELD_TYPE_FLOAT);
-  EXPECT_EQ(std::vector<int64_t>(frames[0].timestamps_ns().begin(), frames[0].timestamps_ns().end()),
-            (std::vector<int64_t>{kT0, kT0 + kSec}));
+  EXPECT_EQ(
+      std::vector<int64_t>(frames[0].timestamps_ns().begin(), frames[0].timestamps_ns().end()),
+      (std::vector<int64_t>{kT0, kT0 + kSec}));
   EXPECT_EQ(frames[0].values().doubles().values(0), 20.5);
 
   grpc::Status status;

@@ -126,17 +126,6 @@ std::vector<Case> Cases() {
       C("CommentsBetweenLines",
         Write("# c\nc v=1 1767225600000000000\n  # indented\nc v=2 1767225600000000001\n"), 204,
         {"c"}),
-      // LUX-BUG: InfluxDB keeps the '\r' of a CRLF line end in the timestamp
-      // and rejects every such line (400 "bad timestamp"); luxd strips it and
-      // stores the points (204). luxd does this on purpose (line_protocol.cc),
-      // but influxdb-http-write.md does not list it as an intended difference.
-      C("CrLfLineEnds", Write("m v=1 1767225600000000000\r\nm v=2 1767225600000000001\r\n"), 400,
-        {"m"})
-          .LuxBug("CRLF line ends: influxd 400 bad timestamp, luxd 204 and stores the points"),
-      // LUX-BUG: the same cause; a line of just "\r" is a bad line to InfluxDB.
-      C("LineOfJustCr", Write(m1 + "\n\r\n"), 400, {"m"})
-          .LuxBug("a line holding only \\r: influxd 400 partial write: unable to parse '\\r': "
-                  "missing fields dropped=0; luxd 204"),
       C("UnsortedTagsOneSeries",
         Write(Lines({"m,z=1,a=2 v=1 1767225600000000000", "m,a=2,z=1 w=2 1767225600000000000"})),
         204, {"m"}),
@@ -189,9 +178,10 @@ std::vector<Case> Cases() {
       C("OnlyFieldNamedTime", Write("m time=1 1767225600000000000\nm v=2 1767225600000000001"), 400,
         {"m"})
           .LuxAnswers(400, Partial112(time_field, 1)),
-      // doc §3.3: a `time` field beside others is stripped silently up to 1.11
-      // (1.12+ answers 400 with dropped=0); luxd strips it silently as 1.6 does.
-      C("FieldNamedTimeBesideOthers", Write("m v=1,time=2 1767225600000000000"), 204, {"m"}),
+      // doc §3.3: a `time` field beside others is stripped silently up to 1.11;
+      // 1.12+, and luxd, answer 400 with dropped=0 (the point is stored).
+      C("FieldNamedTimeBesideOthers", Write("m v=1,time=2 1767225600000000000"), 204, {"m"})
+          .LuxAnswers(400, Partial112(time_field, 0)),
       C("PrecisionN", Write("p v=1 1767225600123456789", "db=db&precision=n"), 204, {"p"}),
       C("PrecisionU", Write("p v=1 1767225600123456", "db=db&precision=u"), 204, {"p"}),
       C("PrecisionMs", Write("p v=1 1767225600123", "db=db&precision=ms"), 204, {"p"}),
@@ -226,19 +216,17 @@ std::vector<Case> Cases() {
           .LuxAnswers(400, Partial112("invalid tag key: input tag \\\"time\\\" on measurement "
                                       "\\\"m\\\" is invalid",
                                       1)),
-      // LUX-BUG: one line giving a field two types. 1.6 rejects the request
-      // (and 1.12, doc §2.1, drops the point); luxd stores the last value.
+      // One line giving a field two types: 1.6 fails the request; 1.12 (doc
+      // §2.1), and luxd, drop the point. Nothing is stored either way.
       C("DuplicateFieldKeyOfTwoTypes", Write("m v=1,v=2i" + ts), 400, {"m"})
-          .LuxBug("m v=1,v=2i: influxd 400 field type conflict, nothing stored; "
-                  "luxd 204 and stores v=2i"),
-      // LUX-BUG: an empty `consistency=` means "not given" to InfluxDB.
-      C("EmptyConsistency", Write(m1, "db=db&consistency="), 204, {"m"})
-          .LuxBug("consistency= (empty): influxd 204; luxd 400 invalid consistency level"),
-      // LUX-BUG: Go's URL.Query().Get takes the first of repeated parameters.
+          .LuxAnswers(400, Partial112("field type conflict: input field \\\"v\\\" on measurement "
+                                      "\\\"m\\\" is type integer, already exists as type float",
+                                      1)),
+      // An empty `consistency=` means "not given".
+      C("EmptyConsistency", Write(m1, "db=db&consistency="), 204, {"m"}),
+      // Go's URL.Query().Get takes the first of repeated parameters.
       C("RepeatedParameterFirstWins",
-        Write("m v=1 1767225600000", "db=db&precision=ms&precision=s"), 204, {"m"})
-          .LuxBug("precision=ms&precision=s: influxd uses ms (204); luxd uses the last (s) and "
-                  "answers 400 time outside range"),
+        Write("m v=1 1767225600000", "db=db&precision=ms&precision=s"), 204, {"m"}),
       C("OptionsWrite", {"OPTIONS", "/write?db=db", "", {}}, 200, {}),
       C("StatusIsPing", {"GET", "/status", "", {}}, 204, {}),
       C("GetWrite", {"GET", "/write?db=db", "", {}}, 405, {}),
@@ -307,6 +295,20 @@ TEST_F(ParityTest, InvalidPrecisionIs400AsIn18) {
   EXPECT_EQ(lux.status, 400);
   EXPECT_EQ(lux.body, "{\"error\":\"invalid precision \\\"x\\\" (use n, u, ms, s, m or h)\"}\n");
   EXPECT_EQ(LuxStored({"p"}), "");
+}
+
+// The issue asks for CRLF line ends (gateways on Windows send them):
+// InfluxDB keeps the '\r' in the timestamp and rejects every such line
+// ("bad timestamp"), and a line of just "\r"; luxd takes "\r\n" as a line end.
+TEST_F(ParityTest, CrLfLineEndsAcceptedAsTheIssueAsks) {
+  const Request r = Write("m v=1 1767225600000000000\r\nm v=2 1767225600000000001\r\n\r\n");
+  const HttpResult influx = Influx(r);
+  EXPECT_EQ(influx.status, 400);
+  EXPECT_NE(influx.body.find("bad timestamp"), std::string::npos) << influx.body;
+  EXPECT_EQ(InfluxStored(), "");
+  EXPECT_EQ(Lux(r).status, 204);
+  EXPECT_EQ(LuxStored({"m"}),
+            testing::SortedLines({"m v=1 1767225600000000000", "m v=2 1767225600000000001"}));
 }
 
 // doc §3.5: no 1.x release build accepts `1u`; 2.x does, and so does luxd.

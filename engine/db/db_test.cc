@@ -207,6 +207,15 @@ TEST_F(DBTest, BadPointsAreRejectedAndTheRestStored) {
   unknown.database = "nope";
   unknown.points = {MakePoint("env", {}, "temp", 1.0, kT0)};
   EXPECT_EQ(db_->Write(unknown).status().code(), absl::StatusCode::kNotFound);
+  // One point giving a field two types is refused whole.
+  Point twice = MakePoint("twice", {}, "v", 1.0, kT0);
+  twice.fields.push_back(Field{"v", int64_t{2}});
+  r = Write({twice});
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].status.message(),
+            "field type conflict: input field \"v\" on measurement \"twice\" is type integer, "
+            "already exists as type float");
+  EXPECT_TRUE(Run(Raw("twice")).empty());
 }
 
 TEST_F(DBTest, LastWriteWinsAcrossHeadBlocksAndLateData) {

@@ -159,6 +159,14 @@ void DBImpl::ResolvePoints(const WriteBatch& batch, const RetentionPolicy& rp, b
       auto same = std::find_if(fields.begin(), fields.end(),
                                [&](const Field* g) { return g->key == f.key; });
       if (same != fields.end()) {
+        // One line giving a field two types: dropped as InfluxDB 1.12 does.
+        if (TypeOf((*same)->value) != TypeOf(f.value)) {
+          bad = absl::FailedPreconditionError(
+              absl::StrCat("field type conflict: input field \"", f.key, "\" on measurement \"",
+                           pt.measurement, "\" is type ", FieldTypeName(TypeOf(f.value)),
+                           ", already exists as type ", FieldTypeName(TypeOf((*same)->value))));
+          break;
+        }
         *same = &f;
       } else {
         fields.push_back(&f);

@@ -379,6 +379,9 @@ bool LineParser::BuildFields(std::string_view line, bool escapes, Point* p, std:
       return false;
     }
   }
+  // A repeated key keeps its last value. A repeat of another type stays (the
+  // point then fails with a field type conflict in the engine, as InfluxDB
+  // 1.12 drops it).
   std::vector<Field>& fields = p->fields;
   if (fields.size() < 2) return true;
   size_t kept = 0;
@@ -386,7 +389,7 @@ bool LineParser::BuildFields(std::string_view line, bool escapes, Point* p, std:
     for (size_t f = 0; f < fields.size(); ++f) {
       size_t k = 0;
       while (k < kept && fields[k].key != fields[f].key) ++k;
-      if (k < kept) {
+      if (k < kept && fields[k].value.index() == fields[f].value.index()) {
         fields[k].value = std::move(fields[f].value);
       } else {
         if (kept != f) fields[kept] = std::move(fields[f]);
@@ -397,7 +400,7 @@ bool LineParser::BuildFields(std::string_view line, bool escapes, Point* p, std:
     absl::flat_hash_map<std::string, size_t> index;
     for (size_t f = 0; f < fields.size(); ++f) {
       auto [it, inserted] = index.try_emplace(fields[f].key, kept);
-      if (!inserted) {
+      if (!inserted && fields[it->second].value.index() == fields[f].value.index()) {
         fields[it->second].value = std::move(fields[f].value);
       } else {
         if (kept != f) fields[kept] = std::move(fields[f]);

@@ -373,11 +373,14 @@ TEST(LineProtocolTest, NewlinesInsideStringsJoinLines) {
 }
 
 TEST(LineProtocolTest, TagsAreSortedAndDuplicateFieldsKeepTheLast) {
-  Point p = ParseOne("m,z=1,a=2,m=3 v=1,w=2i,v=3,v=\"s\"");
+  Point p = ParseOne("m,z=1,a=2,m=3 v=1,w=2i,v=3,w=4i");
   EXPECT_EQ(p.tags, (std::vector<Tag>{{"a", "2"}, {"m", "3"}, {"z", "1"}}));
   ASSERT_EQ(p.fields.size(), 2u);
-  EXPECT_EQ(FieldOf(p, "v"), FieldValue(std::string("s")));
-  EXPECT_EQ(FieldOf(p, "w"), FieldValue(int64_t{2}));
+  EXPECT_EQ(FieldOf(p, "v"), FieldValue(3.0));
+  EXPECT_EQ(FieldOf(p, "w"), FieldValue(int64_t{4}));
+  // A repeat of another type stays, for the engine to refuse the point.
+  Point conflict = ParseOne("m v=1,v=\"s\"");
+  ASSERT_EQ(conflict.fields.size(), 2u);
 
   std::string many = "m ";
   for (int i = 0; i < 40; ++i) {

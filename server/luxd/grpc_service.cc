@@ -128,8 +128,8 @@ absl::Status ToSelector(const v1::Selector& in, const std::string& where, Select
       return absl::InvalidArgumentError(absl::StrCat(where, ".tags[", i, "].key is empty"));
     }
     if (f.op != TagFilter::Op::kIn && f.values.size() != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ".tags[", i, "] needs exactly one value, got ",
-                                                     f.values.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ".tags[", i, "] needs exactly one value, got ", f.values.size()));
     }
     out->tags.push_back(std::move(f));
   }
@@ -193,7 +193,8 @@ void ToWriteBatch(const v1::WriteRequest& req, WriteBatch* batch,
       pt.tags = tags;
       pt.timestamp_ns = sp.timestamps_ns(p);
       pt.fields.reserve(sp.fields_size());
-      for (const auto& col : sp.fields()) pt.fields.push_back(Field{col.name(), ValueAt(col.values(), p)});
+      for (const auto& col : sp.fields())
+        pt.fields.push_back(Field{col.name(), ValueAt(col.values(), p)});
       batch->points.push_back(std::move(pt));
       origin->emplace_back(si, p);
     }
@@ -214,7 +215,8 @@ absl::Status ToQuerySpec(const v1::QueryRequest& req, QuerySpec* spec) {
   }
   spec->aggregate = static_cast<Aggregate>(static_cast<int>(req.aggregate()));
   spec->percentile = req.percentile();
-  if (spec->aggregate == Aggregate::kPercentile && (req.percentile() < 0 || req.percentile() > 100)) {
+  if (spec->aggregate == Aggregate::kPercentile &&
+      (req.percentile() < 0 || req.percentile() > 100)) {
     return absl::InvalidArgumentError(
         absl::StrCat("percentile must be within 0..100, got ", req.percentile()));
   }
@@ -320,8 +322,7 @@ grpc::Status LuxService::WriteStream(grpc::ServerContext*,
     v1::WriteResponse resp;
     grpc::Status s = WriteOne(req, &resp);
     if (!s.ok()) {
-      return grpc::Status(s.error_code(),
-                          absl::StrCat("request ", index, ": ", s.error_message()));
+      return grpc::Status(s.error_code(), absl::StrCat("request ", index, ": ", s.error_message()));
     }
     summary->set_requests(summary->requests() + 1);
     summary->set_points_written(summary->points_written() + resp.points_written());
@@ -427,7 +428,8 @@ grpc::Status LuxService::TagValues(grpc::ServerContext*, const v1::TagValuesRequ
                                    v1::TagValuesResponse* resp) {
   Selector sel;
   if (auto s = ToSelector(req->selector(), "selector", &sel); !s.ok()) return ToGrpc(s);
-  if (req->key().empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "key is required");
+  if (req->key().empty())
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "key is required");
   auto r = db_->ListTagValues(sel, req->key(), req->limit());
   if (!r.ok()) return ToGrpc(r.status());
   for (auto& v : *r) resp->add_values(std::move(v));
@@ -512,7 +514,8 @@ grpc::Status LuxService::DeleteRange(grpc::ServerContext*, const v1::DeleteRange
   if (sel.measurement.empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "selector.measurement is required");
   }
-  const int64_t start = req->start_ns() == 0 ? std::numeric_limits<int64_t>::min() : req->start_ns();
+  const int64_t start =
+      req->start_ns() == 0 ? std::numeric_limits<int64_t>::min() : req->start_ns();
   const int64_t end = req->end_ns() == 0 ? std::numeric_limits<int64_t>::max() : req->end_ns();
   return ToGrpc(db_->DeleteRange(sel, start, end));
 }

@@ -49,8 +49,9 @@ std::map<std::string, std::string> ParseForm(std::string_view q) {
     q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
     if (pair.empty()) continue;
     const size_t eq = pair.find('=');
-    out[UrlDecode(pair.substr(0, eq))] =
-        eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1));
+    // The first of repeated keys wins, as Go's url.Values.Get.
+    out.try_emplace(UrlDecode(pair.substr(0, eq)),
+                    eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1)));
   }
   return out;
 }

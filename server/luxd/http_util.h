@@ -40,8 +40,9 @@ struct HttpResponse {
   }
 };
 
-// Decoded query parameters of a target ("/write?db=x&p=%20"), later keys
-// winning; `+` is a space.
+// Decoded query parameters of a target ("/write?db=x&p=%20"), the first of
+// repeated keys winning (as InfluxDB, through Go's url.Values.Get); `+` is a
+// space.
 std::map<std::string, std::string> ParseQueryString(std::string_view target_or_query);
 
 // Form-encoded POST body parameters (application/x-www-form-urlencoded).

@@ -11,8 +11,8 @@ namespace {
 using testing::Gzip;
 
 TEST(HttpUtilTest, QueryStringsDecode) {
-  auto q = ParseQueryString("/write?db=my%20db&rp=&precision=s&u=a+b&db=last");
-  EXPECT_EQ(q["db"], "last");
+  auto q = ParseQueryString("/write?db=my%20db&rp=&precision=s&u=a+b&db=second");
+  EXPECT_EQ(q["db"], "my db") << "the first of repeated keys wins, as in Go";
   EXPECT_EQ(q["rp"], "");
   EXPECT_EQ(q["precision"], "s");
   EXPECT_EQ(q["u"], "a b");

@@ -264,12 +264,26 @@ HttpResponse InfluxApi::Ingest(const HttpRequest& req, const std::string& db, co
   if (parsed.points.empty() && !parsed.errors.empty()) {
     return Error(400, absl::StrJoin(parse_errors, "\n"));
   }
-  if (auto c = params.find("consistency"); c != params.end() && c->second != "any" &&
-                                           c->second != "one" && c->second != "quorum" &&
-                                           c->second != "all") {
+  if (auto c = params.find("consistency"); c != params.end() && !c->second.empty() &&
+                                           c->second != "any" && c->second != "one" &&
+                                           c->second != "quorum" && c->second != "all") {
     return Error(400, "invalid consistency level");
   }
   if (parsed.points.empty()) return NoContent();  // empty or comments only
+  // A `time` field beside others is stripped by the engine; InfluxDB 1.12
+  // says so with a 400 (dropped=0) once the point is stored.
+  std::string stripped_time;
+  for (const Point& pt : parsed.points) {
+    if (pt.fields.size() > 1 &&
+        std::any_of(pt.fields.begin(), pt.fields.end(),
+                    [](const Field& f) { return f.key == "time"; }) &&
+        std::any_of(pt.fields.begin(), pt.fields.end(),
+                    [](const Field& f) { return f.key != "time"; })) {
+      stripped_time = absl::StrCat("invalid field name: input field \"time\" on measurement \"",
+                                   pt.measurement, "\" is invalid");
+      break;
+    }
+  }
   // Store.
   WriteBatch batch;
   batch.database = db;
@@ -303,6 +317,12 @@ HttpResponse InfluxApi::Ingest(const HttpRequest& req, const std::string& db, co
   if (!parse_errors.empty()) {
     return Error(400,
                  absl::StrCat("partial write: ", absl::StrJoin(parse_errors, "\n"), " dropped=0"));
+  }
+  if (!stripped_time.empty()) {
+    std::string msg =
+        absl::StrCat("partial write: ", stripped_time, " dropped=0 for database: ", db);
+    if (!rp.empty()) absl::StrAppend(&msg, " for retention policy: ", rp);
+    return Error(400, msg);
   }
   return NoContent();
 }
