@@ -21,20 +21,6 @@ namespace lux::luxd {
 // absl::StatusCode and grpc::StatusCode share their numbering.
 grpc::Status ToGrpc(const absl::Status& s);
 
-// Converts a WriteRequest into engine points. `origin[i]` is the
-// (series_index, point_index) of batch->points[i]. Series whose shape is
-// wrong (a column of the wrong length or without values, no fields) are
-// not converted: each of their points is listed in *errors instead.
-void ToWriteBatch(const v1::WriteRequest& req, WriteBatch* batch,
-                  std::vector<std::pair<uint32_t, uint32_t>>* origin,
-                  std::vector<v1::PointError>* errors);
-
-// Builds a QuerySpec; INVALID_ARGUMENT naming the field when one is wrong.
-absl::Status ToQuerySpec(const v1::QueryRequest& req, QuerySpec* spec);
-
-// Appends a frame as its protobuf form.
-void ToProto(const Frame& frame, v1::Frame* out);
-
 class LuxService final : public v1::Lux::Service {
  public:
   // REQUIRES: db outlives the service.
