@@ -7,7 +7,9 @@
 // clang-format off
 #include <utility>  // first: Boost.Asio 1.74's awaitable.hpp uses std::exchange unincluded
 // clang-format on
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,27 +104,39 @@ inline std::string LuxdStoredLines(uint16_t port, const std::string& db,
   return SortedLines(std::move(lines));
 }
 
+// A free loopback TCP port (bound, read, released: free a moment later).
+inline uint16_t FreePort() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
 // A luxd child process; killed (SIGKILL) on destruction unless stopped.
 class LuxdProcess {
  public:
   LuxdProcess(const std::string& data_dir, std::vector<std::string> extra_args = {}) {
     int fds[2];
-    if (pipe(fds) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], 1);
-      close(fds[0]);
-      close(fds[1]);
-      std::vector<std::string> args = {LUX_LUXD_BINARY, "--data-dir",  data_dir,
-                                       "--http-addr",   "127.0.0.1:0", "--grpc-addr",
-                                       "127.0.0.1:0",   "--log-level", "warn"};
-      args.insert(args.end(), extra_args.begin(), extra_args.end());
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
+    if (pipe2(fds, O_CLOEXEC) != 0) return;
+    std::vector<std::string> args = {LUX_LUXD_BINARY, "--data-dir", data_dir, "--log-level",
+                                     "warn"};
+    // Free ports unless the caller names its own.
+    for (const char* flag : {"--http-addr", "--grpc-addr"}) {
+      if (std::find(extra_args.begin(), extra_args.end(), flag) == extra_args.end()) {
+        args.insert(args.end(), {flag, "127.0.0.1:0"});
+      }
     }
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    // posix_spawn, not fork: no atfork handlers run in this (possibly
+    // multi-threaded, gRPC-using) test process, and no allocation happens
+    // between fork and exec.
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     out_ = fdopen(fds[0], "r");
     char line[512];

@@ -1,0 +1,32 @@
+// File: client_internal.h
+// -----------------------------------------------------------------------------
+// Pieces of lux::Client shared between its files; not part of the API.
+#ifndef LUX_CLIENT_CLIENT_INTERNAL_H_
+#define LUX_CLIENT_CLIENT_INTERNAL_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "lux/client.h"
+
+namespace lux::client_internal {
+
+// gRPC and absl share their code numbering.
+absl::Status FromGrpc(const grpc::Status& s);
+
+// What the batching writer needs of the client: one Write with a batch id.
+class BatchSender {
+ public:
+  virtual ~BatchSender() = default;
+  virtual absl::StatusOr<WriteResult> SendBatch(const WriteBatch& batch,
+                                                const std::string& batch_id) = 0;
+};
+
+// REQUIRES: sender outlives the writer.
+std::unique_ptr<Writer> NewBatchingWriter(BatchSender* sender, const WriterOptions& options);
+
+}  // namespace lux::client_internal
+
+#endif  // LUX_CLIENT_CLIENT_INTERNAL_H_
