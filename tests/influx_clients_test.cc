@@ -4,21 +4,18 @@
 //  * npm @influxdata/influxdb-client (v2 API, POST /api/v2/write);
 //  * npm influx (node-influx, v1 API: ping, createDatabase, writePoints).
 // The npm packages are pinned in tests/node/package-lock.json and installed
-// once with `npm ci` into the build directory. A missing tool or registry is a
-// failure, not a skip: these clients are what "drop-in replacement" means.
-#include <sys/file.h>
-
-#include <filesystem>
-
+// once with `npm ci` into the build directory (tests/node_packages.h). A
+// missing tool or registry is a failure, not a skip: these clients are what
+// "drop-in replacement" means.
 #include "engine/db/db_test_util.h"
 #include "gtest/gtest.h"
 #include "tests/luxd_process.h"
+#include "tests/node_packages.h"
 #include "tests/process_util.h"
 
 namespace lux {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::CommandResult;
 using testing::FindInPath;
 using testing::HttpCall;
@@ -125,46 +122,12 @@ class NodeClientsTest : public InfluxClientsTest {
  protected:
   void SetUp() override {
     InfluxClientsTest::SetUp();
-    node_ = FindInPath("node");
-    ASSERT_NE(node_, "") << "node is not in PATH: tools/bootstrap installs nodejs and npm";
-    ASSERT_NO_FATAL_FAILURE(InstallPackages());
-  }
-
-  // Copies tests/node into the build directory and runs `npm ci` there unless
-  // node_modules already matches package-lock.json. Serialised with a lock:
-  // ctest may run these tests in parallel.
-  void InstallPackages() {
-    const std::string npm = FindInPath("npm");
-    ASSERT_NE(npm, "") << "npm is not in PATH: tools/bootstrap installs nodejs and npm";
-    fs::create_directories(LUX_NODE_WORK_DIR);
-    const int lock = open(LUX_NODE_WORK_DIR "/.install.lock", O_CREAT | O_RDWR, 0644);
-    ASSERT_GE(lock, 0);
-    ASSERT_EQ(flock(lock, LOCK_EX), 0);
-    for (const auto& e : fs::directory_iterator(LUX_NODE_SRC_DIR)) {
-      if (e.is_regular_file()) {
-        fs::copy_file(e.path(), fs::path(LUX_NODE_WORK_DIR) / e.path().filename(),
-                      fs::copy_options::overwrite_existing);
-      }
-    }
-    const std::string lockfile = testing::ReadFile(LUX_NODE_WORK_DIR "/package-lock.json");
-    const std::string stamp = LUX_NODE_WORK_DIR "/node_modules/.lux-installed-lock";
-    CommandResult r{0, "cached"};
-    if (testing::ReadFile(stamp) != lockfile) {
-      r = RunCommand({npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"}, 300,
-                     LUX_NODE_WORK_DIR);
-      if (r.exit_code == 0) testing::WriteFile(stamp, lockfile);
-    }
-    close(lock);  // releases the flock
-    ASSERT_EQ(r.exit_code, 0) << "npm ci in " LUX_NODE_WORK_DIR
-                              << " failed (is the npm registry reachable?):\n"
-                              << r.output;
+    const CommandResult r = testing::InstallNodePackages(LUX_NODE_SRC_DIR, LUX_NODE_WORK_DIR);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   CommandResult Node(const std::string& script, std::vector<std::string> args) {
-    args.insert(args.begin(), {node_, std::string(LUX_NODE_WORK_DIR) + "/" + script});
-    return RunCommand(args, 60);
+    return testing::RunNodeScript(LUX_NODE_WORK_DIR, script, std::move(args));
   }
-
-  std::string node_;
 };
 
 // The points tests/node/v2_write.js writes, as luxd exports them.
