@@ -152,8 +152,7 @@ class ClientImpl final : public Client, public client_internal::BatchSender {
     return out;
   }
 
-  absl::StatusOr<std::vector<std::string>> Series(const Selector& selector,
-                                                  size_t limit) override {
+  absl::StatusOr<std::vector<std::string>> Series(const Selector& selector, size_t limit) override {
     v1::SeriesRequest req;
     proto::ToProto(selector, req.mutable_selector());
     req.set_limit(limit);

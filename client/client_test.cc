@@ -49,7 +49,8 @@ TEST(ClientTest, EveryCallRoundTrips) {
   WriteBatch b;
   b.database = "farm";
   for (int i = 0; i < 10; ++i) {
-    b.points.push_back(MakePoint("env", {{"zone", i % 2 ? "a" : "b"}}, "temp", 20.0 + i, kT0 + i * kSec));
+    b.points.push_back(
+        MakePoint("env", {{"zone", i % 2 ? "a" : "b"}}, "temp", 20.0 + i, kT0 + i * kSec));
   }
   b.points.push_back(MakePoint("env", {{"zone", "a"}}, "temp", int64_t{1}, kT0));  // conflict
   auto w = c.Write(b);
@@ -93,8 +94,10 @@ TEST(ClientTest, EveryCallRoundTrips) {
   ASSERT_TRUE(series.ok());
   EXPECT_EQ(series->size(), 2u);
 
-  ASSERT_TRUE(c.CreateRetentionPolicy("farm", RetentionPolicy{"week", 7 * 86400 * kSec, 0, false}).ok());
-  ASSERT_TRUE(c.AlterRetentionPolicy("farm", RetentionPolicy{"week", 8 * 86400 * kSec, 0, false}).ok());
+  ASSERT_TRUE(
+      c.CreateRetentionPolicy("farm", RetentionPolicy{"week", 7 * 86400 * kSec, 0, false}).ok());
+  ASSERT_TRUE(
+      c.AlterRetentionPolicy("farm", RetentionPolicy{"week", 8 * 86400 * kSec, 0, false}).ok());
   auto rps = c.ListRetentionPolicies("farm");
   ASSERT_TRUE(rps.ok());
   ASSERT_EQ(rps->size(), 2u);
@@ -132,9 +135,9 @@ TEST(ClientTest, WriterBatchesBySizeAndTime) {
   };
   auto writer = (*client)->NewWriter(o);
   for (int i = 0; i < 20'500; ++i) {
-    ASSERT_TRUE(writer->Add(MakePoint("m", {{"s", std::to_string(i % 50)}}, "v", double(i),
-                                      kT0 + i * kSec))
-                    .ok());
+    ASSERT_TRUE(
+        writer->Add(MakePoint("m", {{"s", std::to_string(i % 50)}}, "v", double(i), kT0 + i * kSec))
+            .ok());
   }
   ASSERT_TRUE(writer->Add(MakePoint("m", {{"s", "0"}}, "v", std::string("x"), kT0)).ok());
   // The last, partial batch goes by time, without a Flush.
@@ -181,7 +184,8 @@ TEST(ClientTest, WriterBackpressureWhenTheServerIsDown) {
 TEST(ClientTest, WriterSurvivesLuxdKilledAndRestarted) {
   testing::TempDir dir;
   const std::string addr = "127.0.0.1:" + std::to_string(testing::FreePort());
-  auto luxd = std::make_unique<LuxdProcess>(dir.path(), std::vector<std::string>{"--grpc-addr", addr});
+  auto luxd =
+      std::make_unique<LuxdProcess>(dir.path(), std::vector<std::string>{"--grpc-addr", addr});
   ASSERT_NE(luxd->grpc_port(), 0);
   auto client = Client::Connect(addr);
   ASSERT_TRUE(client.ok());
@@ -198,15 +202,17 @@ TEST(ClientTest, WriterSurvivesLuxdKilledAndRestarted) {
   std::atomic<int> added{0};
   std::thread producer([&] {
     for (int i = 0; i < kPoints; ++i) {
-      ASSERT_TRUE(writer->Add(MakePoint("m", {{"s", std::to_string(i % 100)}}, "v", double(i),
-                                        kT0 + int64_t(i) * kSec))
+      ASSERT_TRUE(writer
+                      ->Add(MakePoint("m", {{"s", std::to_string(i % 100)}}, "v", double(i),
+                                      kT0 + int64_t(i) * kSec))
                       .ok());
       ++added;
       if (i % 1000 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   });
   for (int round = 0; round < 3; ++round) {
-    while (added < (round + 1) * kPoints / 4) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    while (added < (round + 1) * kPoints / 4)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     EXPECT_EQ(luxd->Signal(SIGKILL), 128 + SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     luxd = std::make_unique<LuxdProcess>(dir.path(), std::vector<std::string>{"--grpc-addr", addr});

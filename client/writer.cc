@@ -65,9 +65,8 @@ class BatchingWriter final : public Writer {
       uint64_t target;
     } wait{this, target};
     mu_.Await(absl::Condition(
-        +[](Wait* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return a->w->done_ >= a->target || a->w->stopped_;
-        },
+        +[](Wait* a)
+             ABSL_NO_THREAD_SAFETY_ANALYSIS { return a->w->done_ >= a->target || a->w->stopped_; },
         &wait));
     absl::Status s = first_failure_;
     first_failure_ = absl::OkStatus();
@@ -103,9 +102,8 @@ class BatchingWriter final : public Writer {
         // A batch is due when full, old enough, flushed or closing.
         auto due = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
           return queue_.size() >= options_.batch_points ||
-                 (!queue_.empty() &&
-                  (absl::Now() - oldest_ >= options_.flush_interval || closed_ ||
-                   flush_target_ > done_ + in_flight_));
+                 (!queue_.empty() && (absl::Now() - oldest_ >= options_.flush_interval || closed_ ||
+                                      flush_target_ > done_ + in_flight_));
         };
         while (!due()) {
           if (closed_ && queue_.empty()) {
@@ -150,7 +148,8 @@ class BatchingWriter final : public Writer {
       ++retries;
       // Full jitter: uniform in [0, min(max, initial * 2^attempt)].
       const absl::Duration cap =
-          std::min(options_.max_backoff, options_.initial_backoff * double(uint64_t{1} << std::min(attempt, 30)));
+          std::min(options_.max_backoff,
+                   options_.initial_backoff * double(uint64_t{1} << std::min(attempt, 30)));
       std::uniform_int_distribution<int64_t> d(0, absl::ToInt64Microseconds(cap));
       absl::SleepFor(absl::Microseconds(d(rng_)));
     }

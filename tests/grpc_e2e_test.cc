@@ -132,6 +132,14 @@ TEST_F(GrpcTest, WriteStoresGoodPointsAndNamesEachBadOne) {
       (std::vector<int64_t>{kT0, kT0 + kSec}));
   EXPECT_EQ(frames[0].values().doubles().values(0), 20.5);
 
+  // The same field twice in one series: that series' points are refused.
+  v1::SeriesPoints twice = Series("env", {{"zone", "t"}}, {kT0}, "temp", {1});
+  *twice.add_fields() = twice.fields(0);
+  resp = Write({std::move(twice)});
+  EXPECT_EQ(resp.points_written(), 0u);
+  ASSERT_EQ(resp.errors_size(), 1);
+  EXPECT_EQ(resp.errors(0).message(), "series[0].fields[1] repeats field \"temp\"");
+
   grpc::Status status;
   grpc::ClientContext ctx;
   v1::WriteRequest no_db;
@@ -287,6 +295,16 @@ TEST_F(GrpcTest, LastSchemaDeleteAndStats) {
     ASSERT_TRUE(stub_->FieldKeys(&ctx, req, &resp).ok());
     ASSERT_EQ(resp.fields_size(), 2);
     EXPECT_EQ(resp.fields(0).type(), v1::FIELD_TYPE_FLOAT);
+    grpc::ClientContext ctx2;
+    req.clear_measurement();
+    grpc::Status s = stub_->FieldKeys(&ctx2, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.error_message(), "measurement is required");
+    grpc::ClientContext ctx3;
+    v1::ListMeasurementsResponse m;
+    s = stub_->ListMeasurements(&ctx3, v1::ListMeasurementsRequest(), &m);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.error_message(), "database is required");
   }
   {
     grpc::ClientContext ctx;

@@ -1,5 +1,7 @@
 #include "lux/db.h"
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -216,6 +218,20 @@ TEST_F(DBTest, BadPointsAreRejectedAndTheRestStored) {
             "field type conflict: input field \"v\" on measurement \"twice\" is type integer, "
             "already exists as type float");
   EXPECT_TRUE(Run(Raw("twice")).empty());
+  // NaN and infinities cannot be exported as line protocol: refused.
+  r = Write({MakePoint("nan", {}, "v", std::nan(""), kT0),
+             MakePoint("nan", {}, "v", -std::numeric_limits<double>::infinity(), kT0 + 1)});
+  ASSERT_EQ(r.rejected.size(), 2u);
+  EXPECT_EQ(r.rejected[0].status.message(),
+            "invalid number: field \"v\" is NaN or infinite, which line protocol cannot carry");
+  // A tag with an empty value is no tag.
+  r = Write({MakePoint("empty", {{"k", ""}, {"z", "1"}}, "v", 1.0, kT0),
+             MakePoint("empty", {{"z", "1"}}, "v", 2.0, kT0 + 1)});
+  EXPECT_TRUE(r.rejected.empty());
+  frames = Run(Raw("empty"));
+  ASSERT_EQ(frames.size(), 1u) << "one series";
+  EXPECT_EQ(frames[0].tags, (std::vector<Tag>{{"z", "1"}}));
+  EXPECT_EQ(frames[0].times.size(), 2u);
 }
 
 TEST_F(DBTest, LastWriteWinsAcrossHeadBlocksAndLateData) {

@@ -2,6 +2,7 @@
 // The write path: validate, resolve series, log, apply to the head (warm
 // path per batch, hot path per point).
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <span>
 
@@ -131,6 +132,14 @@ void DBImpl::ResolvePoints(const WriteBatch& batch, const RetentionPolicy& rp, b
       }
       tags = sorted;
     }
+    // A tag with an empty value is no tag (as in InfluxDB, and line
+    // protocol cannot write one).
+    if (std::any_of(tags.begin(), tags.end(), [](const Tag& t) { return t.value.empty(); })) {
+      auto& kept = rb->sorted_tags;
+      if (tags.data() != kept.data()) kept.assign(tags.begin(), tags.end());
+      std::erase_if(kept, [](const Tag& t) { return t.value.empty(); });
+      tags = kept;
+    }
     absl::Status bad;
     for (const Tag& t : tags) {
       if (t.key.empty()) bad = Invalid("missing tag key");
@@ -155,6 +164,11 @@ void DBImpl::ResolvePoints(const WriteBatch& batch, const RetentionPolicy& rp, b
       if (f.key == "time") {
         had_time = true;
         continue;
+      }
+      if (f.value.index() == 0 && !std::isfinite(std::get<double>(f.value))) {
+        bad = Invalid(absl::StrCat("invalid number: field \"", f.key,
+                                   "\" is NaN or infinite, which line protocol cannot carry"));
+        break;
       }
       auto same = std::find_if(fields.begin(), fields.end(),
                                [&](const Field* g) { return g->key == f.key; });

@@ -156,6 +156,9 @@ grpc::Status LuxService::ListDatabases(grpc::ServerContext*, const v1::ListDatab
 grpc::Status LuxService::ListMeasurements(grpc::ServerContext*,
                                           const v1::ListMeasurementsRequest* req,
                                           v1::ListMeasurementsResponse* resp) {
+  if (req->database().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "database is required");
+  }
   auto r = db_->ListMeasurements(req->database(), req->limit());
   if (!r.ok()) return ToGrpc(r.status());
   for (auto& m : *r) resp->add_measurements(std::move(m));
@@ -186,6 +189,12 @@ grpc::Status LuxService::TagValues(grpc::ServerContext*, const v1::TagValuesRequ
 
 grpc::Status LuxService::FieldKeys(grpc::ServerContext*, const v1::FieldKeysRequest* req,
                                    v1::FieldKeysResponse* resp) {
+  if (req->database().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "database is required");
+  }
+  if (req->measurement().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "measurement is required");
+  }
   auto r = db_->ListFieldKeys(req->database(), req->measurement());
   if (!r.ok()) return ToGrpc(r.status());
   for (auto& [name, type] : *r) {

@@ -2,6 +2,7 @@
 // Warm path (per request); per point on the write conversions.
 #include "server/proto/convert.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "absl/container/flat_hash_map.h"
@@ -153,6 +154,10 @@ void ToWriteBatch(const v1::WriteRequest& req, WriteBatch* batch,
       if (col.values().values_case() == v1::Values::VALUES_NOT_SET) {
         problem = absl::StrCat("series[", si, "].fields[", f, "] (\"", col.name(),
                                "\") has no values column");
+      } else if (std::any_of(sp.fields().begin(), sp.fields().begin() + f,
+                             [&](const v1::FieldColumn& c) { return c.name() == col.name(); })) {
+        problem =
+            absl::StrCat("series[", si, "].fields[", f, "] repeats field \"", col.name(), "\"");
       } else if (ColumnSize(col.values()) != size_t(n)) {
         problem = absl::StrCat("series[", si, "].fields[", f, "] (\"", col.name(), "\") has ",
                                ColumnSize(col.values()), " values for ", n, " timestamps");

@@ -73,7 +73,7 @@ class Writer {
     uint64_t points_rejected = 0;  // of which the server refused
     uint64_t batches_sent = 0;
     uint64_t retries = 0;
-    uint64_t batches_failed = 0;   // retries exhausted or a permanent error
+    uint64_t batches_failed = 0;  // retries exhausted or a permanent error
     uint64_t points_failed = 0;
   };
 
