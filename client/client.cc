@@ -95,6 +95,12 @@ class ClientImpl final : public Client, public client_internal::BatchSender {
     return out;
   }
 
+  std::unique_ptr<Subscription> Subscribe(
+      const Selector& selector, const SubscribeOptions& options,
+      std::function<void(std::vector<Point>)> on_points) override {
+    return client_internal::NewSubscription(stub_.get(), selector, options, std::move(on_points));
+  }
+
   absl::StatusOr<std::vector<std::string>> ListDatabases() override {
     v1::ListDatabasesResponse resp;
     auto ctx = Context();

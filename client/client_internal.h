@@ -10,6 +10,7 @@
 #include <string>
 
 #include "lux/client.h"
+#include "lux/v1/lux.grpc.pb.h"
 
 namespace lux::client_internal {
 
@@ -23,6 +24,11 @@ class BatchSender {
   virtual absl::StatusOr<WriteResult> SendBatch(const WriteBatch& batch,
                                                 const std::string& batch_id) = 0;
 };
+
+// REQUIRES: stub outlives the subscription.
+std::unique_ptr<Subscription> NewSubscription(v1::Lux::Stub* stub, const Selector& selector,
+                                              const SubscribeOptions& options,
+                                              std::function<void(std::vector<Point>)> on_points);
 
 // REQUIRES: sender outlives the writer.
 std::unique_ptr<Writer> NewBatchingWriter(BatchSender* sender, const WriterOptions& options);

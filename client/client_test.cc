@@ -235,5 +235,66 @@ TEST(ClientTest, WriterSurvivesLuxdKilledAndRestarted) {
   EXPECT_EQ(std::get<double>((*frames)[0].values[0]), double(kPoints) * (kPoints - 1) / 2);
 }
 
+// A subscription streams while luxd is killed (SIGKILL) and restarted: it
+// reconnects, resumes from the last timestamp it saw, and ends up with
+// every point once, in order.
+TEST(ClientTest, SubscriptionResumesAcrossARestartWithoutGapOrDuplicate) {
+  testing::TempDir dir;
+  const std::string addr = "127.0.0.1:" + std::to_string(testing::FreePort());
+  auto luxd =
+      std::make_unique<LuxdProcess>(dir.path(), std::vector<std::string>{"--grpc-addr", addr});
+  auto client = Client::Connect(addr);
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->CreateDatabase("farm").ok());
+  absl::Mutex mu;
+  std::vector<int64_t> seen;
+  SubscribeOptions so;
+  so.initial_backoff = absl::Milliseconds(20);
+  so.max_backoff = absl::Milliseconds(200);
+  auto sub =
+      (*client)->Subscribe(Selector{"farm", "", "m", {}, {}}, so, [&](std::vector<Point> pts) {
+        absl::MutexLock l(&mu);
+        for (const Point& p : pts) seen.push_back((p.timestamp_ns - kT0) / kSec);
+      });
+  WriterOptions o;
+  o.database = "farm";
+  o.batch_points = 50;
+  o.flush_interval = absl::Milliseconds(5);
+  o.max_retries = 1000;
+  o.initial_backoff = absl::Milliseconds(20);
+  o.max_backoff = absl::Milliseconds(200);
+  auto writer = (*client)->NewWriter(o);
+  constexpr int kPoints = 3000;
+  for (int i = 0; i < kPoints; ++i) {
+    ASSERT_TRUE(writer->Add(MakePoint("m", {{"s", "1"}}, "v", double(i), kT0 + i * kSec)).ok());
+    if (i % 50 == 0) absl::SleepFor(absl::Milliseconds(3));
+    if (i == kPoints / 2) {
+      ASSERT_TRUE(writer->Flush().ok());
+      EXPECT_EQ(luxd->Signal(SIGKILL), 128 + SIGKILL);
+      luxd =
+          std::make_unique<LuxdProcess>(dir.path(), std::vector<std::string>{"--grpc-addr", addr});
+      ASSERT_NE(luxd->grpc_port(), 0);
+    }
+  }
+  ASSERT_TRUE(writer->Flush().ok());
+  {
+    absl::MutexLock l(&mu);
+    mu.AwaitWithTimeout(
+        absl::Condition(
+            +[](std::vector<int64_t>* v) { return !v->empty() && v->back() == kPoints - 1; },
+            &seen),
+        absl::Seconds(20));
+    ASSERT_FALSE(seen.empty());
+    EXPECT_LT(seen.front(), 100) << "the subscription was live early";
+    for (size_t i = 1; i < seen.size(); ++i) {
+      ASSERT_EQ(seen[i], seen[i - 1] + 1) << "gap or duplicate at " << i;
+    }
+    EXPECT_EQ(seen.back(), kPoints - 1);
+  }
+  EXPECT_GE(sub->reconnects(), 1u);
+  sub->Cancel();
+  EXPECT_TRUE(sub->Wait().ok());
+}
+
 }  // namespace
 }  // namespace lux

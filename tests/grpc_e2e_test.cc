@@ -4,9 +4,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <memory>
+#include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "engine/db/db_test_util.h"
 #include "gtest/gtest.h"
 #include "lux/v1/lux.grpc.pb.h"
@@ -406,6 +410,255 @@ TEST_F(GrpcTest, HealthAndReflectionAnswerDebiansPythonGrpc) {
   EXPECT_NE(out.find("health lux.v1.Lux SERVING"), std::string::npos) << out;
   EXPECT_NE(out.find("service lux.v1.Lux"), std::string::npos) << out;
   EXPECT_NE(out.find("service grpc.health.v1.Health"), std::string::npos) << out;
+}
+
+// A Subscribe stream read on its own thread: the points it got, as
+// "tags|field=value@ts" strings, in arrival order.
+class Subscription {
+ public:
+  Subscription(v1::Lux::Stub* stub, v1::SubscribeRequest req, bool read = true) {
+    reader_ = stub->Subscribe(&ctx_, req);
+    if (read) {
+      thread_ = std::thread([this] {
+        v1::SubscribeResponse resp;
+        while (reader_->Read(&resp)) {
+          absl::MutexLock l(&mu_);
+          for (const auto& sp : resp.points()) {
+            std::string tags;
+            for (const auto& t : sp.tags()) tags += t.key() + "=" + t.value() + ",";
+            for (int i = 0; i < sp.timestamps_ns_size(); ++i) {
+              for (const auto& f : sp.fields()) {
+                points_.push_back(tags + "|" + f.name() + "=" +
+                                  std::to_string(f.values().doubles().values(i)) + "@" +
+                                  std::to_string(sp.timestamps_ns(i) - kT0));
+              }
+            }
+          }
+        }
+        absl::MutexLock l(&mu_);
+        status_ = reader_->Finish();
+        ended_ = true;
+      });
+    }
+  }
+  ~Subscription() {
+    ctx_.TryCancel();
+    if (thread_.joinable()) thread_.join();
+  }
+  grpc::ClientReader<v1::SubscribeResponse>* Raw() { return reader_.get(); }
+  // Waits until `n` points arrived (or the stream ended, or the timeout).
+  std::vector<std::string> WaitFor(size_t n, absl::Duration timeout = absl::Seconds(10)) {
+    absl::MutexLock l(&mu_);
+    mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](std::pair<Subscription*, size_t>* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              return a->first->points_.size() >= a->second || a->first->ended_;
+            },
+            new_arg(n)),
+        timeout);
+    return points_;
+  }
+  grpc::Status WaitEnd() {
+    absl::MutexLock l(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&ended_), absl::Seconds(10));
+    return status_;
+  }
+
+ private:
+  std::pair<Subscription*, size_t>* new_arg(size_t n) {
+    arg_ = {this, n};
+    return &arg_;
+  }
+  grpc::ClientContext ctx_;
+  std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> reader_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::vector<std::string> points_ ABSL_GUARDED_BY(mu_);
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status status_ ABSL_GUARDED_BY(mu_);
+  std::pair<Subscription*, size_t> arg_;
+};
+
+v1::SubscribeRequest Sub(std::string measurement, int64_t resume_from = 0) {
+  v1::SubscribeRequest r;
+  r.mutable_selector()->set_database("farm");
+  r.mutable_selector()->set_measurement(std::move(measurement));
+  r.set_resume_from_ns(resume_from);
+  return r;
+}
+
+TEST_F(GrpcTest, SubscribeDeliversMatchingLivePoints) {
+  v1::SubscribeRequest req = Sub("env");
+  auto* pred = req.mutable_selector()->add_tags();
+  pred->set_key("zone");
+  pred->add_values("a");
+  req.mutable_selector()->add_fields("temp");
+  Subscription sub(stub_.get(), req);
+  // The stream is registered once a probe write comes through.
+  for (int i = 0; i < 200; ++i) {
+    Write({Series("env", {{"zone", "a"}}, {kT0 - 1000 + i}, "temp", {-1})});
+    if (!sub.WaitFor(1, absl::Milliseconds(50)).empty()) break;
+  }
+  const size_t probes = sub.WaitFor(1).size();
+  ASSERT_GE(probes, 1u);
+  v1::SeriesPoints two_fields = Series("env", {{"zone", "a"}}, {kT0 + 1}, "temp", {2});
+  auto* hum = two_fields.add_fields();
+  hum->set_name("hum");
+  hum->mutable_values()->mutable_doubles()->add_values(50);
+  Write({Series("env", {{"zone", "a"}}, {kT0}, "temp", {1}),
+         Series("env", {{"zone", "b"}}, {kT0}, "temp", {9}),    // other zone
+         Series("other", {{"zone", "a"}}, {kT0}, "temp", {9}),  // other measurement
+         std::move(two_fields)});
+  auto got = sub.WaitFor(probes + 2);
+  ASSERT_EQ(got.size(), probes + 2);
+  EXPECT_EQ(got[probes], "zone=a,|temp=1.000000@0");
+  EXPECT_EQ(got[probes + 1], "zone=a,|temp=2.000000@1") << "only the selected field";
+}
+
+TEST_F(GrpcTest, SubscribeResumesWithStoredPointsThenLiveWithoutGapOrDuplicate) {
+  std::vector<int64_t> times;
+  std::vector<double> values;
+  for (int i = 0; i < 10; ++i) times.push_back(kT0 + i), values.push_back(i);
+  Write({Series("env", {}, times, "temp", values)});
+  // Writes keep coming while the subscription replays.
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 10; i < 400 && !stop; ++i) {
+      Write({Series("env", {}, {kT0 + i}, "temp", {double(i)})});
+    }
+  });
+  Subscription sub(stub_.get(), Sub("env", kT0 + 5));
+  writer.join();
+  auto got = sub.WaitFor(395);
+  ASSERT_EQ(got.size(), 395u) << "points 5..399 once each";
+  for (int i = 5; i < 400; ++i) {
+    EXPECT_EQ(got[i - 5], "|temp=" + std::to_string(double(i)) + "@" + std::to_string(i));
+  }
+}
+
+TEST(GrpcSlowSubscriberTest, ASlowSubscriberIsDroppedAndIngestGoesOn) {
+  testing::TempDir dir;
+  const std::string config = dir.path() + "/luxd.toml";
+  std::ofstream(config) << "max_subscriber_queue_points = 1000\n";
+  LuxdProcess luxd(dir.path() + "/data", {"--config", config});
+  auto stub =
+      v1::Lux::NewStub(grpc::CreateChannel(luxd.grpc_target(), grpc::InsecureChannelCredentials()));
+  {
+    grpc::ClientContext ctx;
+    v1::CreateDatabaseRequest req;
+    req.set_name("farm");
+    v1::CreateDatabaseResponse resp;
+    ASSERT_TRUE(stub->CreateDatabase(&ctx, req, &resp).ok());
+  }
+  // A subscriber that never reads: its queue fills past the bound.
+  Subscription slow(stub.get(), Sub("env"), /*read=*/false);
+  absl::SleepFor(absl::Milliseconds(200));
+  std::vector<int64_t> times(5000);
+  std::vector<double> values(5000, 1.0);
+  for (int b = 0; b < 40; ++b) {
+    for (int i = 0; i < 5000; ++i) times[i] = kT0 + int64_t(b) * 5000 + i;
+    grpc::ClientContext ctx;
+    v1::WriteRequest req;
+    req.set_database("farm");
+    *req.add_series() = Series("env", {}, times, "temp", values);
+    v1::WriteResponse resp;
+    ASSERT_TRUE(stub->Write(&ctx, req, &resp).ok()) << "ingest is never held by a subscriber";
+    EXPECT_EQ(resp.points_written(), 5000u);
+  }
+  auto* reader = slow.Raw();
+  v1::SubscribeResponse r;
+  while (reader->Read(&r)) {
+  }
+  const grpc::Status s = reader->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_NE(s.error_message().find("subscriber too slow"), std::string::npos) << s.error_message();
+}
+
+// Counts the points of one Subscribe stream (callback API: no thread each).
+class CountingSubscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
+ public:
+  CountingSubscriber(v1::Lux::Stub* stub, v1::SubscribeRequest req) : req_(std::move(req)) {
+    stub->async()->Subscribe(&ctx_, &req_, this);
+    StartRead(&resp_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // OnDone follows
+    for (const auto& sp : resp_.points()) points += sp.timestamps_ns_size();
+    StartRead(&resp_);
+  }
+  void OnDone(const grpc::Status& s) override {
+    absl::MutexLock l(&mu_);
+    status_ = s;
+    done_ = true;
+  }
+  void Cancel() { ctx_.TryCancel(); }
+  void AwaitDone() {
+    absl::MutexLock l(&mu_);
+    mu_.Await(absl::Condition(&done_));
+  }
+  std::atomic<int64_t> points{0};
+
+ private:
+  v1::SubscribeRequest req_;
+  grpc::ClientContext ctx_;
+  v1::SubscribeResponse resp_;
+  absl::Mutex mu_;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status status_ ABSL_GUARDED_BY(mu_);
+};
+
+// Thousands of concurrent subscriptions each receive every point they match.
+TEST_F(GrpcTest, SubscribeFanOutToThousandsOfStreams) {
+  constexpr int kSubs = 2000;
+  std::vector<std::unique_ptr<v1::Lux::Stub>> stubs;
+  for (int c = 0; c < 4; ++c) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection each
+    stubs.push_back(v1::Lux::NewStub(
+        grpc::CreateCustomChannel(luxd_->grpc_target(), grpc::InsecureChannelCredentials(), args)));
+  }
+  std::vector<std::unique_ptr<CountingSubscriber>> subs;
+  for (int i = 0; i < kSubs; ++i) {
+    v1::SubscribeRequest req = Sub("fan");
+    if (i % 2 == 1) {  // odd ones: zone a only
+      auto* p = req.mutable_selector()->add_tags();
+      p->set_key("zone");
+      p->add_values("a");
+    }
+    subs.push_back(std::make_unique<CountingSubscriber>(stubs[i % stubs.size()].get(), req));
+  }
+  // Probe until every stream is registered (each sees a zone-a probe).
+  auto all_have = [&](int64_t n) {
+    return std::all_of(subs.begin(), subs.end(), [&](auto& s) { return s->points >= n; });
+  };
+  for (int i = 0; i < 600 && !all_have(1); ++i) {
+    Write({Series("fan", {{"zone", "a"}}, {kT0 - 100000 + i}, "v", {0})});
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_TRUE(all_have(1)) << "not every subscription registered";
+  absl::SleepFor(absl::Milliseconds(500));  // late probes land before the count starts
+  std::vector<int64_t> base;
+  for (auto& s : subs) base.push_back(s->points);
+  for (int b = 0; b < 5; ++b) {
+    std::vector<int64_t> times;
+    std::vector<double> values;
+    for (int i = 0; i < 10; ++i) times.push_back(kT0 + b * 10 + i), values.push_back(i);
+    Write({Series("fan", {{"zone", "a"}}, times, "v", values),
+           Series("fan", {{"zone", "b"}}, times, "v", values)});
+  }
+  auto delivered = [&] {
+    for (int i = 0; i < kSubs; ++i) {
+      if (subs[i]->points - base[i] < (i % 2 == 1 ? 50 : 100)) return false;
+    }
+    return true;
+  };
+  for (int i = 0; i < 600 && !delivered(); ++i) absl::SleepFor(absl::Milliseconds(50));
+  int wrong = 0;
+  for (int i = 0; i < kSubs; ++i) wrong += subs[i]->points - base[i] != (i % 2 == 1 ? 50 : 100);
+  EXPECT_EQ(wrong, 0) << "subscriptions that missed or repeated points";
+  for (auto& s : subs) s->Cancel();
+  for (auto& s : subs) s->AwaitDone();
 }
 
 }  // namespace

@@ -123,7 +123,7 @@ TEST_F(GrpcNodeClientTest, GrpcJsWithProtoLoaderCallsTheV1Api) {
            R"("mean":[{"zone":"zone=a","values":[21.875,-3.5]},{"zone":"zone=b","values":[2]}])",
            R"("measurements":["batch","env","stream"])",
            R"("details":"selector.measurement is required")",
-           R"("subscribe":{"code":"UNIMPLEMENTED")",
+           R"("subscribe":["2@1","3@2"])",
        }) {
     EXPECT_NE(r.output.find(part), std::string::npos) << "missing " << part << " in:\n" << r.output;
   }
@@ -170,7 +170,7 @@ TEST_F(GrpcNodeClientTest, GrpcJsWithProtoLoaderCallsTheV1Api) {
   v1::ListMeasurementsResponse resp;
   ASSERT_TRUE(stub_->ListMeasurements(&ctx, req, &resp).ok());
   EXPECT_EQ(std::vector<std::string>(resp.measurements().begin(), resp.measurements().end()),
-            (std::vector<std::string>{"batch", "env", "stream"}));
+            (std::vector<std::string>{"batch", "env", "live", "stream"}));
 }
 
 }  // namespace

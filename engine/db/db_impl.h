@@ -101,6 +101,8 @@ class DBImpl : public DB {
   absl::StatusOr<std::unique_ptr<Cursor>> Query(const QuerySpec& spec) override;
   absl::StatusOr<std::vector<LastValue>> Last(const Selector& selector) override;
   bool GetProperty(std::string_view name, std::string* value) override;
+  uint64_t AddWriteObserver(WriteObserver observer) override;
+  void RemoveWriteObserver(uint64_t id) override;
   absl::Status DeleteRange(const Selector& selector, int64_t start, int64_t end) override;
   absl::StatusOr<std::vector<std::string>> ListMeasurements(std::string_view db,
                                                             size_t limit) override;
@@ -303,6 +305,9 @@ class DBImpl : public DB {
   // under a shared lock are valid only while it stays the same.
   uint64_t layout_epoch_ ABSL_GUARDED_BY(mu_) = 0;
   size_t nondurable_series_ ABSL_GUARDED_BY(mu_) = 0;
+  // Write observers, called under mu_ in log order (phase 4 of Write).
+  std::map<uint64_t, WriteObserver> observers_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_observer_id_ ABSL_GUARDED_BY(mu_) = 1;
   // Batch ids written within Options::batch_id_window_ns, and those being
   // written (pending), with the answer to repeat; oldest first in
   // batch_order_ for expiry.

@@ -41,22 +41,7 @@ absl::StatusOr<std::vector<const Series*>> DBImpl::MatchSeries(const Selector& s
     return absl::NotFoundError(absl::StrCat("database not found: \"", sel.database, "\""));
   }
   const DatabaseState& dbstate = db->second;
-  std::vector<std::regex> regexes(sel.tags.size());
-  for (size_t i = 0; i < sel.tags.size(); ++i) {
-    const TagFilter& f = sel.tags[i];
-    if (f.op != TagFilter::Op::kIn && f.values.size() != 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("tag filter on \"", f.key, "\" needs exactly one value"));
-    }
-    if (f.op == TagFilter::Op::kRegex || f.op == TagFilter::Op::kNotRegex) {
-      try {
-        regexes[i] = std::regex(f.values[0], std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("bad regular expression for tag \"", f.key, "\": ", e.what()));
-      }
-    }
-  }
+  ASSIGN_OR_RETURN(const TagMatcher matcher, TagMatcher::Compile(sel.tags));
   std::string rp_name;
   if (!all_rps) {
     ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(sel.database, sel.retention_policy));
@@ -70,29 +55,7 @@ absl::StatusOr<std::vector<const Series*>> DBImpl::MatchSeries(const Selector& s
           std::find(sel.fields.begin(), sel.fields.end(), s.key.field) == sel.fields.end()) {
         continue;
       }
-      bool ok = true;
-      for (size_t i = 0; i < sel.tags.size() && ok; ++i) {
-        const TagFilter& f = sel.tags[i];
-        const std::string v = TagValue(s.key.tags, f.key);
-        switch (f.op) {
-          case TagFilter::Op::kEqual:
-            ok = v == f.values[0];
-            break;
-          case TagFilter::Op::kNotEqual:
-            ok = v != f.values[0];
-            break;
-          case TagFilter::Op::kIn:
-            ok = std::find(f.values.begin(), f.values.end(), v) != f.values.end();
-            break;
-          case TagFilter::Op::kRegex:
-            ok = std::regex_match(v, regexes[i]);
-            break;
-          case TagFilter::Op::kNotRegex:
-            ok = !std::regex_match(v, regexes[i]);
-            break;
-        }
-      }
-      if (ok) out.push_back(&s);
+      if (matcher.Matches(s.key.tags)) out.push_back(&s);
     }
   };
   if (sel.measurement.empty()) {

@@ -180,6 +180,23 @@ TEST_F(DBTest, BatchIdsApplyABatchOnceAcrossReopenWithinTheWindow) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(DBTest, WriteObserversSeeStoredWritesInLogOrder) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::vector<std::string> seen;
+  const uint64_t id =
+      db_->AddWriteObserver([&](const WriteBatch& b, std::string_view rp, const WriteResult& r) {
+        seen.push_back(absl::StrCat(b.points.size(), " points to ", std::string(rp), ", ",
+                                    r.points_written, " stored, ", r.rejected.size(), " rejected"));
+      });
+  Write({MakePoint("env", {}, "t", 1.0, kT0), MakePoint("env", {}, "t", int64_t{1}, kT0)});
+  Write({MakePoint("", {}, "t", 1.0, kT0)});  // nothing stored: not observed
+  Write({MakePoint("env", {}, "t", 2.0, kT0 + 1)});
+  db_->RemoveWriteObserver(id);
+  Write({MakePoint("env", {}, "t", 3.0, kT0 + 2)});
+  EXPECT_EQ(seen, (std::vector<std::string>{"2 points to autogen, 1 stored, 1 rejected",
+                                            "1 points to autogen, 1 stored, 0 rejected"}));
+}
+
 TEST_F(DBTest, BadPointsAreRejectedAndTheRestStored) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   ASSERT_TRUE(db_->CreateRetentionPolicy("farm", {"day", 86400 * kSec, 0, true}).ok());

@@ -434,6 +434,10 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
       }
     }
     ApplyToHead(wal, targets, seq);
+    if (!observers_.empty()) {
+      const std::string& rp_name = targets.front()->rp;
+      for (const auto& [id, observer] : observers_) observer(batch, rp_name, result);
+    }
     if (has_id) {
       batches_[batch.batch_id].pending = false;
       batch_order_.emplace_back(now, batch.batch_id);
@@ -451,6 +455,18 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
   --writes_in_flight_;
   if (!rs.ok()) return FromRocks(rs, "writing points");
   return result;
+}
+
+uint64_t DBImpl::AddWriteObserver(WriteObserver observer) {
+  absl::MutexLock l(&mu_);
+  const uint64_t id = next_observer_id_++;
+  observers_.emplace(id, std::move(observer));
+  return id;
+}
+
+void DBImpl::RemoveWriteObserver(uint64_t id) {
+  absl::MutexLock l(&mu_);  // observers run under mu_: none is running now
+  observers_.erase(id);
 }
 
 }  // namespace lux::engine

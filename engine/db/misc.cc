@@ -1,11 +1,13 @@
 // File: misc.cc
 // Small definitions of the public headers: clock, options, point helpers.
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
 #include "lux/clock.h"
 #include "lux/options.h"
 #include "lux/point.h"
+#include "lux/query.h"
 
 namespace lux {
 
@@ -70,6 +72,58 @@ FieldType TypeOf(const FieldValue& v) {
     default:
       return FieldType::kString;
   }
+}
+
+absl::StatusOr<TagMatcher> TagMatcher::Compile(const std::vector<TagFilter>& filters) {
+  TagMatcher m;
+  m.filters_ = filters;
+  m.regexes_.resize(filters.size());
+  for (size_t i = 0; i < filters.size(); ++i) {
+    const TagFilter& f = filters[i];
+    if (f.op != TagFilter::Op::kIn && f.values.size() != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tag filter on \"", f.key, "\" needs exactly one value"));
+    }
+    if (f.op == TagFilter::Op::kRegex || f.op == TagFilter::Op::kNotRegex) {
+      try {
+        m.regexes_[i] = std::regex(f.values[0], std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("bad regular expression for tag \"", f.key, "\": ", e.what()));
+      }
+    }
+  }
+  return m;
+}
+
+bool TagMatcher::Matches(const std::vector<Tag>& tags) const {
+  static const std::string kEmpty;
+  for (size_t i = 0; i < filters_.size(); ++i) {
+    const TagFilter& f = filters_[i];
+    auto it = std::lower_bound(tags.begin(), tags.end(), f.key,
+                               [](const Tag& t, const std::string& k) { return t.key < k; });
+    const std::string& v = it != tags.end() && it->key == f.key ? it->value : kEmpty;
+    bool ok = false;
+    switch (f.op) {
+      case TagFilter::Op::kEqual:
+        ok = v == f.values[0];
+        break;
+      case TagFilter::Op::kNotEqual:
+        ok = v != f.values[0];
+        break;
+      case TagFilter::Op::kIn:
+        ok = std::find(f.values.begin(), f.values.end(), v) != f.values.end();
+        break;
+      case TagFilter::Op::kRegex:
+        ok = std::regex_match(v, regexes_[i]);
+        break;
+      case TagFilter::Op::kNotRegex:
+        ok = !std::regex_match(v, regexes_[i]);
+        break;
+    }
+    if (!ok) return false;
+  }
+  return true;
 }
 
 }  // namespace lux

@@ -80,10 +80,13 @@ absl::Status LoadTomlConfig(const std::string& path, Config* config) {
        : k == "http_addr" ? config->http_addr
        : k == "grpc_addr" ? config->grpc_addr
                           : config->log_level) = *v;
-    } else if (k == "max_body_bytes" || k == "rejected_capacity") {
+    } else if (k == "max_body_bytes" || k == "rejected_capacity" ||
+               k == "max_subscriber_queue_points") {
       auto v = node.value<int64_t>();
       if (!v || *v <= 0) return bad("a positive integer");
-      (k == "max_body_bytes" ? config->max_body_bytes : config->rejected_capacity) = size_t(*v);
+      (k == "max_body_bytes"      ? config->max_body_bytes
+       : k == "rejected_capacity" ? config->rejected_capacity
+                                  : config->max_subscriber_queue_points) = size_t(*v);
     } else if (k == "idle_timeout_s" || k == "http_threads" || k == "enqueued_write_timeout_ms") {
       auto v = node.value<int64_t>();
       if (!v || *v <= 0 || *v > 1'000'000'000) return bad("a positive integer");

@@ -3,8 +3,10 @@
 #include "server/luxd/grpc_service.h"
 
 #include <chrono>
+#include <deque>
 #include <limits>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -28,12 +30,279 @@ absl::Time DeadlineOf(const grpc::ServerContext* ctx) {
   return absl::FromChrono(d);
 }
 
+// Points in a response.
+size_t PointsIn(const v1::SubscribeResponse& r) {
+  size_t n = 0;
+  for (const auto& sp : r.points()) n += sp.timestamps_ns_size();
+  return n;
+}
+
+// Identity of one field of one series, for resuming without duplicates.
+std::string FieldKey(const std::string& measurement, const std::vector<Tag>& tags,
+                     const std::string& field) {
+  std::string k = measurement;
+  for (const Tag& t : tags) absl::StrAppend(&k, "\x1f", t.key, "=", t.value);
+  absl::StrAppend(&k, "\x1e", field);
+  return k;
+}
+
+// One Subscribe stream's state, fed by the hub (and first by a replay of
+// stored points when resuming) and drained by the reactor's writes.
+// Invariant: Finish is called once, never while a write is in flight, so
+// the reactor outlives any thread that saw `writing` set under mu.
+struct SubscribeState final : SubscriptionSink {
+  explicit SubscribeState(size_t max) : max_points(max) {}
+
+  void Deliver(std::vector<Point> points) override {
+    {
+      absl::MutexLock l(&mu);
+      if (finished || !fail.ok()) return;
+      if (replaying) {
+        if (live_buffer.size() + points.size() > max_points) {
+          Fail(absl::ResourceExhaustedError(absl::StrCat(
+              "subscriber too slow: more than ", max_points, " points queued while replaying")));
+        } else {
+          for (Point& p : points) live_buffer.push_back(std::move(p));
+        }
+        return;
+      }
+      EnqueueLocked(points);
+    }
+    MaybeWrite();
+  }
+
+  void Close(const absl::Status& why) override {
+    {
+      absl::MutexLock l(&mu);
+      Fail(why);
+    }
+    MaybeWrite();
+  }
+
+  void EnqueueLocked(const std::vector<Point>& points) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (points.empty()) return;
+    if (pending_points + points.size() > max_points) {
+      Fail(absl::ResourceExhaustedError(
+          absl::StrCat("subscriber too slow: more than ", max_points, " points queued")));
+      return;
+    }
+    v1::WriteRequest grouped;
+    std::vector<std::vector<size_t>> origin;
+    proto::ToWriteRequest(points, &grouped, &origin);
+    v1::SubscribeResponse r;
+    r.mutable_points()->Swap(grouped.mutable_series());
+    pending.push_back(std::move(r));
+    pending_points += points.size();
+  }
+
+  void Fail(absl::Status s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (fail.ok()) fail = std::move(s);
+    pending.clear();
+    pending_points = 0;
+    live_buffer.clear();
+  }
+
+  // Starts the next write, or finishes after a failure. Never under mu.
+  void MaybeWrite() ABSL_LOCKS_EXCLUDED(mu) {
+    grpc::ServerWriteReactor<v1::SubscribeResponse>* r = nullptr;
+    grpc::Status finish;
+    bool do_finish = false;
+    {
+      absl::MutexLock l(&mu);
+      if (finished || writing || reactor == nullptr) return;
+      if (!fail.ok()) {
+        finished = do_finish = true;
+        finish = ToGrpc(fail);
+      } else if (!pending.empty()) {
+        current = std::move(pending.front());
+        pending.pop_front();
+        pending_points -= PointsIn(current);
+        writing = true;
+      } else {
+        return;
+      }
+      r = reactor;
+    }
+    if (do_finish) {
+      r->Finish(finish);
+    } else {
+      r->StartWrite(&current);
+    }
+  }
+
+  const size_t max_points;
+  absl::Mutex mu;
+  grpc::ServerWriteReactor<v1::SubscribeResponse>* reactor ABSL_GUARDED_BY(mu) = nullptr;
+  std::deque<v1::SubscribeResponse> pending ABSL_GUARDED_BY(mu);
+  size_t pending_points ABSL_GUARDED_BY(mu) = 0;
+  v1::SubscribeResponse current;  // the write in flight
+  bool writing ABSL_GUARDED_BY(mu) = false;
+  bool finished ABSL_GUARDED_BY(mu) = false;  // Finish called
+  bool done ABSL_GUARDED_BY(mu) = false;      // the call is over
+  absl::Status fail ABSL_GUARDED_BY(mu);
+  bool replaying ABSL_GUARDED_BY(mu) = false;
+  std::vector<Point> live_buffer ABSL_GUARDED_BY(mu);
+};
+
+class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+ public:
+  SubscribeReactor(std::shared_ptr<SubscribeState> state, SubscriptionHub* hub)
+      : state_(std::move(state)), hub_(hub) {
+    absl::MutexLock l(&state_->mu);
+    state_->reactor = this;
+  }
+
+  void set_id(uint64_t id) { id_ = id; }
+
+  // Ends the call at once (bad request).
+  void FinishNow(const grpc::Status& s) {
+    {
+      absl::MutexLock l(&state_->mu);
+      state_->finished = true;
+    }
+    Finish(s);
+  }
+
+  void OnWriteDone(bool ok) override {
+    bool finish = false;
+    {
+      absl::MutexLock l(&state_->mu);
+      state_->writing = false;
+      if (!ok && !state_->finished) state_->finished = finish = true;
+    }
+    if (finish) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "subscriber gone"));
+    } else {
+      state_->MaybeWrite();
+    }
+  }
+
+  void OnCancel() override {
+    bool finish = false;
+    {
+      absl::MutexLock l(&state_->mu);
+      state_->done = true;  // stops a replay
+      if (!state_->writing && !state_->finished) state_->finished = finish = true;
+    }
+    if (finish) Finish(grpc::Status(grpc::StatusCode::CANCELLED, "subscription cancelled"));
+  }
+
+  void OnDone() override {
+    if (id_ != 0) hub_->Remove(id_);
+    {
+      absl::MutexLock l(&state_->mu);
+      state_->reactor = nullptr;
+      state_->done = true;
+    }
+    delete this;
+  }
+
+ private:
+  std::shared_ptr<SubscribeState> state_;
+  SubscriptionHub* const hub_;
+  uint64_t id_ = 0;
+};
+
 }  // namespace
 
 grpc::Status ToGrpc(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
   return grpc::Status(static_cast<grpc::StatusCode>(static_cast<int>(s.code())),
                       std::string(s.message()));
+}
+
+LuxService::LuxService(DB* db, LuxServiceOptions options) : db_(db), options_(options), hub_(db) {}
+
+LuxService::~LuxService() {
+  absl::MutexLock l(&replays_mu_);
+  for (auto& t : replays_) t.join();
+}
+
+grpc::ServerWriteReactor<v1::SubscribeResponse>* LuxService::Subscribe(
+    grpc::CallbackServerContext*, const v1::SubscribeRequest* req) {
+  auto state = std::make_shared<SubscribeState>(options_.max_subscriber_queue_points);
+  auto* reactor = new SubscribeReactor(state, &hub_);
+  Selector sel;
+  if (auto s = FromProto(req->selector(), "selector", &sel); !s.ok()) {
+    reactor->FinishNow(ToGrpc(s));
+    return reactor;
+  }
+  const int64_t from = req->resume_from_ns();
+  {
+    absl::MutexLock l(&state->mu);
+    state->replaying = from != 0;
+  }
+  auto id = hub_.Add(sel, state);
+  if (!id.ok()) {
+    reactor->FinishNow(ToGrpc(id.status()));
+    return reactor;
+  }
+  reactor->set_id(*id);
+  if (from == 0) return reactor;
+  // Resume: stored points from `from` on, then the live ones that arrived
+  // meanwhile, skipping per series field what the replay already sent.
+  absl::MutexLock l(&replays_mu_);
+  replays_.emplace_back([this, state, sel, from] {
+    QuerySpec q;
+    q.selector = sel;
+    q.start_ns = from;
+    absl::flat_hash_map<std::string, int64_t> sent;  // field key -> last ts replayed
+    absl::Status status;
+    auto cursor = db_->Query(q);
+    if (!cursor.ok()) status = cursor.status();
+    std::vector<Point> chunk;
+    auto flush = [&]() {
+      absl::MutexLock l(&state->mu);
+      state->mu.Await(absl::Condition(
+          +[](SubscribeState* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
+            return s->done || !s->fail.ok() || s->pending_points < s->max_points / 2;
+          },
+          state.get()));
+      if (state->done || !state->fail.ok()) return false;
+      state->EnqueueLocked(chunk);
+      chunk.clear();
+      return true;
+    };
+    Frame f;
+    bool going = cursor.ok();
+    while (going && (*cursor)->Next(&f)) {
+      for (size_t i = 0; i < f.times.size() && going; ++i) {
+        Point p;
+        p.measurement = f.measurement;
+        p.tags = f.tags;
+        p.timestamp_ns = f.times[i];
+        p.fields.push_back(Field{f.field, f.values[i]});
+        chunk.push_back(std::move(p));
+        if (chunk.size() >= 4096) {
+          going = flush();
+          state->MaybeWrite();
+        }
+      }
+      if (!f.times.empty()) sent[FieldKey(f.measurement, f.tags, f.field)] = f.times.back();
+    }
+    if (going && cursor.ok()) status = (*cursor)->status();
+    if (going) going = flush();
+    {
+      absl::MutexLock l(&state->mu);
+      if (!status.ok()) {
+        state->Fail(status);
+      } else if (going) {
+        std::vector<Point> live;
+        for (Point& p : state->live_buffer) {
+          std::erase_if(p.fields, [&](const Field& fd) {
+            auto it = sent.find(FieldKey(p.measurement, p.tags, fd.key));
+            return it != sent.end() && p.timestamp_ns <= it->second;
+          });
+          if (!p.fields.empty()) live.push_back(std::move(p));
+        }
+        state->live_buffer.clear();
+        state->EnqueueLocked(live);
+      }
+      state->replaying = false;
+    }
+    state->MaybeWrite();
+  });
+  return reactor;
 }
 
 grpc::Status LuxService::WriteOne(const v1::WriteRequest& req, v1::WriteResponse* resp) {

@@ -10,21 +10,36 @@
 #include <grpcpp/grpcpp.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "lux/db.h"
 #include "lux/v1/lux.grpc.pb.h"
+#include "server/luxd/subscriptions.h"
 
 namespace lux::luxd {
 
 // absl::StatusCode and grpc::StatusCode share their numbering.
 grpc::Status ToGrpc(const absl::Status& s);
 
-class LuxService final : public v1::Lux::Service {
+struct LuxServiceOptions {
+  // A subscriber with more points queued than this (it reads too slowly)
+  // is dropped with RESOURCE_EXHAUSTED. Default 100,000.
+  size_t max_subscriber_queue_points = 100'000;
+};
+
+// Subscribe is a callback (reactor) method: a stream costs no thread while
+// it waits for points; the others are synchronous.
+class LuxService final : public v1::Lux::WithCallbackMethod_Subscribe<v1::Lux::Service> {
  public:
   // REQUIRES: db outlives the service.
-  explicit LuxService(DB* db) : db_(db) {}
+  explicit LuxService(DB* db, LuxServiceOptions options = {});
+  ~LuxService() override;
+
+  grpc::ServerWriteReactor<v1::SubscribeResponse>* Subscribe(
+      grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) override;
+  SubscriptionHub& hub() { return hub_; }
 
   grpc::Status Write(grpc::ServerContext* ctx, const v1::WriteRequest* req,
                      v1::WriteResponse* resp) override;
@@ -72,6 +87,11 @@ class LuxService final : public v1::Lux::Service {
   grpc::Status WriteOne(const v1::WriteRequest& req, v1::WriteResponse* resp);
 
   DB* const db_;
+  const LuxServiceOptions options_;
+  SubscriptionHub hub_;
+  // Replays of resuming subscriptions run on their own threads.
+  absl::Mutex replays_mu_;
+  std::vector<std::thread> replays_ ABSL_GUARDED_BY(replays_mu_);
 };
 
 }  // namespace lux::luxd

@@ -108,7 +108,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   // gRPC: lux.v1.Lux, the standard health service and server reflection.
-  lux::luxd::LuxService lux_service(db->get());
+  lux::luxd::LuxServiceOptions service_options;
+  service_options.max_subscriber_queue_points = config.max_subscriber_queue_points;
+  lux::luxd::LuxService lux_service(db->get(), service_options);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -137,6 +139,7 @@ int main(int argc, char** argv) {
   Log("info", absl::StrCat("signal ", sig, ": stopping"));
   (*server)->Stop();
   grpc_server->GetHealthCheckService()->SetServingStatus(false);
+  lux_service.hub().CloseAll(absl::UnavailableError("luxd is shutting down"));
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   if (auto s = (*db)->Close(); !s.ok()) {
     Log("error", absl::StrCat("closing: ", s.message()));

@@ -263,13 +263,42 @@ async function main() {
       empty_measurement: await expectError(
           query({selector: {database: DB, measurement: ''}}), grpc.status.INVALID_ARGUMENT,
           'selector.measurement is required', 'Query with an empty measurement'),
-      // Subscribe is in the proto but not served yet. This assertion flips
-      // when Subscribe lands: then expect the stored points from
-      // resume_from_ns, then live ones.
-      subscribe: await expectError(
-          serverStream(client.Subscribe({selector: {database: DB, measurement: 'env'}, resume_from_ns: ts(0)},
-                                        {deadline: Date.now() + 5000})),
-          grpc.status.UNIMPLEMENTED, undefined, 'Subscribe'),
+      // Subscribe from a resume point: the stored points from it, then a
+      // live one, each once.
+      subscribe: await (async () => {
+        const live = (s, v) => ({
+          database: DB,
+          series: [{measurement: 'live', timestamps_ns: [ts(s)], fields: [column('v', 'doubles', [v])]}],
+        });
+        await unary('Write', live(0, 1));
+        await unary('Write', live(1, 2));
+        const call = client.Subscribe({selector: {database: DB, measurement: 'live'}, resume_from_ns: ts(1)});
+        const got = [];
+        const three = new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`Subscribe: got ${JSON.stringify(got)}`)), 10000);
+          call.on('data', (m) => {
+            for (const sp of m.points) {
+              sp.timestamps_ns.forEach((t, i) => got.push(`${valuesOf(sp.fields[0].values)[i]}@${(BigInt(t) - T0) / SEC}`));
+            }
+            if (got.length >= 2) {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
+          call.on('error', (e) => {
+            if (e.code !== grpc.status.CANCELLED) reject(e);
+          });
+        });
+        // Live writes until the stream has the stored point and a live one.
+        for (let s = 2; got.length < 2 && s < 100; ++s) {
+          await unary('Write', live(s, 3));
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await three;
+        call.cancel();
+        assert.deepEqual(got.slice(0, 2), ['2@1', '3@2'], 'Subscribe: stored then live, once each');
+        return got.slice(0, 2);
+      })(),
     };
 
     client.close();

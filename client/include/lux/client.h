@@ -90,6 +90,26 @@ class Writer {
   virtual Counters counters() const = 0;
 };
 
+struct SubscribeOptions {
+  // 0: live points from now on. Else stored points from this time first.
+  int64_t resume_from_ns = 0;
+  // Reconnection after the stream breaks (UNAVAILABLE, RESOURCE_EXHAUSTED,
+  // ...): exponential backoff with full jitter between these.
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+};
+
+// A live subscription (Client::Subscribe). Thread-safe.
+class Subscription {
+ public:
+  virtual ~Subscription() = default;
+  // Stops the subscription; Wait returns OK.
+  virtual void Cancel() = 0;
+  // Blocks until cancelled, or a permanent error (a bad selector, ...).
+  virtual absl::Status Wait() = 0;
+  virtual uint64_t reconnects() const = 0;
+};
+
 struct QueryMetadata {
   uint64_t frames = 0;
   uint64_t points = 0;
@@ -111,6 +131,15 @@ class Client {
   virtual absl::StatusOr<std::vector<Frame>> Query(const QuerySpec& spec,
                                                    QueryMetadata* metadata = nullptr) = 0;
   virtual absl::StatusOr<std::vector<LastValue>> Last(const Selector& selector) = 0;
+
+  // Live points matching `selector`, handed to `on_points` (from the
+  // subscription's own thread, in order). A broken stream is reconnected
+  // with backoff and resumed from the last timestamp seen; points already
+  // handed over (same series, field and timestamp or older) are not handed
+  // over again, so nothing is seen twice and nothing in between is missed.
+  virtual std::unique_ptr<Subscription> Subscribe(
+      const Selector& selector, const SubscribeOptions& options,
+      std::function<void(std::vector<Point> points)> on_points) = 0;
 
   // Schema.
   virtual absl::StatusOr<std::vector<std::string>> ListDatabases() = 0;

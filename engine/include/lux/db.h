@@ -6,6 +6,7 @@
 #define LUX_DB_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -102,6 +103,18 @@ class DB {
   // block_cache_usage_bytes and block_cache_capacity_bytes.
   // Sealed bytes per point = block_bytes / (points - head_points).
   virtual bool GetProperty(std::string_view name, std::string* value) = 0;
+
+  // Live points (luxd's Subscribe). The observer is called once per write
+  // that stored points, after they are durable and visible, in log order,
+  // with the batch and its result (the points not in result.rejected were
+  // stored, with the batch's retention policy resolved in
+  // `retention_policy`). It runs while other writes wait: it must only copy
+  // or queue, never block or call into the DB. Returns an id for
+  // RemoveWriteObserver, which returns once no call is running.
+  using WriteObserver =
+      std::function<void(const WriteBatch& batch, std::string_view rp, const WriteResult& result)>;
+  virtual uint64_t AddWriteObserver(WriteObserver observer) = 0;
+  virtual void RemoveWriteObserver(uint64_t id) = 0;
 };
 
 }  // namespace lux

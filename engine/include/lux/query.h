@@ -8,10 +8,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lux/point.h"
 
@@ -25,6 +27,22 @@ struct TagFilter {
   // kEqual/kNotEqual/kRegex/kNotRegex: values[0] (a RE2-free ECMAScript
   // regex, matched against the whole value). kIn: any of values.
   std::vector<std::string> values;
+};
+
+// Tag predicates compiled once (their regexes) and checked against the
+// tags of a series.
+class TagMatcher {
+ public:
+  // kInvalidArgument naming the tag when a predicate has the wrong number
+  // of values or a bad regular expression.
+  static absl::StatusOr<TagMatcher> Compile(const std::vector<TagFilter>& filters);
+  // Whether every predicate holds. REQUIRES: tags sorted by key; a missing
+  // key has the value "".
+  bool Matches(const std::vector<Tag>& tags) const;
+
+ private:
+  std::vector<TagFilter> filters_;
+  std::vector<std::regex> regexes_;  // per filter; used by the regex operators
 };
 
 // Which series: a measurement, some of its fields, tag predicates (all must
