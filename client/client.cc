@@ -50,11 +50,13 @@ class ClientImpl final : public Client, public client_internal::BatchSender {
     result.points_written = resp.points_written();
     result.duplicate = resp.duplicate();
     for (const auto& e : resp.errors()) {
-      size_t index = 0;
-      if (e.series_index() < origin.size() && e.point_index() < origin[e.series_index()].size()) {
-        index = origin[e.series_index()][e.point_index()];
+      if (e.series_index() >= origin.size() || e.point_index() >= origin[e.series_index()].size()) {
+        return absl::InternalError(
+            absl::StrCat("luxd named point ", e.point_index(), " of series ", e.series_index(),
+                         ", which the request does not have: ", e.message()));
       }
-      result.rejected.push_back({index, absl::InvalidArgumentError(e.message())});
+      result.rejected.push_back(
+          {origin[e.series_index()][e.point_index()], absl::InvalidArgumentError(e.message())});
     }
     return result;
   }

@@ -24,7 +24,15 @@
 namespace {
 
 // One logfmt line on stderr.
+// Messages below this level are not logged: 0 debug, 1 info, 2 warn, 3 error.
+int min_level = 1;
+
+int LevelOf(std::string_view level) {
+  return level == "debug" ? 0 : level == "info" ? 1 : level == "warn" ? 2 : 3;
+}
+
 void Log(const char* level, const std::string& msg) {
+  if (LevelOf(level) < min_level) return;
   char ts[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
@@ -72,6 +80,7 @@ int main(int argc, char** argv) {
     Log("error", std::string(s.message()));
     return 2;
   }
+  min_level = LevelOf(config.log_level);
 
   // Signals are taken by sigwait below; block them before any thread starts.
   sigset_t signals;
