@@ -1,4 +1,5 @@
 // http_ingest --port P [--connections N] [--points TOTAL] [--batch 5000] [--db bench]
+//             [--rate POINTS_PER_S]
 //
 // N keep-alive connections POST the sensor workload as line protocol to a
 // running luxd (or any InfluxDB 1.x-compatible server) at 127.0.0.1:P,
@@ -6,6 +7,13 @@
 // latency p50/p95/p99. Each connection writes its own sensors (so batches of
 // different connections never overwrite each other). Creates the database
 // first with a CREATE DATABASE query.
+//
+// Without --rate every connection sends its next batch as soon as the last
+// one is answered (closed loop: the latency then is connections / request
+// rate, Little's law, whatever the server). With --rate the connections
+// together offer that many points/s, each batch sent at its scheduled time,
+// and latency counts from that time (queueing included, no coordinated
+// omission): the latency at a given load.
 // clang-format off
 #include <utility>  // first: Boost.Asio 1.74's awaitable.hpp uses std::exchange unincluded
 // clang-format on
@@ -29,6 +37,7 @@ using Clock = std::chrono::steady_clock;
 int main(int argc, char** argv) {
   int port = 8086, connections = 8;
   size_t points = 2'000'000, batch = 5000;
+  double rate = 0;
   std::string db = "bench";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -42,6 +51,8 @@ int main(int argc, char** argv) {
       batch = std::stoull(argv[i + 1]);
     else if (a == "--db")
       db = argv[i + 1];
+    else if (a == "--rate")
+      rate = std::stod(argv[i + 1]);
   }
   auto connect = [&](beast::tcp_stream& s, boost::asio::io_context& ioc) {
     tcp::resolver r(ioc);
@@ -95,8 +106,18 @@ int main(int argc, char** argv) {
       boost::asio::io_context ioc;
       beast::tcp_stream s(ioc);
       connect(s, ioc);
+      // Paced: connection c's k-th batch is due at t0 + (k + c / N) * period.
+      const auto period = std::chrono::duration<double>(rate > 0 ? batch * connections / rate : 0);
+      size_t k = 0;
       for (auto& body : bodies[c]) {
-        const auto r0 = Clock::now();
+        auto r0 = Clock::now();
+        if (rate > 0) {
+          const auto due = t0 + std::chrono::duration_cast<Clock::duration>(
+                                    period * (double(k) + double(c) / connections));
+          std::this_thread::sleep_until(due);
+          r0 = due;
+        }
+        ++k;
         const int status = post(s, "/write?db=" + db, std::move(body));
         lat[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - r0).count());
         if (status != 204) ++failures[c];
@@ -116,10 +137,10 @@ int main(int argc, char** argv) {
     return all.empty() ? 0 : all[std::min(all.size() - 1, size_t(p / 100 * all.size()))];
   };
   std::printf(
-      "{\"benchmark\":\"http_ingest\",\"connections\":%d,\"points\":%zu,\"batch\":%zu,"
+      "{\"benchmark\":\"http_ingest\",\"connections\":%d,\"offered_rate\":%.0f,\"points\":%zu,\"batch\":%zu,"
       "\"seconds\":%.3f,\"points_per_s\":%.0f,\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
       "\"failed_requests\":%d}\n",
-      connections, per_conn * connections, batch, seconds, per_conn * connections / seconds,
+      connections, rate, per_conn * connections, batch, seconds, per_conn * connections / seconds,
       pct(50), pct(95), pct(99), failed);
   return failed == 0 ? 0 : 1;
 }
