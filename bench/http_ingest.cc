@@ -137,7 +137,8 @@ int main(int argc, char** argv) {
     return all.empty() ? 0 : all[std::min(all.size() - 1, size_t(p / 100 * all.size()))];
   };
   std::printf(
-      "{\"benchmark\":\"http_ingest\",\"connections\":%d,\"offered_rate\":%.0f,\"points\":%zu,\"batch\":%zu,"
+      "{\"benchmark\":\"http_ingest\",\"connections\":%d,\"offered_rate\":%.0f,\"points\":%zu,"
+      "\"batch\":%zu,"
       "\"seconds\":%.3f,\"points_per_s\":%.0f,\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
       "\"failed_requests\":%d}\n",
       connections, rate, per_conn * connections, batch, seconds, per_conn * connections / seconds,

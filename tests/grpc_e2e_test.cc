@@ -136,6 +136,11 @@ TEST_F(GrpcTest, WriteStoresGoodPointsAndNamesEachBadOne) {
       (std::vector<int64_t>{kT0, kT0 + kSec}));
   EXPECT_EQ(frames[0].values().doubles().values(0), 20.5);
 
+  // Refused points are kept for `luxctl rejected`, as line protocol.
+  const auto kept = testing::HttpCall(luxd_->port(), "GET", "/debug/rejected");
+  EXPECT_NE(kept.body.find("\"line\":\"env temp=7i 1767225605000000000\""), std::string::npos)
+      << kept.body;
+
   // The same field twice in one series: that series' points are refused.
   v1::SeriesPoints twice = Series("env", {{"zone", "t"}}, {kT0}, "temp", {1});
   *twice.add_fields() = twice.fields(0);

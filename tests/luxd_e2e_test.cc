@@ -84,6 +84,20 @@ TEST_F(LuxdTest, WritesReadBackThroughExport) {
             "env,zone=b\\ 2 temp=-3 1767225600000000000\n");
 }
 
+TEST_F(LuxdTest, AWriteToAnUnknownDatabaseIsKeptForReplay) {
+  auto r = Post("/write?db=nope", "m v=1 1\n# comment\n\nm v=2 2\n");
+  EXPECT_EQ(r.status, 404);
+  const auto kept = Get("/debug/rejected");
+  EXPECT_NE(
+      kept.body.find("\"line_number\":1,\"line\":\"m v=1 1\",\"reason\":\"database not found: "
+                     "\\\"nope\\\"\""),
+      std::string::npos)
+      << kept.body;
+  EXPECT_NE(kept.body.find("\"line_number\":4,\"line\":\"m v=2 2\""), std::string::npos)
+      << kept.body;
+  EXPECT_NE(kept.body.find("\"total\":2"), std::string::npos) << kept.body;
+}
+
 TEST_F(LuxdTest, PartialWritesKeepTheGoodLinesAndSayWhy) {
   auto r = Post("/write?db=farm", "m v=1 1\nm v= 2\nm v=3 3\n");
   EXPECT_EQ(r.status, 400);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/luxd/http_util.h"
+#include "server/luxd/lp_writer.h"
 #include "server/proto/convert.h"
 
 namespace lux::luxd {
@@ -305,7 +306,8 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* LuxService::Subscribe(
   return reactor;
 }
 
-grpc::Status LuxService::WriteOne(const v1::WriteRequest& req, v1::WriteResponse* resp) {
+grpc::Status LuxService::WriteOne(const v1::WriteRequest& req, const std::string& peer,
+                                  v1::WriteResponse* resp) {
   if (req.database().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "database is required");
   }
@@ -316,7 +318,20 @@ grpc::Status LuxService::WriteOne(const v1::WriteRequest& req, v1::WriteResponse
   proto::ToWriteBatch(req, &batch, &origin, &errors);
   if (!batch.points.empty() || !batch.batch_id.empty()) {
     auto result = db_->Write(batch);
-    if (!result.ok()) return ToGrpc(result.status());
+    // Refused points are kept for `luxctl rejected list|replay`.
+    auto keep = [&](size_t i, absl::string_view why) {
+      if (options_.rejected == nullptr) return;
+      std::string line;
+      AppendPoint(batch.points[i], &line);
+      if (!line.empty()) line.pop_back();
+      options_.rejected->Add({absl::ToUnixNanos(absl::Now()), peer, batch.database,
+                              batch.retention_policy, i + 1, std::move(line), std::string(why)});
+    };
+    if (!result.ok()) {
+      for (size_t i = 0; i < batch.points.size(); ++i) keep(i, result.status().message());
+      return ToGrpc(result.status());
+    }
+    for (const auto& rej : result->rejected) keep(rej.index, rej.status.message());
     resp->set_points_written(result->points_written);
     resp->set_duplicate(result->duplicate);
     for (const auto& rej : result->rejected) {
@@ -335,19 +350,19 @@ grpc::Status LuxService::WriteOne(const v1::WriteRequest& req, v1::WriteResponse
   return grpc::Status::OK;
 }
 
-grpc::Status LuxService::Write(grpc::ServerContext*, const v1::WriteRequest* req,
+grpc::Status LuxService::Write(grpc::ServerContext* ctx, const v1::WriteRequest* req,
                                v1::WriteResponse* resp) {
-  return WriteOne(*req, resp);
+  return WriteOne(*req, ctx->peer(), resp);
 }
 
-grpc::Status LuxService::WriteStream(grpc::ServerContext*,
+grpc::Status LuxService::WriteStream(grpc::ServerContext* ctx,
                                      grpc::ServerReader<v1::WriteRequest>* reader,
                                      v1::WriteSummary* summary) {
   v1::WriteRequest req;
   uint32_t index = 0;
   while (reader->Read(&req)) {
     v1::WriteResponse resp;
-    grpc::Status s = WriteOne(req, &resp);
+    grpc::Status s = WriteOne(req, ctx->peer(), &resp);
     if (!s.ok()) {
       return grpc::Status(s.error_code(), absl::StrCat("request ", index, ": ", s.error_message()));
     }

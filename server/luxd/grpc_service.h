@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "lux/db.h"
 #include "lux/v1/lux.grpc.pb.h"
+#include "server/luxd/rejected_store.h"
 #include "server/luxd/subscriptions.h"
 
 namespace lux::luxd {
@@ -27,6 +28,9 @@ struct LuxServiceOptions {
   // A subscriber with more points queued than this (it reads too slowly)
   // is dropped with RESOURCE_EXHAUSTED. Default 100,000.
   size_t max_subscriber_queue_points = 100'000;
+  // Where refused points are kept (as line protocol) for `luxctl rejected`;
+  // none when null.
+  RejectedStore* rejected = nullptr;
 };
 
 // Subscribe is a callback (reactor) method: a stream costs no thread while
@@ -84,7 +88,8 @@ class LuxService final : public v1::Lux::WithCallbackMethod_Subscribe<v1::Lux::S
 
  private:
   // Writes one request; fills *resp.
-  grpc::Status WriteOne(const v1::WriteRequest& req, v1::WriteResponse* resp);
+  grpc::Status WriteOne(const v1::WriteRequest& req, const std::string& peer,
+                        v1::WriteResponse* resp);
 
   DB* const db_;
   const LuxServiceOptions options_;

@@ -195,7 +195,9 @@ HttpResponse InfluxApi::Write(const HttpRequest& req, bool v2) {
   const auto dbs = db_->ListDatabases();
   if (std::find(dbs.begin(), dbs.end(), db) == dbs.end()) {
     if (!config_.create_database_on_write) {
-      return Error(404, absl::StrCat("database not found: \"", db, "\""));
+      const std::string why = absl::StrCat("database not found: \"", db, "\"");
+      KeepBody(req, db, rp, why);
+      return Error(404, why);
     }
     if (!auth_.IsAdmin(who.user)) {
       return Error(404, absl::StrCat("database not found: \"", db, "\""));
@@ -291,6 +293,13 @@ HttpResponse InfluxApi::Ingest(const HttpRequest& req, const std::string& db, co
   batch.points = std::move(parsed.points);
   auto result = db_->Write(batch);
   if (!result.ok()) {
+    for (size_t i = 0; i < batch.points.size(); ++i) {
+      std::string line;
+      AppendPoint(batch.points[i], &line);
+      if (!line.empty()) line.pop_back();
+      rejected_.Add({now, req.remote, db, rp, parsed.point_lines[i], line,
+                     std::string(result.status().message())});
+    }
     if (result.status().code() == absl::StatusCode::kNotFound && !rp.empty()) {
       return Error(500, absl::StrCat("retention policy not found: ", rp));
     }
@@ -325,6 +334,28 @@ HttpResponse InfluxApi::Ingest(const HttpRequest& req, const std::string& db, co
     return Error(400, msg);
   }
   return NoContent();
+}
+
+void InfluxApi::KeepBody(const HttpRequest& req, const std::string& db, const std::string& rp,
+                         const std::string& reason) {
+  std::string inflated;
+  std::string_view body = req.body;
+  if (req.Header("content-encoding") == "gzip") {
+    if (Gunzip(req.body, config_.max_body_bytes, &inflated) != GunzipResult::kOk) return;
+    body = inflated;
+  }
+  const int64_t now = NowNs();
+  size_t number = 0;
+  while (!body.empty()) {
+    const size_t nl = body.find('\n');
+    std::string_view line = body.substr(0, nl);
+    body = nl == std::string_view::npos ? std::string_view() : body.substr(nl + 1);
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const size_t first = line.find_first_not_of(" \t");
+    if (first == std::string_view::npos || line[first] == '#') continue;
+    rejected_.Add({now, req.remote, db, rp, number, std::string(line), reason});
+  }
 }
 
 HttpResponse InfluxApi::Query(const HttpRequest& req) {

@@ -33,7 +33,7 @@ class InfluxApi {
 
   HttpResponse Handle(const HttpRequest& request);
 
-  const RejectedStore& rejected() const { return rejected_; }
+  RejectedStore& rejected() { return rejected_; }
 
  private:
   HttpResponse Write(const HttpRequest& req, bool v2);
@@ -41,6 +41,10 @@ class InfluxApi {
   // store, answer.
   HttpResponse Ingest(const HttpRequest& req, const std::string& db, const std::string& rp,
                       lineproto::Precision precision);
+  // Keeps every line of a request refused whole (unknown database, ...) in
+  // the rejected store, so that it can be replayed once fixed.
+  void KeepBody(const HttpRequest& req, const std::string& db, const std::string& rp,
+                const std::string& reason);
   HttpResponse Query(const HttpRequest& req);
   HttpResponse Export(const HttpRequest& req);
   HttpResponse Metrics();

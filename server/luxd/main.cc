@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
   // gRPC: lux.v1.Lux, the standard health service and server reflection.
   lux::luxd::LuxServiceOptions service_options;
   service_options.max_subscriber_queue_points = config.max_subscriber_queue_points;
+  service_options.rejected = &api.rejected();
   lux::luxd::LuxService lux_service(db->get(), service_options);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

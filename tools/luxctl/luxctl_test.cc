@@ -392,8 +392,8 @@ TEST_F(LuxctlTest, DatabasesRetentionPoliciesDeleteStats) {
 
 // luxd keeps the lines of its HTTP writes that it rejected; a policy too
 // short refused a point, the policy is extended, the replay stores it.
-// (Writes to a database that does not exist are refused whole, 404, and luxd
-// does not keep their lines, so that case cannot be replayed.)
+// A replay that is refused again is kept again (luxd keeps what gRPC writes
+// refuse too).
 TEST_F(LuxctlTest, RejectedListAndReplay) {
   ASSERT_EQ(Run({"databases", "create", "rj"}).code, 0);
   ASSERT_EQ(Run({"rp", "create", "short", "--db", "rj", "--duration", "1h", "--default"}).code, 0);
@@ -432,14 +432,17 @@ TEST_F(LuxctlTest, RejectedListAndReplay) {
             "    m,t=a v=1 1000000000\n"
             "replayed 2 lines: 0 stored, 2 still rejected\n");
   ASSERT_EQ(Run({"rp", "alter", "short", "--db", "rj", "--duration", "inf"}).code, 0);
-  r = Run(with_http({"rejected", "replay", "--limit", "2"}));
+  // The store now also holds the point the first replay had refused again.
+  r = Run(with_http({"rejected", "replay", "--limit", "3"}));
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.out,
             "failed  db=rj rp=: unable to parse 'm v=': missing field value\n"
             "    m v=\n"
             "stored  db=rj rp=\n"
             "    m,t=a v=1 1000000000\n"
-            "replayed 2 lines: 1 stored, 1 still rejected\n");
+            "stored  db=rj rp=\n"
+            "    m,t=a v=1 1000000000\n"
+            "replayed 3 lines: 2 stored, 1 still rejected\n");
   EXPECT_EQ(Export("rj", "m"), "m,t=a v=1 1000000000\n");
   r = Run(with_http({"rejected", "replay", "--limit", "1"}));
   EXPECT_EQ(r.code, 0);
