@@ -3,6 +3,8 @@
 #include "lux/client.h"
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <thread>
 
@@ -294,6 +296,34 @@ TEST(ClientTest, SubscriptionResumesAcrossARestartWithoutGapOrDuplicate) {
   EXPECT_GE(sub->reconnects(), 1u);
   sub->Cancel();
   EXPECT_TRUE(sub->Wait().ok());
+}
+
+// TLS: luxd with a certificate (self-signed here, made by the openssl CLI),
+// the client trusting it; a plaintext client is refused.
+TEST(ClientTest, TlsToLuxd) {
+  testing::TempDir dir;
+  const std::string cert = dir.path() + "/cert.pem", key = dir.path() + "/key.pem";
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
+      " -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl (tools/bootstrap installs it) failed";
+  LuxdProcess luxd(dir.path() + "/data", {"--grpc-tls-cert", cert, "--grpc-tls-key", key});
+  ASSERT_NE(luxd.grpc_port(), 0);
+  std::ifstream in(cert);
+  ClientOptions o;
+  o.tls = true;
+  o.tls_root_certs_pem.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  auto client = Client::Connect(luxd.grpc_target(), o);
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->CreateDatabase("farm").ok());
+  auto dbs = (*client)->ListDatabases();
+  ASSERT_TRUE(dbs.ok()) << dbs.status();
+  EXPECT_EQ(*dbs, (std::vector<std::string>{"farm"}));
+  ClientOptions plain;
+  plain.call_timeout = absl::Seconds(2);
+  auto insecure = Client::Connect(luxd.grpc_target(), plain);
+  ASSERT_TRUE(insecure.ok());
+  EXPECT_EQ((*insecure)->ListDatabases().status().code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

@@ -33,6 +33,9 @@ absl::Status Config::Validate() const {
         absl::StrCat("grpc_addr \"", grpc_addr, "\" is not HOST:PORT"));
   }
   if (batch_id_window_s < 0) return absl::InvalidArgumentError("batch_id_window_s must be >= 0");
+  if (grpc_tls_cert.empty() != grpc_tls_key.empty()) {
+    return absl::InvalidArgumentError("grpc_tls_cert and grpc_tls_key go together");
+  }
   if (data_dir.empty()) return absl::InvalidArgumentError("data_dir is empty");
   if (log_level != "debug" && log_level != "info" && log_level != "warn" && log_level != "error") {
     return absl::InvalidArgumentError(
@@ -73,13 +76,16 @@ absl::Status LoadTomlConfig(const std::string& path, Config* config) {
     auto bad = [&](const char* want) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": ", k, " must be ", want));
     };
-    if (k == "data_dir" || k == "http_addr" || k == "grpc_addr" || k == "log_level") {
+    if (k == "data_dir" || k == "http_addr" || k == "grpc_addr" || k == "log_level" ||
+        k == "grpc_tls_cert" || k == "grpc_tls_key") {
       auto v = node.value<std::string>();
       if (!v) return bad("a string");
-      (k == "data_dir"    ? config->data_dir
-       : k == "http_addr" ? config->http_addr
-       : k == "grpc_addr" ? config->grpc_addr
-                          : config->log_level) = *v;
+      (k == "data_dir"        ? config->data_dir
+       : k == "http_addr"     ? config->http_addr
+       : k == "grpc_addr"     ? config->grpc_addr
+       : k == "grpc_tls_cert" ? config->grpc_tls_cert
+       : k == "grpc_tls_key"  ? config->grpc_tls_key
+                              : config->log_level) = *v;
     } else if (k == "max_body_bytes" || k == "rejected_capacity" ||
                k == "max_subscriber_queue_points") {
       auto v = node.value<int64_t>();

@@ -27,6 +27,10 @@ struct Config {
   // A lux.v1 WriteRequest.batch_id is remembered this long (a retry within
   // it is applied once). Seconds; 0 = ignore batch ids. Default 600.
   int batch_id_window_s = 600;
+  // TLS for the gRPC listener: PEM files of the server's certificate chain
+  // and private key. Both empty: plaintext (the default).
+  std::string grpc_tls_cert;
+  std::string grpc_tls_key;
   // A Subscribe stream with more points queued than this (a subscriber that
   // reads too slowly) ends with RESOURCE_EXHAUSTED. Default 100,000.
   size_t max_subscriber_queue_points = 100'000;

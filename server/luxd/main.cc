@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "lux/db.h"
@@ -46,7 +48,7 @@ int main(int argc, char** argv) {
   CLI::App app{"luxd: the Lux time-series server (InfluxDB line protocol over HTTP)"};
   std::string config_path;
   app.add_option("--config", config_path, "TOML file with the settings below (flags win)");
-  std::string data_dir, http_addr, grpc_addr, log_level;
+  std::string data_dir, http_addr, grpc_addr, log_level, tls_cert, tls_key;
   size_t max_body = 0;
   int idle_timeout = 0;
   bool create_db = false;
@@ -55,6 +57,8 @@ int main(int argc, char** argv) {
                  "HTTP listen HOST:PORT, port 0 = any (default 127.0.0.1:8086)");
   app.add_option("--grpc-addr", grpc_addr,
                  "gRPC (lux.v1) listen HOST:PORT, port 0 = any (default 127.0.0.1:8087)");
+  app.add_option("--grpc-tls-cert", tls_cert, "PEM certificate chain: gRPC over TLS");
+  app.add_option("--grpc-tls-key", tls_key, "PEM private key of --grpc-tls-cert");
   app.add_option("--log-level", log_level, "debug, info, warn or error (default info)");
   app.add_option("--max-body-bytes", max_body,
                  "largest request body, also after gzip (default 25000000)");
@@ -72,6 +76,8 @@ int main(int argc, char** argv) {
   if (!data_dir.empty()) config.data_dir = data_dir;
   if (!http_addr.empty()) config.http_addr = http_addr;
   if (!grpc_addr.empty()) config.grpc_addr = grpc_addr;
+  if (!tls_cert.empty()) config.grpc_tls_cert = tls_cert;
+  if (!tls_key.empty()) config.grpc_tls_key = tls_key;
   if (!log_level.empty()) config.log_level = log_level;
   if (max_body != 0) config.max_body_bytes = max_body;
   if (idle_timeout != 0) config.idle_timeout_s = idle_timeout;
@@ -125,7 +131,25 @@ int main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int grpc_port = 0;
-  builder.AddListeningPort(config.grpc_addr, grpc::InsecureServerCredentials(), &grpc_port);
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  if (!config.grpc_tls_cert.empty()) {
+    auto read = [](const std::string& path, std::string* out) {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return false;
+      out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      return true;
+    };
+    grpc::SslServerCredentialsOptions ssl;
+    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+    if (!read(config.grpc_tls_cert, &pair.cert_chain) ||
+        !read(config.grpc_tls_key, &pair.private_key)) {
+      Log("error", absl::StrCat("cannot read ", config.grpc_tls_cert, " or ", config.grpc_tls_key));
+      return 2;
+    }
+    ssl.pem_key_cert_pairs.push_back(std::move(pair));
+    creds = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort(config.grpc_addr, creds, &grpc_port);
   builder.RegisterService(&lux_service);
   builder.SetMaxReceiveMessageSize(64 << 20);
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
