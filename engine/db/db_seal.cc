@@ -202,14 +202,18 @@ void DBImpl::SealerLoop() {
       absl::MutexLock l(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(
                                +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                                 return d->stop_sealer_ || !d->seal_queue_.empty();
+                                 return d->stop_sealer_ || !d->seal_queue_.empty() ||
+                                        d->head_points_ >= d->options_.max_head_points / 2;
                                },
                                this),
                            absl::Seconds(1));
       if (stop_sealer_) return;  // Close seals what is left
       sids.swap(seal_queue_);
       queued_.clear();
-      if (options_.max_head_age_ns > 0 && !closed_) {
+      if (head_points_ >= options_.max_head_points / 2 && !closed_) {
+        // Memory pressure: seal every head, partial blocks too.
+        aged.assign(active_.begin(), active_.end());
+      } else if (options_.max_head_age_ns > 0 && !closed_) {
         const int64_t cutoff = Now() - options_.max_head_age_ns;
         for (uint64_t sid : active_) {
           if (series_.at(sid)->head.opened_ns <= cutoff) aged.push_back(sid);

@@ -433,6 +433,47 @@ TEST_F(DBTest, IdleHeadsSealOnceTheyAge) {
   EXPECT_EQ(frames[0].times.size(), 2u);
 }
 
+// Many series with few points each never fill a block: past half of
+// max_head_points the sealer seals them anyway, and at the bound writes are
+// refused (retry) instead of growing memory.
+TEST_F(DBTest, TheHeadIsBoundedByMaxHeadPoints) {
+  options_.max_head_points = 400;
+  Reopen();
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  auto head_points = [&] {
+    std::string stats;
+    EXPECT_TRUE(db_->GetProperty("lux.stats", &stats));
+    const size_t at = stats.find("\"head_points\":");
+    return std::stoll(stats.substr(at + 14));
+  };
+  size_t written = 0, refused = 0;
+  for (int round = 0; round < 50; ++round) {
+    std::vector<Point> pts;
+    for (int s = 0; s < 100; ++s) {
+      pts.push_back(
+          MakePoint("m", {{"s", std::to_string(s)}}, "v", double(round), kT0 + round * kSec));
+    }
+    WriteBatch b;
+    b.database = "farm";
+    b.points = std::move(pts);
+    auto r = db_->Write(b);
+    if (r.ok()) {
+      written += r->points_written;
+    } else {
+      EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted) << r.status();
+      ++refused;
+      absl::SleepFor(absl::Milliseconds(20));  // let the sealer catch up
+    }
+    EXPECT_LE(head_points(), 400 + 100) << "a write may cross the bound, not more";
+  }
+  EXPECT_GE(written, 2000u) << "the sealer kept up at least part of the time";
+  QuerySpec count = Raw("m");
+  count.aggregate = Aggregate::kCount;
+  auto frames = Run(count);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(std::get<int64_t>(frames[0].values[0]), int64_t(written)) << refused << " refused";
+}
+
 TEST_F(DBTest, CorruptBlockIsDataLossAndTheRestStillAnswers) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   std::vector<Point> pts;

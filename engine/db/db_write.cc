@@ -329,6 +329,11 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
     mu_.Await(absl::Condition(
         +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS { return d->draining_ == 0; }, this));
     RETURN_IF_ERROR(CheckOpen());
+    if (head_points_ >= options_.max_head_points) {
+      return absl::ResourceExhaustedError(absl::StrCat("unsealed points reached max_head_points (",
+                                                       options_.max_head_points,
+                                                       "): the sealer is behind; retry"));
+    }
     now = Now();
     if (has_id) {
       // Forget ids older than the window (a few per write at most).

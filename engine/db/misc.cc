@@ -37,6 +37,7 @@ absl::Status Options::Validate() const {
   }
   if (max_head_age_ns < 0)
     return absl::InvalidArgumentError("max_head_age_ns must not be negative");
+  if (max_head_points < 2) return absl::InvalidArgumentError("max_head_points must be >= 2");
   if (max_points_per_write == 0) {
     return absl::InvalidArgumentError("max_points_per_write must be positive");
   }

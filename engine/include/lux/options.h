@@ -29,6 +29,11 @@ struct Options {
   // and the replay after a crash. Checked about once a second. 0 = only
   // full blocks, Flush and Close seal. Default one hour.
   int64_t max_head_age_ns = int64_t{3600} * 1'000'000'000;
+  // Bound on unsealed points in memory (16 bytes each). From half of it the
+  // sealer seals every series' head, full blocks or not; at the bound,
+  // writes fail with kResourceExhausted ("retry") until it has caught up.
+  // Default 50 million (~800 MB).
+  size_t max_head_points = 50'000'000;
   // Partition width of a retention policy created without one, in ns.
   // Default one day.
   int64_t default_partition_ns = int64_t{24} * 3600 * 1'000'000'000;
