@@ -45,6 +45,7 @@ enum class IntMode : uint8_t {
   kRle = 3,    // run values and run lengths, each a nested pipeline column.
   kDict = 4,   // sorted distinct values and codes, each a nested pipeline column.
   kZstd = 5,   // zstd frame holding another pipeline column (never kZstd).
+  kRans = 6,   // FOR or delta, then residuals / divisor through static rANS.
 };
 
 // How hard the encoders work. The default favours decoding speed (hot data:

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/codec/bitpack.h"
 #include "engine/codec/format.h"
+#include "engine/codec/rans.h"
 #include "engine/common/status_macros.h"
 
 namespace lux::codec {
@@ -25,6 +26,11 @@ constexpr int kMaxDepth = 2;
 // zstd is kept only when it saves at least 1/16 of the column: decoding it
 // costs far more than unpacking bits.
 constexpr size_t kZstdMinValues = 64;
+// Below this many residuals a frequency table rarely pays for itself.
+constexpr size_t kRansMinValues = 64;
+// Transform byte of a mode-6 column. persisted: never renumber or reuse.
+constexpr uint8_t kRansFor = 1;
+constexpr uint8_t kRansDelta = 2;
 
 absl::Status Corrupt(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("corrupt integer column: ", what));
@@ -134,6 +140,37 @@ void WriteBest(std::span<const int64_t> v, const Candidates& c, std::string* dst
   }
 }
 
+// The FOR or delta residuals of c through rANS (mode 6), when that is
+// estimated smaller than `best_bytes`; empty otherwise.
+std::string MaybeEncodeRans(std::span<const int64_t> v, const Candidates& c, size_t best_bytes) {
+  const size_t n = v.size();
+  if (n < kRansMinValues) return {};
+  // Like zstd, kept only when it saves at least 1/16 (and 16 bytes, which
+  // leaves near-constant columns to bit packing's zero widths): decoding it
+  // costs several times what unpacking bits does.
+  const size_t kRansMinSaving = 16 + best_bytes / 16;
+  const size_t for_est = EstimateRansResidualsSize(c.for_u.data(), n, c.for_divisor);
+  const size_t for_bytes = for_est + 2 + VarintSize(ZigZag(c.min));
+  const size_t delta_est = EstimateRansResidualsSize(c.delta_u.data(), n - 1, c.delta_divisor);
+  const size_t delta_bytes = delta_est + 2 + VarintSize(ZigZag(v[0])) +
+                             VarintSize(ZigZag(c.min_delta));
+  if (std::min(for_bytes, delta_bytes) + kRansMinSaving >= best_bytes) return {};
+  std::string out;
+  out.push_back(static_cast<char>(IntMode::kRans));
+  if (delta_bytes < for_bytes) {
+    out.push_back(static_cast<char>(kRansDelta));
+    PutVarint64(&out, ZigZag(v[0]));
+    PutVarint64(&out, ZigZag(c.min_delta));
+    AppendRansResiduals(c.delta_u.data(), n - 1, c.delta_divisor, &out);
+  } else {
+    out.push_back(static_cast<char>(kRansFor));
+    PutVarint64(&out, ZigZag(c.min));
+    AppendRansResiduals(c.for_u.data(), n, c.for_divisor, &out);
+  }
+  if (out.size() + kRansMinSaving >= best_bytes) return {};
+  return out;
+}
+
 void EncodeRle(std::span<const int64_t> v, std::string* dst, int depth,
                const EncodeOptions& options) {
   std::vector<int64_t> values, lengths;
@@ -204,7 +241,9 @@ void EncodeAt(std::span<const int64_t> v, std::string* dst, int depth, Allowed a
   const size_t n = v.size();
   const Candidates c = PlanForAndDelta(v);
   size_t best_bytes = std::min(c.for_bytes, c.delta_bytes);
-  std::string alt;  // the best RLE or dictionary encoding, if smaller
+  std::string alt;  // the best rANS, RLE or dictionary encoding, if smaller
+  alt = MaybeEncodeRans(v, c, best_bytes);
+  if (!alt.empty()) best_bytes = alt.size();
   if (depth < kMaxDepth && n >= 8) {
     if (allowed.rle && RunCount(v) * 4 <= n) {
       std::string rle;
@@ -269,6 +308,41 @@ absl::Status ReadResiduals(Reader* src, size_t n, uint64_t* u, uint64_t* divisor
   return absl::OkStatus();
 }
 
+using ResidualReader = absl::Status (*)(Reader*, size_t, uint64_t*, uint64_t*);
+
+// Mode 1 (and 6/1) after the mode byte: base, residuals.
+absl::Status DecodeFor(Reader* src, size_t n, uint64_t* u, ResidualReader read) {
+  uint64_t base, divisor;
+  if (!src->GetVarint64(&base)) return Corrupt("truncated base");
+  RETURN_IF_ERROR(read(src, n, u, &divisor));
+  const uint64_t b = uint64_t(UnZigZag(base));
+  if (divisor == 1) {
+    for (size_t i = 0; i < n; ++i) u[i] += b;
+  } else {
+    for (size_t i = 0; i < n; ++i) u[i] = b + u[i] * divisor;
+  }
+  return absl::OkStatus();
+}
+
+// Mode 2 (and 6/2) after the mode byte: first, min delta, residuals.
+absl::Status DecodeDelta(Reader* src, size_t n, uint64_t* u, ResidualReader read) {
+  uint64_t first, min_delta, divisor;
+  if (n == 0) return Corrupt("delta column with no values");
+  if (!src->GetVarint64(&first) || !src->GetVarint64(&min_delta)) {
+    return Corrupt("truncated delta header");
+  }
+  RETURN_IF_ERROR(read(src, n - 1, u + 1, &divisor));
+  const uint64_t md = uint64_t(UnZigZag(min_delta));
+  uint64_t acc = uint64_t(UnZigZag(first));
+  u[0] = acc;
+  if (divisor == 1) {
+    for (size_t i = 1; i < n; ++i) u[i] = acc += u[i] + md;
+  } else {
+    for (size_t i = 1; i < n; ++i) u[i] = acc += u[i] * divisor + md;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_ok);
 
 absl::Status DecodeNested(Reader* src, size_t n, std::vector<int64_t>* out, int depth) {
@@ -281,34 +355,22 @@ absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_
   if (!src->GetByte(&mode)) return Corrupt("missing mode");
   uint64_t* u = reinterpret_cast<uint64_t*>(out);
   switch (static_cast<IntMode>(mode)) {
-    case IntMode::kFor: {
-      uint64_t base, divisor;
-      if (!src->GetVarint64(&base)) return Corrupt("truncated base");
-      RETURN_IF_ERROR(ReadResiduals(src, n, u, &divisor));
-      const uint64_t b = uint64_t(UnZigZag(base));
-      if (divisor == 1) {
-        for (size_t i = 0; i < n; ++i) u[i] += b;
-      } else {
-        for (size_t i = 0; i < n; ++i) u[i] = b + u[i] * divisor;
+    case IntMode::kFor:
+      return DecodeFor(src, n, u, ReadResiduals);
+    case IntMode::kDelta:
+      return DecodeDelta(src, n, u, ReadResiduals);
+    case IntMode::kRans: {
+      uint8_t transform;
+      if (!src->GetByte(&transform)) return Corrupt("truncated rANS transform");
+      if (transform == kRansFor) {
+        if (n == 0) return Corrupt("rANS column with no values");
+        return DecodeFor(src, n, u, ReadRansResiduals);
       }
-      return absl::OkStatus();
-    }
-    case IntMode::kDelta: {
-      uint64_t first, min_delta, divisor;
-      if (n == 0) return Corrupt("delta column with no values");
-      if (!src->GetVarint64(&first) || !src->GetVarint64(&min_delta)) {
-        return Corrupt("truncated delta header");
+      if (transform == kRansDelta) {
+        if (n < 2) return Corrupt("rANS delta column with fewer than 2 values");
+        return DecodeDelta(src, n, u, ReadRansResiduals);
       }
-      RETURN_IF_ERROR(ReadResiduals(src, n - 1, u + 1, &divisor));
-      const uint64_t md = uint64_t(UnZigZag(min_delta));
-      uint64_t acc = uint64_t(UnZigZag(first));
-      u[0] = acc;
-      if (divisor == 1) {
-        for (size_t i = 1; i < n; ++i) u[i] = acc += u[i] + md;
-      } else {
-        for (size_t i = 1; i < n; ++i) u[i] = acc += u[i] * divisor + md;
-      }
-      return absl::OkStatus();
+      return Corrupt(absl::StrCat("unknown rANS transform ", transform));
     }
     case IntMode::kRle: {
       if (depth >= kMaxDepth) return Corrupt("nesting too deep");

@@ -1,0 +1,320 @@
+// File: rans.cc
+// Encode: warm path (per column). Decode: hot path (per value). The coder is
+// the rANS of F. Giesen's ryg_rans (public domain, its 16-bit-word variant)
+// with 32-bit states in [2^16, 2^32), two of them interleaved (even and odd positions)
+// so that the decoder's two dependency chains overlap.
+#include "engine/codec/rans.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/codec/bit_stream.h"  // BitWriter
+
+namespace lux::codec {
+namespace {
+
+constexpr uint32_t kScale = uint32_t{1} << kRansScaleBits;
+constexpr uint32_t kMask = kScale - 1;
+// States live in [kLow, 2^32) and are renormalised 16 bits at a time: after
+// decoding a symbol at most one 16-bit word is needed, so the decoder's
+// renormalisation is a conditional move rather than a loop.
+constexpr uint32_t kLow = uint32_t{1} << 16;
+
+absl::Status Corrupt(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("corrupt rANS residuals: ", what));
+}
+
+size_t VarintSize(uint64_t v) { return v == 0 ? 1 : (std::bit_width(v) + 6) / 7; }
+
+// Symbol of residual r and the number of raw low bits that follow it.
+inline uint32_t SymbolOf(uint64_t r, int* extra_bits) {
+  if (r < kRansDirect) {
+    *extra_bits = 0;
+    return uint32_t(r);
+  }
+  const int b = std::bit_width(r);  // 8..64
+  *extra_bits = b - 3;
+  return kRansDirect + 4 * uint32_t(b - 8) + uint32_t((r >> (b - 3)) & 3);
+}
+
+// Raw bits after bucket symbol s (>= kRansDirect), and its value without them.
+inline int ExtraBitsOf(uint32_t s) { return int((s - kRansDirect) >> 2) + 5; }
+inline uint64_t BucketBase(uint32_t s) {
+  return uint64_t(4 | ((s - kRansDirect) & 3)) << ExtraBitsOf(s);
+}
+
+struct Table {
+  uint32_t size = 0;  // symbols 0..size-1 are in the table
+  uint32_t freq[kRansAlphabet] = {};
+  uint32_t cum[kRansAlphabet] = {};
+};
+
+// Histogram of the symbols of u[i] / divisor and the total raw bits.
+void Count(const uint64_t* u, size_t m, uint64_t divisor, uint64_t* counts, uint64_t* extra) {
+  *extra = 0;
+  for (size_t i = 0; i < m; ++i) {
+    int nb;
+    ++counts[SymbolOf(divisor == 1 ? u[i] : u[i] / divisor, &nb)];
+    *extra += nb;
+  }
+}
+
+// Frequencies summing to kScale, at least 1 for every symbol that occurs.
+// Deterministic: it is part of the format that the golden bytes pin.
+void Normalize(const uint64_t* counts, size_t m, Table* t) {
+  uint32_t size = 0, best = 0;
+  uint64_t sum = 0;
+  for (uint32_t s = 0; s < kRansAlphabet; ++s) {
+    if (counts[s] == 0) continue;
+    size = s + 1;
+    if (counts[s] > counts[best]) best = s;
+    uint64_t f = (counts[s] * kScale + m / 2) / m;
+    t->freq[s] = uint32_t(f == 0 ? 1 : f);
+    sum += t->freq[s];
+  }
+  if (sum < kScale) t->freq[best] += uint32_t(kScale - sum);
+  while (sum > kScale) {  // at most one step per symbol rounded up
+    uint32_t top = 0;
+    for (uint32_t s = 1; s < size; ++s) {
+      if (t->freq[s] > t->freq[top]) top = s;
+    }
+    --t->freq[top];
+    --sum;
+  }
+  t->size = size;
+  uint32_t c = 0;
+  for (uint32_t s = 0; s < size; ++s) {
+    t->cum[s] = c;
+    c += t->freq[s];
+  }
+}
+
+// The table as written: `varint` size, then per symbol `varint` frequency,
+// except that a zero frequency is followed by `varint` the number of further
+// zeros (bucket symbols of wide residuals are sparse).
+void AppendTable(const Table& t, std::string* dst) {
+  PutVarint64(dst, t.size);
+  for (uint32_t s = 0; s < t.size;) {
+    PutVarint64(dst, t.freq[s]);
+    if (t.freq[s] != 0) {
+      ++s;
+      continue;
+    }
+    uint32_t z = s + 1;
+    while (z < t.size && t.freq[z] == 0) ++z;
+    PutVarint64(dst, z - s - 1);
+    s = z;
+  }
+}
+
+size_t TableBytes(const Table& t) {
+  std::string s;
+  AppendTable(t, &s);
+  return s.size();
+}
+
+}  // namespace
+
+size_t EstimateRansResidualsSize(const uint64_t* u, size_t m, uint64_t divisor) {
+  if (m == 0) return SIZE_MAX;
+  std::vector<uint64_t> counts(kRansAlphabet, 0);
+  uint64_t extra;
+  Count(u, m, divisor, counts.data(), &extra);
+  Table t;
+  Normalize(counts.data(), m, &t);
+  double bits = double(extra);
+  for (uint32_t s = 0; s < t.size; ++s) {
+    if (counts[s] != 0) bits += double(counts[s]) * (kRansScaleBits - std::log2(double(t.freq[s])));
+  }
+  const size_t extra_bytes = (extra + 7) / 8;
+  const size_t rans_bytes = 8 + size_t(std::ceil((bits - double(extra)) / 8));
+  return VarintSize(divisor) + TableBytes(t) + VarintSize(extra_bytes) + extra_bytes +
+         VarintSize(rans_bytes) + rans_bytes;
+}
+
+void AppendRansResiduals(const uint64_t* u, size_t m, uint64_t divisor, std::string* dst) {
+  std::vector<uint16_t> sym(m);
+  std::vector<uint64_t> counts(kRansAlphabet, 0);
+  std::string extra;
+  BitWriter bits(&extra);
+  for (size_t i = 0; i < m; ++i) {
+    const uint64_t r = divisor == 1 ? u[i] : u[i] / divisor;
+    int nb;
+    sym[i] = uint16_t(SymbolOf(r, &nb));
+    ++counts[sym[i]];
+    if (nb > 0) bits.Write(r & (~uint64_t{0} >> (64 - nb)), nb);
+  }
+  bits.Finish();
+  Table t;
+  Normalize(counts.data(), m, &t);
+
+  // Encode backwards, 16-bit words little-endian; a symbol emits at most
+  // one word.
+  std::vector<uint8_t> buf(2 * m + 8);
+  uint8_t* end = buf.data() + buf.size();
+  uint8_t* p = end;
+  uint32_t x[2] = {kLow, kLow};
+  for (size_t i = m; i-- > 0;) {
+    const uint32_t s = sym[i];
+    const uint32_t f = t.freq[s];
+    uint32_t st = x[i & 1];
+    const uint64_t x_max = uint64_t((kLow >> kRansScaleBits) << 16) * f;
+    if (st >= x_max) {
+      p -= 2;
+      p[0] = uint8_t(st);
+      p[1] = uint8_t(st >> 8);
+      st >>= 16;
+    }
+    x[i & 1] = ((st / f) << kRansScaleBits) + (st % f) + t.cum[s];
+  }
+  for (int k = 1; k >= 0; --k) {
+    p -= 4;
+    for (int b = 0; b < 4; ++b) p[b] = uint8_t(x[k] >> (8 * b));
+  }
+
+  PutVarint64(dst, divisor);
+  AppendTable(t, dst);
+  PutVarint64(dst, extra.size());
+  dst->append(extra);
+  PutVarint64(dst, uint64_t(end - p));
+  dst->append(reinterpret_cast<const char*>(p), end - p);
+}
+
+absl::Status ReadRansResiduals(Reader* src, size_t m, uint64_t* u, uint64_t* divisor) {
+  uint64_t size;
+  if (!src->GetVarint64(divisor)) return Corrupt("truncated divisor");
+  if (*divisor == 0) return Corrupt("zero divisor");
+  if (!src->GetVarint64(&size)) return Corrupt("truncated table size");
+  if (size == 0 || size > kRansAlphabet) return Corrupt(absl::StrCat("table size ", size));
+  uint16_t freq[kRansAlphabet];
+  uint32_t sum = 0;
+  for (uint64_t s = 0; s < size;) {
+    uint64_t f;
+    if (!src->GetVarint64(&f)) return Corrupt("truncated table");
+    if (f > kScale - sum) return Corrupt("frequencies exceed the scale");
+    freq[s++] = uint16_t(f);
+    sum += uint32_t(f);
+    if (f == 0) {
+      uint64_t zeros;
+      if (!src->GetVarint64(&zeros)) return Corrupt("truncated table");
+      if (zeros > size - s) return Corrupt("zero run past the table");
+      for (uint64_t k = 0; k < zeros; ++k) freq[s++] = 0;
+    }
+  }
+  if (sum != kScale) return Corrupt("frequencies short of the scale");
+
+  // slot -> (symbol, frequency, slot - cumulative frequency)
+  struct Slot {
+    uint16_t sym, freq, bias;
+  };
+  static_assert(kRansAlphabet <= 65536);
+  std::vector<Slot> slots(kScale);
+  uint32_t c = 0;
+  for (uint32_t s = 0; s < size; ++s) {
+    for (uint32_t k = 0; k < freq[s]; ++k) {
+      slots[c + k] = {uint16_t(s), freq[s], uint16_t(k)};
+    }
+    c += freq[s];
+  }
+
+  std::string_view extra, stream;
+  if (!src->GetLengthPrefixed(&extra)) return Corrupt("truncated raw bits");
+  if (!src->GetLengthPrefixed(&stream)) return Corrupt("truncated stream");
+  if (stream.size() < 8) return Corrupt("stream shorter than its states");
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(stream.data());
+  const uint8_t* end = p + stream.size();
+  uint32_t x[2];
+  for (int k = 0; k < 2; ++k) {
+    uint32_t v = 0;
+    for (int b = 0; b < 4; ++b) v |= uint32_t(p[4 * k + b]) << (8 * b);
+    if (v < kLow) {
+      return Corrupt("state out of range");
+    }
+    x[k] = v;
+  }
+  p += 8;
+
+  // Pass 1: symbols only, the two states' chains interleaved. While 4 bytes
+  // remain the renormalisation reads without a bounds check (branch-free);
+  // the tail is checked word by word.
+  auto step = [&](uint32_t& st, uint64_t* out) {
+    const Slot e = slots[st & kMask];
+    // e.freq >= 1 and st >> 12 >= 16: one 16-bit word brings st back to
+    // [kLow, 2^32).
+    st = uint32_t(e.freq) * (st >> kRansScaleBits) + e.bias;
+    const bool renorm = st < kLow;
+    const uint32_t word = uint32_t(p[0]) | uint32_t(p[1]) << 8;
+    st = renorm ? (st << 16) | word : st;
+    p += renorm ? 2 : 0;
+    *out = e.sym;
+  };
+  auto checked_step = [&](uint32_t& st, uint64_t* out) -> bool {
+    if (end - p < 2) {
+      const Slot e = slots[st & kMask];
+      st = uint32_t(e.freq) * (st >> kRansScaleBits) + e.bias;
+      *out = e.sym;
+      return st >= kLow;  // a word would be needed and there is none
+    }
+    step(st, out);
+    return true;
+  };
+  size_t i = 0;
+  for (; i + 1 < m && end - p >= 4; i += 2) {
+    step(x[0], u + i);
+    step(x[1], u + i + 1);
+  }
+  for (; i < m; ++i) {
+    if (!checked_step(x[i & 1], u + i)) return Corrupt("truncated stream");
+  }
+  if (x[0] != kLow || x[1] != kLow) return Corrupt("final states do not match");
+  if (p != end) return Corrupt("trailing stream bytes");
+
+  // Pass 2: bucket symbols take their raw low bits. The bits are copied with
+  // 8 bytes of padding so that each is one unaligned load.
+  if (size <= kRansDirect) {
+    if (!extra.empty()) return Corrupt("trailing raw bits");
+    return absl::OkStatus();
+  }
+  const uint64_t total_bits = uint64_t(extra.size()) * 8;
+  std::vector<uint8_t> padded(extra.size() + 16, 0);
+  std::memcpy(padded.data(), extra.data(), extra.size());
+  uint64_t pos = 0;
+  auto load = [&](uint64_t at, int n) {  // n <= 56; at <= total_bits
+    uint64_t w;
+    std::memcpy(&w, padded.data() + (at >> 3), 8);
+    return (w >> (at & 7)) & ((uint64_t{1} << n) - 1);
+  };
+  // Per symbol: its raw-bit count and value without them (itself if direct).
+  uint8_t nbits[kRansAlphabet];
+  uint64_t base[kRansAlphabet];
+  bool wide = false;
+  for (uint32_t s = 0; s < size; ++s) {
+    nbits[s] = s < kRansDirect ? 0 : uint8_t(ExtraBitsOf(s));
+    base[s] = s < kRansDirect ? s : BucketBase(s);
+    wide |= nbits[s] > 56;
+  }
+  for (size_t k = 0; k < m; ++k) {
+    const uint32_t s = uint32_t(u[k]);
+    const int nb = nbits[s];
+    uint64_t low;
+    if (!wide || nb <= 56) {
+      low = load(pos, nb);
+    } else {
+      low = load(pos, 32) | load(pos + 32, nb - 32) << 32;
+    }
+    pos += nb;
+    if (pos > total_bits) return Corrupt("truncated raw bits");
+    u[k] = base[s] | low;
+  }
+  // The writer pads the last byte with zeros and nothing more.
+  if (total_bits - pos >= 8) return Corrupt("trailing raw bits");
+  if (pos < total_bits && load(pos, int(total_bits - pos)) != 0) {
+    return Corrupt("nonzero padding bits");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace lux::codec

@@ -1,0 +1,235 @@
+// The rANS residual stage (mode 6 of the integer pipeline): round trips
+// through the pipeline's picker, the stage on its own, hostile input.
+#include "engine/codec/rans.h"
+
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "engine/codec/format.h"
+#include "engine/codec/int_codec.h"
+#include "gtest/gtest.h"
+
+namespace lux::codec {
+namespace {
+
+std::vector<int64_t> RoundTrip(const std::vector<int64_t>& in, std::string* encoded) {
+  std::string buf = "xyz";  // non-empty destination prefix
+  EncodeInts(in, &buf);
+  EXPECT_EQ(buf.substr(0, 3), "xyz");
+  EXPECT_LE(buf.size() - 3, MaxEncodedIntsSize(in.size()));
+  *encoded = buf.substr(3);
+  Reader r(*encoded);
+  std::vector<int64_t> out(in.size());
+  EXPECT_TRUE(DecodeInts(&r, in.size(), out.data()).ok());
+  EXPECT_TRUE(r.empty());
+  return out;
+}
+
+IntMode ModeOf(const std::string& encoded) { return static_cast<IntMode>(encoded[0]); }
+
+// Quantised Gaussian noise of `sigma` steps around a slow walk, as the
+// sensor workload makes.
+std::vector<int64_t> Noisy(size_t n, double sigma, uint32_t seed, int64_t scale = 1) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<int64_t> v(n);
+  double level = 1000, drift = 0;
+  for (size_t i = 0; i < n; ++i) {
+    drift = 0.98 * drift + 0.02 * g(rng) * sigma;
+    level += drift;
+    v[i] = int64_t(std::llround(level + g(rng) * sigma)) * scale;
+  }
+  return v;
+}
+
+TEST(RansTest, GoldenBytes) {
+  // The stage on its own (FORMAT.md's worked example); too few values for
+  // the pipeline to pick it, which GoldenPipelineColumn pins.
+  std::vector<uint64_t> u;
+  for (int i = 0; i < 8; ++i) u.push_back(uint64_t(i % 3) * 2);
+  u.push_back(300);  // a bucket symbol with raw bits
+  std::string s;
+  AppendRansResiduals(u.data(), u.size(), 2, &s);
+  EXPECT_EQ(absl::BytesToHexString(s), "028101d60ad50a8e07007cc7030116089ae24a0438787a00");
+  Reader r(s);
+  std::vector<uint64_t> out(u.size());
+  uint64_t divisor;
+  ASSERT_TRUE(ReadRansResiduals(&r, out.size(), out.data(), &divisor).ok());
+  EXPECT_TRUE(r.empty());
+  EXPECT_EQ(divisor, 2u);
+  for (size_t i = 0; i < u.size(); ++i) EXPECT_EQ(out[i] * divisor, u[i]) << i;
+}
+
+TEST(RansTest, GoldenPipelineColumn) {
+  // 128 values, mostly 0..3 (each half as likely as the one before), one in
+  // 16 an outlier in 64..127: ~2.5 bits of entropy against 7 of bit packing.
+  std::vector<int64_t> v;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 128; ++i) {
+    v.push_back(-50 + (rng() % 16 == 0 ? 64 + int64_t(rng() % 64)
+                                       : std::min(3, std::countr_zero(rng()))));
+  }
+  std::string s;
+  EncodeInts(v, &s);
+  EXPECT_EQ(ModeOf(s), IntMode::kRans);
+  EXPECT_EQ(absl::BytesToHexString(s),
+            "0601630178800ec0098004a003004220000020001220001720200026edca84003c99791222181b"
+            "59279127ec1da6fd102a2f05952a401fcb05b187e1f4038092209e");
+}
+
+TEST(RansTest, WinsOnNoiseAndRoundTrips) {
+  for (double sigma : {0.8, 1.0, 3.0, 6.0, 40.0}) {
+    for (uint32_t seed : {1u, 2u, 3u}) {
+      const auto in = Noisy(8192, sigma, seed);
+      std::string encoded;
+      EXPECT_EQ(RoundTrip(in, &encoded), in);
+      EXPECT_EQ(ModeOf(encoded), IntMode::kRans) << "sigma " << sigma;
+      // Entropy of the delta of the noise: log2(sigma * sqrt(2) * sqrt(2 pi e)).
+      const double entropy = std::log2(std::max(sigma, 0.8) * std::sqrt(2) * 4.1327);
+      EXPECT_LE(encoded.size() * 8.0 / in.size(), entropy + 0.5) << "sigma " << sigma;
+    }
+  }
+}
+
+TEST(RansTest, RoundTripsNarrowWideAndOddSizes) {
+  std::mt19937_64 rng(11);
+  using L = std::numeric_limits<int64_t>;
+  std::vector<std::vector<int64_t>> cases;
+  for (size_t n : {size_t{1}, size_t{2}, size_t{63}, size_t{64}, size_t{65}, size_t{513},
+                   size_t{8192}}) {
+    cases.push_back(Noisy(n, 2.0, uint32_t(n)));
+    cases.push_back(Noisy(n, 2.0, uint32_t(n), 1000));  // common divisor
+    std::vector<int64_t> wide(n), extremes(n), skewed(n);
+    for (size_t i = 0; i < n; ++i) {
+      wide[i] = int64_t(rng());
+      extremes[i] = rng() % 2 ? L::min() : L::max();
+      // Mostly small, sometimes up to 2^62: bucket symbols with raw bits.
+      skewed[i] = rng() % 8 ? int64_t(rng() % 16) : int64_t(rng() >> (2 + rng() % 60));
+    }
+    cases.push_back(wide);
+    cases.push_back(extremes);
+    cases.push_back(skewed);
+  }
+  cases.push_back(Noisy(kMaxBlockValues, 3.0, 5));
+  for (const auto& in : cases) {
+    std::string encoded;
+    EXPECT_EQ(RoundTrip(in, &encoded), in) << "size " << in.size();
+  }
+  // The stage alone on every symbol kind, including the widest bucket.
+  std::vector<uint64_t> u;
+  for (int b = 0; b <= 64; ++b) u.push_back(b == 0 ? 0 : ~uint64_t{0} >> (64 - b));
+  for (int i = 0; i < 1000; ++i) u.push_back(rng() >> (rng() % 64));
+  std::string s;
+  AppendRansResiduals(u.data(), u.size(), 1, &s);
+  Reader r(s);
+  std::vector<uint64_t> out(u.size());
+  uint64_t divisor;
+  ASSERT_TRUE(ReadRansResiduals(&r, out.size(), out.data(), &divisor).ok());
+  EXPECT_EQ(out, u);
+}
+
+TEST(RansTest, ConstantAndRunsStayWithRle) {
+  std::string encoded;
+  RoundTrip(std::vector<int64_t>(8192, 42), &encoded);
+  EXPECT_NE(ModeOf(encoded), IntMode::kRans);
+  EXPECT_LE(encoded.size(), 24u);
+  std::vector<int64_t> runs;
+  for (int r = 0; r < 40; ++r) runs.insert(runs.end(), 200, int64_t(r * 7919 % 1000));
+  RoundTrip(runs, &encoded);
+  EXPECT_EQ(ModeOf(encoded), IntMode::kRle);
+}
+
+std::string NoisyColumn() {
+  std::string s;
+  EncodeInts(Noisy(4096, 3.0, 9), &s);
+  EXPECT_EQ(ModeOf(s), IntMode::kRans);
+  return s;
+}
+
+TEST(RansTest, TruncatedInputIsDataLoss) {
+  const std::string s = NoisyColumn();
+  std::vector<int64_t> out(4096);
+  for (size_t len = 0; len < s.size(); ++len) {
+    Reader r(std::string_view(s.data(), len));
+    auto st = DecodeInts(&r, out.size(), out.data());
+    EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << "length " << len;
+  }
+}
+
+TEST(RansTest, BitFlipsAreDetectedOrHarmless) {
+  // A flip in the stream or table must fail (the final states no longer
+  // match, or a check trips); a flip in a header value may decode to other
+  // values but never crashes or reads outside the buffer.
+  const std::string s = NoisyColumn();
+  std::vector<int64_t> out(4096);
+  size_t failed = 0, total = 0;
+  for (size_t byte = 0; byte < s.size(); ++byte) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string t = s;
+      t[byte] ^= char(1 << bit);
+      Reader r(t);
+      auto st = DecodeInts(&r, out.size(), out.data());
+      if (!st.ok()) {
+        EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss);
+        ++failed;
+      }
+      ++total;
+    }
+  }
+  EXPECT_GE(failed * 100, total * 95) << failed << " of " << total << " flips detected";
+}
+
+TEST(RansTest, HostileTables) {
+  auto decode = [](const std::string& s, size_t m) {
+    Reader r(s);
+    std::vector<uint64_t> out(m);
+    uint64_t divisor;
+    return ReadRansResiduals(&r, m, out.data(), &divisor).code();
+  };
+  using absl::StatusCode;
+  // divisor 1, table size, frequencies, raw-bit bytes, stream bytes.
+  const std::string states = std::string("\x00\x00\x01\x00\x00\x00\x01\x00", 8);
+  // One symbol with all of the scale: a valid column of zeros.
+  EXPECT_EQ(decode(std::string("\x01\x01\x80\x20\x00\x08", 6) + states, 5), StatusCode::kOk);
+  EXPECT_EQ(decode(std::string("\x00\x01\x80\x20\x00\x08", 6) + states, 5),
+            StatusCode::kDataLoss);  // zero divisor
+  EXPECT_EQ(decode(std::string("\x01\x00", 2), 5), StatusCode::kDataLoss);  // empty table
+  EXPECT_EQ(decode(std::string("\x01\xe5\x02", 3), 5), StatusCode::kDataLoss);  // 357 symbols
+  EXPECT_EQ(decode(std::string("\x01\x02\x80\x20\x01\x00\x08", 7) + states, 5),
+            StatusCode::kDataLoss);  // sum over the scale
+  EXPECT_EQ(decode(std::string("\x01\x02\x80\x10\x01\x00\x08", 7) + states, 5),
+            StatusCode::kDataLoss);  // sum short of the scale
+  EXPECT_EQ(decode(std::string("\x01\x02\x00\x05", 4), 5),
+            StatusCode::kDataLoss);  // zero run past the table
+  EXPECT_EQ(decode(std::string("\x01\x02\x00\x00\x80\x20\x00\x08", 8) + states, 5),
+            StatusCode::kOk);  // symbol 0 unused, symbol 1 everything
+  EXPECT_EQ(decode(std::string("\x01\x01\xff\xff\xff\xff\x0f", 7), 5),
+            StatusCode::kDataLoss);  // huge frequency
+  EXPECT_EQ(decode(std::string("\x01\x01\x80\x20\x00\x07", 6) + states.substr(0, 7), 5),
+            StatusCode::kDataLoss);  // stream shorter than the states
+  EXPECT_EQ(decode(std::string("\x01\x01\x80\x20\x00\x08", 6) +
+                       std::string("\xff\xff\xff\x7f\x00\x00\x01\x00", 8), 5),
+            StatusCode::kDataLoss);  // state that is not the final one
+  EXPECT_EQ(decode(std::string("\x01\x01\x80\x20\x00\x08", 6) +
+                       std::string("\xff\xff\x00\x00\x00\x00\x01\x00", 8), 5),
+            StatusCode::kDataLoss);  // state out of range
+  EXPECT_EQ(decode(std::string("\x01\x01\x80\x20\x00\xff\xff\x03", 8) + states, 5),
+            StatusCode::kDataLoss);  // stream length past the input
+  EXPECT_EQ(decode(std::string("\x01\x01\x80\x20\x01\x00\x08", 7) + states, 5),
+            StatusCode::kDataLoss);  // raw bits left over
+  EXPECT_EQ(decode(std::string("\x01\x01\x80\x20\x00\x09", 6) + states + "x", 5),
+            StatusCode::kDataLoss);  // stream bytes left over
+  // Hostile tables through the pipeline: unknown transform, delta of one value.
+  std::vector<int64_t> out(5);
+  Reader r1(std::string("\x06\x03\x00", 3));
+  EXPECT_EQ(DecodeInts(&r1, 5, out.data()).code(), StatusCode::kDataLoss);
+  Reader r2(std::string("\x06\x02\x00\x00\x01\x01\x80\x20\x00\x08", 10) + states);
+  EXPECT_EQ(DecodeInts(&r2, 1, out.data()).code(), StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace lux::codec
