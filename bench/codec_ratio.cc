@@ -5,7 +5,8 @@
 //   file,values,codec,bits_per_value,encode_mvalues_s,decode_mvalues_s
 // Value rows: gorilla, decimal, zstd3 (level 3 over each block's raw
 // doubles), lux (the engine's per-block pick, plus its 1-byte codec id) and
-// lux_cold (the same with the zstd stage that cold-partition compaction uses);
+// lux_cold (the same with the rANS and zstd stages, for cold partitions and
+// Options::entropy_coding);
 // ts_dod for the timestamp column (the engine's pick of timestamp codec) of
 // files with timestamps; zstd19_file for zstd -19 over the whole file's text
 // (bits per value), the stretch target. Speeds are the best of several runs
@@ -184,7 +185,8 @@ int main(int argc, char** argv) {
         blocks,
         [](std::span<const double> v, std::string* dst) {
           dst->push_back('\0');
-          return lux::codec::EncodeFloats(v, dst, lux::codec::EncodeOptions{.allow_zstd = true});
+          return lux::codec::EncodeFloats(
+              v, dst, lux::codec::EncodeOptions{.allow_zstd = true, .allow_rans = true});
         },
         decode_lux);
     Row(d->name, n, "lux_cold", bits(cold), cold.encode_s, cold.decode_s);

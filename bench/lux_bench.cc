@@ -73,9 +73,13 @@ void Die(const absl::Status& s, const char* what) {
   std::exit(1);
 }
 
+// --entropy: seal blocks with the codecs' rANS stage (Options::entropy_coding).
+bool entropy_coding = false;
+
 std::unique_ptr<lux::DB> OpenDb(const std::string& dir, size_t block_points = 8192) {
   lux::Options options;
   options.block_points = block_points;
+  options.entropy_coding = entropy_coding;
   auto db = lux::DB::Open(options, dir);
   if (!db.ok()) Die(db.status(), "open");
   if (auto s = (*db)->CreateDatabase("bench"); !s.ok()) Die(s, "create database");
@@ -324,10 +328,13 @@ int main(int argc, char** argv) {
       f.queries = std::stoull(value());
     } else if (a == "--sensors") {
       f.sensors = std::stoi(value());
+    } else if (a == "--entropy") {
+      entropy_coding = true;
     } else {
       std::fprintf(stderr,
                    "usage: lux_bench --workload ingest-seq|ingest-ooo|query-range|query-agg|"
-                   "query-last|recover [--points N] [--dir D] [--queries Q] [--sensors S]\n");
+                   "query-last|recover [--points N] [--dir D] [--queries Q] [--sensors S] "
+                   "[--entropy]\n");
       return 2;
     }
   }

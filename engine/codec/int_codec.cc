@@ -152,8 +152,8 @@ std::string MaybeEncodeRans(std::span<const int64_t> v, const Candidates& c, siz
   const size_t for_est = EstimateRansResidualsSize(c.for_u.data(), n, c.for_divisor);
   const size_t for_bytes = for_est + 2 + VarintSize(ZigZag(c.min));
   const size_t delta_est = EstimateRansResidualsSize(c.delta_u.data(), n - 1, c.delta_divisor);
-  const size_t delta_bytes = delta_est + 2 + VarintSize(ZigZag(v[0])) +
-                             VarintSize(ZigZag(c.min_delta));
+  const size_t delta_bytes =
+      delta_est + 2 + VarintSize(ZigZag(v[0])) + VarintSize(ZigZag(c.min_delta));
   if (std::min(for_bytes, delta_bytes) + kRansMinSaving >= best_bytes) return {};
   std::string out;
   out.push_back(static_cast<char>(IntMode::kRans));
@@ -242,7 +242,7 @@ void EncodeAt(std::span<const int64_t> v, std::string* dst, int depth, Allowed a
   const Candidates c = PlanForAndDelta(v);
   size_t best_bytes = std::min(c.for_bytes, c.delta_bytes);
   std::string alt;  // the best rANS, RLE or dictionary encoding, if smaller
-  alt = MaybeEncodeRans(v, c, best_bytes);
+  if (options.allow_rans) alt = MaybeEncodeRans(v, c, best_bytes);
   if (!alt.empty()) best_bytes = alt.size();
   if (depth < kMaxDepth && n >= 8) {
     if (allowed.rle && RunCount(v) * 4 <= n) {

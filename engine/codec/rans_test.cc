@@ -16,9 +16,12 @@
 namespace lux::codec {
 namespace {
 
+// The rANS stage is for cold data: asked for explicitly.
+constexpr EncodeOptions kRans{.allow_rans = true};
+
 std::vector<int64_t> RoundTrip(const std::vector<int64_t>& in, std::string* encoded) {
   std::string buf = "xyz";  // non-empty destination prefix
-  EncodeInts(in, &buf);
+  EncodeInts(in, &buf, kRans);
   EXPECT_EQ(buf.substr(0, 3), "xyz");
   EXPECT_LE(buf.size() - 3, MaxEncodedIntsSize(in.size()));
   *encoded = buf.substr(3);
@@ -70,11 +73,11 @@ TEST(RansTest, GoldenPipelineColumn) {
   std::vector<int64_t> v;
   std::mt19937_64 rng(7);
   for (int i = 0; i < 128; ++i) {
-    v.push_back(-50 + (rng() % 16 == 0 ? 64 + int64_t(rng() % 64)
-                                       : std::min(3, std::countr_zero(rng()))));
+    v.push_back(
+        -50 + (rng() % 16 == 0 ? 64 + int64_t(rng() % 64) : std::min(3, std::countr_zero(rng()))));
   }
   std::string s;
-  EncodeInts(v, &s);
+  EncodeInts(v, &s, kRans);
   EXPECT_EQ(ModeOf(s), IntMode::kRans);
   EXPECT_EQ(absl::BytesToHexString(s),
             "0601630178800ec0098004a003004220000020001220001720200026edca84003c99791222181b"
@@ -99,8 +102,8 @@ TEST(RansTest, RoundTripsNarrowWideAndOddSizes) {
   std::mt19937_64 rng(11);
   using L = std::numeric_limits<int64_t>;
   std::vector<std::vector<int64_t>> cases;
-  for (size_t n : {size_t{1}, size_t{2}, size_t{63}, size_t{64}, size_t{65}, size_t{513},
-                   size_t{8192}}) {
+  for (size_t n :
+       {size_t{1}, size_t{2}, size_t{63}, size_t{64}, size_t{65}, size_t{513}, size_t{8192}}) {
     cases.push_back(Noisy(n, 2.0, uint32_t(n)));
     cases.push_back(Noisy(n, 2.0, uint32_t(n), 1000));  // common divisor
     std::vector<int64_t> wide(n), extremes(n), skewed(n);
@@ -145,7 +148,7 @@ TEST(RansTest, ConstantAndRunsStayWithRle) {
 
 std::string NoisyColumn() {
   std::string s;
-  EncodeInts(Noisy(4096, 3.0, 9), &s);
+  EncodeInts(Noisy(4096, 3.0, 9), &s, kRans);
   EXPECT_EQ(ModeOf(s), IntMode::kRans);
   return s;
 }
@@ -196,8 +199,8 @@ TEST(RansTest, HostileTables) {
   // One symbol with all of the scale: a valid column of zeros.
   EXPECT_EQ(decode(std::string("\x01\x01\x80\x20\x00\x08", 6) + states, 5), StatusCode::kOk);
   EXPECT_EQ(decode(std::string("\x00\x01\x80\x20\x00\x08", 6) + states, 5),
-            StatusCode::kDataLoss);  // zero divisor
-  EXPECT_EQ(decode(std::string("\x01\x00", 2), 5), StatusCode::kDataLoss);  // empty table
+            StatusCode::kDataLoss);                                             // zero divisor
+  EXPECT_EQ(decode(std::string("\x01\x00", 2), 5), StatusCode::kDataLoss);      // empty table
   EXPECT_EQ(decode(std::string("\x01\xe5\x02", 3), 5), StatusCode::kDataLoss);  // 357 symbols
   EXPECT_EQ(decode(std::string("\x01\x02\x80\x20\x01\x00\x08", 7) + states, 5),
             StatusCode::kDataLoss);  // sum over the scale
@@ -212,10 +215,12 @@ TEST(RansTest, HostileTables) {
   EXPECT_EQ(decode(std::string("\x01\x01\x80\x20\x00\x07", 6) + states.substr(0, 7), 5),
             StatusCode::kDataLoss);  // stream shorter than the states
   EXPECT_EQ(decode(std::string("\x01\x01\x80\x20\x00\x08", 6) +
-                       std::string("\xff\xff\xff\x7f\x00\x00\x01\x00", 8), 5),
+                       std::string("\xff\xff\xff\x7f\x00\x00\x01\x00", 8),
+                   5),
             StatusCode::kDataLoss);  // state that is not the final one
   EXPECT_EQ(decode(std::string("\x01\x01\x80\x20\x00\x08", 6) +
-                       std::string("\xff\xff\x00\x00\x00\x00\x01\x00", 8), 5),
+                       std::string("\xff\xff\x00\x00\x00\x00\x01\x00", 8),
+                   5),
             StatusCode::kDataLoss);  // state out of range
   EXPECT_EQ(decode(std::string("\x01\x01\x80\x20\x00\xff\xff\x03", 8) + states, 5),
             StatusCode::kDataLoss);  // stream length past the input
@@ -229,6 +234,17 @@ TEST(RansTest, HostileTables) {
   EXPECT_EQ(DecodeInts(&r1, 5, out.data()).code(), StatusCode::kDataLoss);
   Reader r2(std::string("\x06\x02\x00\x00\x01\x01\x80\x20\x00\x08", 10) + states);
   EXPECT_EQ(DecodeInts(&r2, 1, out.data()).code(), StatusCode::kDataLoss);
+}
+
+TEST(RansTest, HotEncodingDoesNotUseIt) {
+  std::string s;
+  const auto in = Noisy(4096, 3.0, 9);
+  EncodeInts(in, &s);
+  Reader r(s);
+  std::vector<int64_t> out(in.size());
+  ASSERT_TRUE(DecodeInts(&r, in.size(), out.data()).ok());
+  EXPECT_EQ(out, in);
+  EXPECT_NE(static_cast<uint8_t>(s[0]), static_cast<uint8_t>(IntMode::kRans));
 }
 
 }  // namespace

@@ -36,17 +36,18 @@ std::vector<T> FromBits(const uint64_t* bits, size_t n) {
 
 }  // namespace
 
-void EncodeColumnBlock(const Column& c, size_t from, size_t n, std::string* dst) {
+void EncodeColumnBlock(const Column& c, size_t from, size_t n, std::string* dst,
+                       const codec::EncodeOptions& options) {
   std::span<const int64_t> ts(c.ts.data() + from, n);
   switch (c.type) {
     case FieldType::kFloat:
-      codec::EncodeBlock(ts, FromBits<double>(c.bits.data() + from, n), dst);
+      codec::EncodeBlock(ts, FromBits<double>(c.bits.data() + from, n), dst, options);
       break;
     case FieldType::kInteger:
-      codec::EncodeBlock(ts, FromBits<int64_t>(c.bits.data() + from, n), dst);
+      codec::EncodeBlock(ts, FromBits<int64_t>(c.bits.data() + from, n), dst, options);
       break;
     case FieldType::kUnsigned:
-      codec::EncodeBlock(ts, FromBits<uint64_t>(c.bits.data() + from, n), dst);
+      codec::EncodeBlock(ts, FromBits<uint64_t>(c.bits.data() + from, n), dst, options);
       break;
     case FieldType::kBoolean: {
       std::vector<uint8_t> b(n);

@@ -18,7 +18,8 @@ namespace lux::engine {
 
 // Appends one block of points [from, from + n) of `c`.
 // REQUIRES: timestamps sorted and unique, 1 <= n <= 2^20.
-void EncodeColumnBlock(const Column& c, size_t from, size_t n, std::string* dst);
+void EncodeColumnBlock(const Column& c, size_t from, size_t n, std::string* dst,
+                       const codec::EncodeOptions& options = {});
 
 // Appends the block's points to *out (whose type must be the block's).
 // kDataLoss when corrupt or of another type; *out is then unchanged.

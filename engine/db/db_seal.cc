@@ -89,7 +89,8 @@ absl::Status DBImpl::BuildBlocks(const SealJob& job, rocksdb::WriteBatch* batch)
     for (size_t c = 0; c < run.size(); c += options_.block_points) {
       const size_t n = std::min(options_.block_points, run.size() - c);
       std::string block;
-      EncodeColumnBlock(run, c, n, &block);
+      EncodeColumnBlock(run, c, n, &block,
+                        codec::EncodeOptions{.allow_rans = options_.entropy_coding});
       batch->Put(part->cf, BlockKey(sid, run.ts[c]), block);
       ++blocks_written_;
     }

@@ -1,6 +1,7 @@
 #include "lux/db.h"
 
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <random>
@@ -472,6 +473,46 @@ TEST_F(DBTest, TheHeadIsBoundedByMaxHeadPoints) {
   auto frames = Run(count);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(std::get<int64_t>(frames[0].values[0]), int64_t(written)) << refused << " refused";
+}
+
+TEST_F(DBTest, EntropyCodedBlocksAreSmallerAndReadBackExactly) {
+  auto bytes_after = [&](bool entropy, std::vector<double>* back) {
+    db_.reset();
+    TempDir dir;
+    Options o = options_;
+    o.block_points = 8192;  // full-size blocks: the stage needs room to pay off
+    o.entropy_coding = entropy;
+    auto db = DB::Open(o, dir.path());
+    EXPECT_TRUE(db.ok());
+    EXPECT_TRUE((*db)->CreateDatabase("farm").ok());
+    std::mt19937_64 rng(7);
+    std::normal_distribution<double> noise(0, 3);
+    WriteBatch b;
+    b.database = "farm";
+    for (int i = 0; i < 8192; ++i) {
+      b.points.push_back(
+          MakePoint("m", {}, "v", std::round(200 + noise(rng)) / 10, kT0 + i * kSec));
+    }
+    EXPECT_TRUE((*db)->Write(b).ok());
+    EXPECT_TRUE((*db)->Flush().ok());
+    QuerySpec q = Raw("m");
+    auto c = (*db)->Query(q);
+    Frame f;
+    EXPECT_TRUE((*c)->Next(&f));
+    for (const auto& v : f.values) back->push_back(std::get<double>(v));
+    EXPECT_TRUE((*db)->Close().ok());
+    int64_t bytes = 0;  // tables and logs: the blocks differ, the rest is alike
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path())) {
+      const std::string ext = e.path().extension().string();
+      if (e.is_regular_file() && (ext == ".sst" || ext == ".log")) bytes += int64_t(e.file_size());
+    }
+    return bytes;
+  };
+  std::vector<double> hot, cold;
+  const int64_t hot_bytes = bytes_after(false, &hot), cold_bytes = bytes_after(true, &cold);
+  EXPECT_EQ(hot, cold);
+  ASSERT_EQ(hot.size(), 8192u);
+  EXPECT_LT(cold_bytes, hot_bytes) << "rANS should win on noise";
 }
 
 TEST_F(DBTest, CorruptBlockIsDataLossAndTheRestStillAnswers) {
