@@ -230,9 +230,12 @@ TEST(RansTest, HostileTables) {
             StatusCode::kDataLoss);  // stream bytes left over
   // Hostile tables through the pipeline: unknown transform, delta of one value.
   std::vector<int64_t> out(5);
-  Reader r1(std::string("\x06\x03\x00", 3));
+  const std::string unknown_transform("\x06\x03\x00", 3);  // Reader keeps a view: named
+  Reader r1(unknown_transform);
   EXPECT_EQ(DecodeInts(&r1, 5, out.data()).code(), StatusCode::kDataLoss);
-  Reader r2(std::string("\x06\x02\x00\x00\x01\x01\x80\x20\x00\x08", 10) + states);
+  const std::string one_delta =
+      std::string("\x06\x02\x00\x00\x01\x01\x80\x20\x00\x08", 10) + states;
+  Reader r2(one_delta);
   EXPECT_EQ(DecodeInts(&r2, 1, out.data()).code(), StatusCode::kDataLoss);
 }
 
