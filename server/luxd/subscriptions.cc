@@ -126,14 +126,22 @@ void SubscriptionHub::DispatchLoop() {
     // Per subscription, the matching points of this write.
     std::map<uint64_t, std::vector<Point>> matched;
     std::map<uint64_t, std::shared_ptr<const Entry>> targets;
-    for (Point& p : item.points) {
-      std::map<uint64_t, std::shared_ptr<const Entry>> on_measurement;
-      {
-        absl::MutexLock l(&mu_);
+    // The subscriptions of each measurement in this write, looked up once
+    // per write (not per point): the hub's lock, which writers take too, is
+    // held briefly.
+    std::map<std::string, std::vector<std::pair<uint64_t, std::shared_ptr<const Entry>>>> by_m;
+    {
+      absl::MutexLock l(&mu_);
+      for (const Point& p : item.points) {
+        if (by_m.contains(p.measurement)) continue;
+        auto& list = by_m[p.measurement];
         auto idx = index_.find({item.database, p.measurement});
-        if (idx == index_.end()) continue;
-        on_measurement = idx->second;
+        if (idx != index_.end()) list.assign(idx->second.begin(), idx->second.end());
       }
+    }
+    for (Point& p : item.points) {
+      const auto& on_measurement = by_m[p.measurement];
+      if (on_measurement.empty()) continue;
       CanonicalizeTags(&p.tags);
       for (const auto& [id, e] : on_measurement) {
         const Selector& s = e->selector;
