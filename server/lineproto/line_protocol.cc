@@ -14,9 +14,35 @@ constexpr size_t kMaxQuotedBytes = 1024;
 
 inline bool IsSpaceLike(char c) { return c == ' ' || c == '\t' || c == '\0'; }
 
-// InfluxDB's scanLine: the end of the line that starts at `pos`. A '\n' inside a
-// field's quoted string does not end the line, and a backslash hides the byte
-// after it, a '\n' included.
+// Position of the next `c` at or after `from`, or the body's size.
+class NextByte {
+ public:
+  NextByte(std::string_view body, char c) : body_(body), c_(c) {}
+  size_t At(size_t from) {
+    if (!found_ || next_ < from) {
+      found_ = true;
+      const void* p = std::memchr(body_.data() + from, c_, body_.size() - from);
+      next_ = p ? size_t(static_cast<const char*>(p) - body_.data()) : body_.size();
+    }
+    return next_;
+  }
+
+ private:
+  std::string_view body_;
+  char c_;
+  size_t next_ = 0;
+  bool found_ = false;
+};
+
+// Time truncated towards -inf to a multiple of `unit` (Go's Time.Truncate).
+int64_t FloorTo(int64_t t, int64_t unit) {
+  int64_t q = t / unit;
+  if (t % unit != 0 && t < 0) --q;
+  return q * unit;
+}
+
+}  // namespace
+
 size_t LineEnd(std::string_view body, size_t pos) {
   const size_t n = body.size();
   size_t i = pos;
@@ -46,35 +72,6 @@ size_t LineEnd(std::string_view body, size_t pos) {
   }
   return std::min(i, n);
 }
-
-// Position of the next `c` at or after `from`, or the body's size.
-class NextByte {
- public:
-  NextByte(std::string_view body, char c) : body_(body), c_(c) {}
-  size_t At(size_t from) {
-    if (!found_ || next_ < from) {
-      found_ = true;
-      const void* p = std::memchr(body_.data() + from, c_, body_.size() - from);
-      next_ = p ? size_t(static_cast<const char*>(p) - body_.data()) : body_.size();
-    }
-    return next_;
-  }
-
- private:
-  std::string_view body_;
-  char c_;
-  size_t next_ = 0;
-  bool found_ = false;
-};
-
-// Time truncated towards -inf to a multiple of `unit` (Go's Time.Truncate).
-int64_t FloorTo(int64_t t, int64_t unit) {
-  int64_t q = t / unit;
-  if (t % unit != 0 && t < 0) --q;
-  return q * unit;
-}
-
-}  // namespace
 
 bool ParsePrecision(std::string_view s, Precision* p) {
   if (s.empty() || s == "n" || s == "ns") {

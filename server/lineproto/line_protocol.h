@@ -86,6 +86,12 @@ struct ParseResult {
 // REQUIRES: out != nullptr.
 void Parse(std::string_view body, const ParseOptions& options, ParseResult* out);
 
+// Where the line that starts at `pos` ends (its '\n', or body.size()), as
+// Parse cuts lines (InfluxDB's scanLine): a '\n' inside a field's quoted
+// string, or after a backslash, does not end it. For callers that split a
+// body into pieces that parse as the whole does.
+size_t LineEnd(std::string_view body, size_t pos);
+
 // InfluxDB's text for one bad line: "unable to parse '<line>': <reason>".
 std::string FormatError(const LineError& e);
 

@@ -10,44 +10,12 @@ inline bool IsSpaceLike(char c) { return c == ' ' || c == '\t' || c == '\0'; }
 
 }  // namespace
 
-// The same scan as LineEnd in server/lineproto/line_protocol.cc (private
-// there); line_input_test checks that pieces parse as the whole input does.
-size_t LineEnd(std::string_view input, size_t pos) {
-  const size_t n = input.size();
-  size_t i = pos;
-  bool quoted = false, fields = false;
-  size_t equals = 0, commas = 0;
-  while (i < n) {
-    const char c = input[i];
-    if (c == '\\') {
-      i += 2;
-      continue;
-    }
-    if (c == ' ') fields = true;
-    if (fields) {
-      if (!quoted && c == '=') {
-        ++equals;
-      } else if (!quoted && c == ',') {
-        ++commas;
-      } else if (c == '"' && equals > commas) {
-        quoted = !quoted;
-      } else if (c == '\n' && !quoted) {
-        break;
-      }
-    } else if (c == '\n') {
-      break;
-    }
-    ++i;
-  }
-  return std::min(i, n);
-}
-
 bool LineInput::Next(const lineproto::ParseOptions& options, lineproto::ParseResult* out) {
   *out = lineproto::ParseResult();
   if (pos_ >= input_.size()) return false;
   size_t end = pos_;
   for (size_t lines = 0; end < input_.size() && lines < lines_per_piece_; ++lines) {
-    end = std::min(LineEnd(input_, end) + 1, input_.size());
+    end = std::min(lineproto::LineEnd(input_, end) + 1, input_.size());
   }
   piece_ = input_.substr(pos_, end - pos_);
   piece_first_line_ = next_line_;
@@ -63,7 +31,7 @@ bool LineInput::Next(const lineproto::ParseOptions& options, lineproto::ParseRes
 std::string_view LineInput::Line(size_t line_number) const {
   size_t number = piece_first_line_;
   for (size_t pos = 0; pos < piece_.size() && number <= line_number;) {
-    const size_t end = LineEnd(piece_, pos);
+    const size_t end = lineproto::LineEnd(piece_, pos);
     std::string_view line = piece_.substr(pos, end - pos);
     if (number == line_number) {
       if (end < piece_.size() && !line.empty() && line.back() == '\r') line.remove_suffix(1);

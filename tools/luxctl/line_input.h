@@ -13,11 +13,6 @@
 
 namespace lux::luxctl {
 
-// Where the line that starts at `pos` ends (its '\n', or input.size()),
-// exactly as lux::lineproto::Parse cuts lines: a '\n' inside a field's quoted
-// string or after a backslash does not end it (InfluxDB's scanLine).
-size_t LineEnd(std::string_view input, size_t pos);
-
 class LineInput {
  public:
   // REQUIRES: `input` outlives this object; lines_per_piece > 0.

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "server/luxd/http_util.h"
 #include "server/luxd/lp_writer.h"
 #include "tools/luxctl/values.h"
 
@@ -40,7 +41,7 @@ std::string JsonValue(const FieldValue& v) {
     case 3:
       return std::get<bool>(v) ? "true" : "false";
     case 4:
-      return JsonQuote(std::get<std::string>(v));
+      return luxd::JsonString(std::get<std::string>(v));
     case 0:
       // JSON has no NaN or infinities.
       return std::isfinite(std::get<double>(v)) ? FormatValue(v) : "null";
@@ -110,13 +111,13 @@ std::string Json(const std::vector<Frame>& frames) {
   for (const Frame& f : frames) {
     std::vector<std::string> tags, times, values;
     for (const Tag& t : f.tags)
-      tags.push_back(absl::StrCat(JsonQuote(t.key), ":", JsonQuote(t.value)));
+      tags.push_back(absl::StrCat(luxd::JsonString(t.key), ":", luxd::JsonString(t.value)));
     for (size_t i = 0; i < f.times.size(); ++i) {
       times.push_back(absl::StrCat(f.times[i]));
       values.push_back(IsNull(f, i) ? "null" : JsonValue(f.values[i]));
     }
-    objects.push_back(absl::StrCat("{\"measurement\":", JsonQuote(f.measurement),
-                                   ",\"field\":", JsonQuote(f.field), ",\"type\":\"",
+    objects.push_back(absl::StrCat("{\"measurement\":", luxd::JsonString(f.measurement),
+                                   ",\"field\":", luxd::JsonString(f.field), ",\"type\":\"",
                                    FieldTypeName(f.type), "\",\"tags\":{", absl::StrJoin(tags, ","),
                                    "},\"times\":[", absl::StrJoin(times, ","), "],\"values\":[",
                                    absl::StrJoin(values, ","), "]}"));
@@ -159,38 +160,6 @@ std::vector<Frame> FramesOf(const std::vector<LastValue>& last) {
     frames.push_back(std::move(f));
   }
   return frames;
-}
-
-std::string JsonQuote(absl::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-  return out;
 }
 
 void AppendLineProtocol(const Frame& frame, std::string* out) {

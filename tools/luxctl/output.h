@@ -35,9 +35,6 @@ std::string Render(const std::vector<Frame>& frames, Format format);
 // Last values as one-point frames (time = the point's timestamp).
 std::vector<Frame> FramesOf(const std::vector<LastValue>& last);
 
-// JSON string literal of s (UTF-8 passed through; control bytes escaped).
-std::string JsonQuote(absl::string_view s);
-
 // Appends one line-protocol line per value of `frame` (one field per line,
 // ns timestamps), escaped exactly as luxd's /export does. Null values are
 // skipped.
