@@ -240,6 +240,31 @@ TEST(ClientTest, WriterSurvivesLuxdKilledAndRestarted) {
 // A subscription streams while luxd is killed (SIGKILL) and restarted: it
 // reconnects, resumes from the last timestamp it saw, and ends up with
 // every point once, in order.
+// The seconds after kT0 of the points a subscription receives.
+struct SeenSeconds {
+  std::unique_ptr<Subscription> Subscribe(Client* client, const SubscribeOptions& so) {
+    return client->Subscribe(Selector{"farm", "", "m", {}, {}}, so, [this](std::vector<Point> pts) {
+      absl::MutexLock l(&mu);
+      for (const Point& p : pts) seen.push_back((p.timestamp_ns - kT0) / kSec);
+    });
+  }
+  // What arrived once `last` has (or after 20 s).
+  std::vector<int64_t> WaitFor(int64_t want_last) {
+    absl::MutexLock l(&mu);
+    last = want_last;
+    mu.AwaitWithTimeout(absl::Condition(
+                            +[](SeenSeconds* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
+                              return !s->seen.empty() && s->seen.back() == s->last;
+                            },
+                            this),
+                        absl::Seconds(20));
+    return seen;
+  }
+  absl::Mutex mu;
+  std::vector<int64_t> seen ABSL_GUARDED_BY(mu);
+  int64_t last ABSL_GUARDED_BY(mu) = 0;
+};
+
 TEST(ClientTest, SubscriptionResumesAcrossARestartWithoutGapOrDuplicate) {
   testing::TempDir dir;
   const std::string addr = "127.0.0.1:" + std::to_string(testing::FreePort());
@@ -248,16 +273,11 @@ TEST(ClientTest, SubscriptionResumesAcrossARestartWithoutGapOrDuplicate) {
   auto client = Client::Connect(addr);
   ASSERT_TRUE(client.ok());
   ASSERT_TRUE((*client)->CreateDatabase("farm").ok());
-  absl::Mutex mu;
-  std::vector<int64_t> seen;
+  SeenSeconds got;
   SubscribeOptions so;
   so.initial_backoff = absl::Milliseconds(20);
   so.max_backoff = absl::Milliseconds(200);
-  auto sub =
-      (*client)->Subscribe(Selector{"farm", "", "m", {}, {}}, so, [&](std::vector<Point> pts) {
-        absl::MutexLock l(&mu);
-        for (const Point& p : pts) seen.push_back((p.timestamp_ns - kT0) / kSec);
-      });
+  auto sub = got.Subscribe(client->get(), so);
   WriterOptions o;
   o.database = "farm";
   o.batch_points = 50;
@@ -279,21 +299,55 @@ TEST(ClientTest, SubscriptionResumesAcrossARestartWithoutGapOrDuplicate) {
     }
   }
   ASSERT_TRUE(writer->Flush().ok());
-  {
-    absl::MutexLock l(&mu);
-    mu.AwaitWithTimeout(
-        absl::Condition(
-            +[](std::vector<int64_t>* v) { return !v->empty() && v->back() == kPoints - 1; },
-            &seen),
-        absl::Seconds(20));
-    ASSERT_FALSE(seen.empty());
-    EXPECT_LT(seen.front(), 100) << "the subscription was live early";
-    for (size_t i = 1; i < seen.size(); ++i) {
-      ASSERT_EQ(seen[i], seen[i - 1] + 1) << "gap or duplicate at " << i;
-    }
-    EXPECT_EQ(seen.back(), kPoints - 1);
+  const std::vector<int64_t> seen = got.WaitFor(kPoints - 1);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_LT(seen.front(), 100) << "the subscription was live early";
+  for (size_t i = 1; i < seen.size(); ++i) {
+    ASSERT_EQ(seen[i], seen[i - 1] + 1) << "gap or duplicate at " << i;
   }
+  EXPECT_EQ(seen.back(), kPoints - 1);
   EXPECT_GE(sub->reconnects(), 1u);
+  sub->Cancel();
+  EXPECT_TRUE(sub->Wait().ok());
+}
+
+// luxd's subscription hub told to hold at most one point for subscribers:
+// every write of several points overruns it, which ends the subscription
+// with RESOURCE_EXHAUSTED instead of slowing the write; the client resumes
+// from the last point it saw, and the replay of stored points fills the gap.
+TEST(ClientTest, SubscriptionResumesThroughHubOverrunsWithoutGapOrDuplicate) {
+  testing::TempDir dir;
+  const std::string config = dir.path() + "/luxd.toml";
+  std::ofstream(config) << "max_subscription_backlog_points = 1\n";
+  LuxdProcess luxd(dir.path() + "/data", {"--config", config});
+  auto client = Client::Connect(luxd.grpc_target());
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->CreateDatabase("farm").ok());
+  SeenSeconds got;
+  SubscribeOptions so;
+  so.resume_from_ns = kT0;
+  so.initial_backoff = absl::Milliseconds(5);
+  so.max_backoff = absl::Milliseconds(50);
+  auto sub = got.Subscribe(client->get(), so);
+  constexpr int kPoints = 1000;
+  for (int b = 0; b < kPoints / 20; ++b) {
+    WriteBatch batch;
+    batch.database = "farm";
+    for (int i = b * 20; i < (b + 1) * 20; ++i) {
+      batch.points.push_back(MakePoint("m", {{"s", "1"}}, "v", double(i), kT0 + i * kSec));
+    }
+    auto r = (*client)->Write(batch);
+    ASSERT_TRUE(r.ok()) << r.status();
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  const std::vector<int64_t> seen = got.WaitFor(kPoints - 1);
+  ASSERT_EQ(seen.size(), size_t(kPoints));
+  for (size_t i = 0; i < seen.size(); ++i) ASSERT_EQ(seen[i], int64_t(i)) << "gap or duplicate";
+  EXPECT_GE(sub->reconnects(), 1u);
+  auto stats = (*client)->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_GE((*stats)["subscriptions_ended_by_overrun"], 1.0);
+  EXPECT_GE((*stats)["subscription_overrun_points"], 20.0);
   sub->Cancel();
   EXPECT_TRUE(sub->Wait().ok());
 }

@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "bench/grpc_load/modes.h"
 
 namespace {
@@ -45,6 +46,8 @@ constexpr char kUsage[] =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As luxd: Debian's Abseil leaves absl::Mutex's deadlock detector on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   lux::grpc_load::Flags f;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];

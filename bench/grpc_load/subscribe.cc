@@ -1,5 +1,8 @@
 // File: subscribe.cc
-// --mode subscribe: S Subscribe streams (callback API, over a few channels),
+// --mode subscribe: S Subscribe streams (async API, over a few channels with
+// a completion queue and a thread each: Debian's gRPC keeps its debug tag
+// tracking, so a completion costs a scan of its queue's outstanding
+// operations and 50,000 streams on one queue would measure that scan),
 // each selecting one sensor_id of the sensor measurement, while a writer
 // sends points at --rate with timestamp = the wall clock when it built them.
 // A subscriber's delivery latency is its receive time minus the point's
@@ -40,16 +43,49 @@ struct Shared {
   bool cancelling ABSL_GUARDED_BY(mu) = false;
 };
 
-class Subscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
+class Subscriber {
  public:
-  Subscriber(Shared* shared, v1::Lux::Stub* stub, v1::SubscribeRequest req)
+  Subscriber(Shared* shared, v1::Lux::Stub* stub, grpc::CompletionQueue* cq,
+             v1::SubscribeRequest req)
       : shared_(shared), req_(std::move(req)) {
-    stub->async()->Subscribe(&ctx_, &req_, this);
-    StartRead(&resp_);
-    StartCall();
+    reader_ = stub->PrepareAsyncSubscribe(&ctx_, req_, cq);
+    reader_->StartCall(&start_tag_);
   }
-  void OnReadDone(bool ok) override {
-    if (!ok) return;  // OnDone follows
+  // Runs a completion of one of a subscriber's tags (on its queue's thread).
+  static void Handle(void* tag, bool ok) {
+    auto* t = static_cast<Tag*>(tag);
+    t->sub->On(t->kind, ok);
+  }
+  void Cancel() { ctx_.TryCancel(); }
+
+  std::atomic<int64_t> received{0};
+
+ private:
+  enum class Kind { kStart, kRead, kFinish };
+  struct Tag {
+    Subscriber* sub;
+    Kind kind;
+  };
+
+  void On(Kind kind, bool ok) {
+    if (kind == Kind::kFinish) {
+      absl::MutexLock l(&shared_->mu);
+      if (!shared_->cancelling || status_.error_code() != grpc::StatusCode::CANCELLED) {
+        ++shared_->ended[absl::StrCat(status_.error_code(), ": ",
+                                      status_.error_message().substr(0, 80))];
+      }
+      ++shared_->done;
+      return;
+    }
+    if (!ok) {  // the stream ended: its status
+      reader_->Finish(&status_, &finish_tag_);
+      return;
+    }
+    if (kind == Kind::kRead) Received();
+    reader_->Read(&resp_, &read_tag_);
+  }
+
+  void Received() {
     const int64_t now = WallNs();
     const int64_t from = shared_->measure_from_ns.load(std::memory_order_relaxed);
     std::vector<double> ms;
@@ -63,24 +99,17 @@ class Subscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
       shared_->measured += ms.size();
       shared_->lat.AddBatch(ms);
     }
-    StartRead(&resp_);
   }
-  void OnDone(const grpc::Status& s) override {
-    absl::MutexLock l(&shared_->mu);
-    if (!shared_->cancelling || s.error_code() != grpc::StatusCode::CANCELLED) {
-      ++shared_->ended[absl::StrCat(s.error_code(), ": ", s.error_message().substr(0, 80))];
-    }
-    ++shared_->done;
-  }
-  void Cancel() { ctx_.TryCancel(); }
 
-  std::atomic<int64_t> received{0};
-
- private:
   Shared* const shared_;
   v1::SubscribeRequest req_;
   grpc::ClientContext ctx_;
+  std::unique_ptr<grpc::ClientAsyncReader<v1::SubscribeResponse>> reader_;
   v1::SubscribeResponse resp_;
+  grpc::Status status_;
+  Tag start_tag_{this, Kind::kStart};
+  Tag read_tag_{this, Kind::kRead};
+  Tag finish_tag_{this, Kind::kFinish};
 };
 
 // Points for `sensors` (indices), one each, timestamps `ts`, as one request.
@@ -147,10 +176,18 @@ int RunSubscribe(const Flags& f) {
   const ProcFigures before = ReadProc(f.luxd_pid);
   const ProcFigures self_before = ReadProc(getpid());
   std::vector<std::unique_ptr<v1::Lux::Stub>> stubs;
+  std::vector<std::unique_ptr<grpc::CompletionQueue>> cqs;
+  std::vector<std::thread> cq_threads;
   for (int c = 0; c < channels; ++c) {
     auto ch = NewChannel(f.target);
     ch->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10));
     stubs.push_back(v1::Lux::NewStub(ch));
+    cqs.push_back(std::make_unique<grpc::CompletionQueue>());
+    cq_threads.emplace_back([cq = cqs.back().get()] {
+      void* tag;
+      bool ok;
+      while (cq->Next(&tag, &ok)) Subscriber::Handle(tag, ok);
+    });
   }
   Shared shared;
   std::vector<std::unique_ptr<Subscriber>> subs;
@@ -165,7 +202,8 @@ int RunSubscribe(const Flags& f) {
     p->set_key("sensor_id");
     p->add_values(info[i % sensors].sensor_id);
     ++subs_of[i % sensors];
-    subs.push_back(std::make_unique<Subscriber>(&shared, stubs[i % channels].get(), req));
+    subs.push_back(std::make_unique<Subscriber>(&shared, stubs[i % channels].get(),
+                                                cqs[i % channels].get(), req));
   }
   // Registered yet? Probe the sensors of a sample (the last stream of each
   // channel, and some spread over the rest) until each sampled stream got a
@@ -317,6 +355,8 @@ int RunSubscribe(const Flags& f) {
     if (Seconds(c0) > 30) std::_Exit(1);  // calls still out reference `subs`
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  for (auto& cq : cqs) cq->Shutdown();
+  for (auto& t : cq_threads) t.join();
   return registered && ended_early == 0 && delivered == expected ? 0 : 1;
 }
 

@@ -87,12 +87,13 @@ absl::Status LoadTomlConfig(const std::string& path, Config* config) {
        : k == "grpc_tls_key"  ? config->grpc_tls_key
                               : config->log_level) = *v;
     } else if (k == "max_body_bytes" || k == "rejected_capacity" ||
-               k == "max_subscriber_queue_points") {
+               k == "max_subscriber_queue_points" || k == "max_subscription_backlog_points") {
       auto v = node.value<int64_t>();
       if (!v || *v <= 0) return bad("a positive integer");
-      (k == "max_body_bytes"      ? config->max_body_bytes
-       : k == "rejected_capacity" ? config->rejected_capacity
-                                  : config->max_subscriber_queue_points) = size_t(*v);
+      (k == "max_body_bytes"                ? config->max_body_bytes
+       : k == "rejected_capacity"           ? config->rejected_capacity
+       : k == "max_subscriber_queue_points" ? config->max_subscriber_queue_points
+                                            : config->max_subscription_backlog_points) = size_t(*v);
     } else if (k == "idle_timeout_s" || k == "http_threads" || k == "enqueued_write_timeout_ms") {
       auto v = node.value<int64_t>();
       if (!v || *v <= 0 || *v > 1'000'000'000) return bad("a positive integer");

@@ -34,6 +34,11 @@ struct Config {
   // A Subscribe stream with more points queued than this (a subscriber that
   // reads too slowly) ends with RESOURCE_EXHAUSTED. Default 100,000.
   size_t max_subscriber_queue_points = 100'000;
+  // Points written for subscribers and waiting for the hub's dispatcher;
+  // past it, the subscriptions of the measurements written end with
+  // RESOURCE_EXHAUSTED (clients resume) rather than slowing ingest.
+  // Default 262,144.
+  size_t max_subscription_backlog_points = 262'144;
   // debug, info, warn or error. Default info.
   std::string log_level = "info";
   // Largest request body, before and after gzip decompression, in bytes.

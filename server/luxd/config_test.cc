@@ -22,6 +22,8 @@ auth_enabled = true
 max_concurrent_writes = 4
 max_enqueued_writes = 16
 enqueued_write_timeout_ms = 500
+max_subscriber_queue_points = 5000
+max_subscription_backlog_points = 70000
 [[users]]
 name = "admin"
 password = "s3cret"
@@ -38,6 +40,8 @@ read = ["farm"]
   EXPECT_EQ(c.max_concurrent_writes, 4);
   EXPECT_EQ(c.max_enqueued_writes, 16);
   EXPECT_EQ(c.enqueued_write_timeout_ms, 500);
+  EXPECT_EQ(c.max_subscriber_queue_points, 5000u);
+  EXPECT_EQ(c.max_subscription_backlog_points, 70000u);
   ASSERT_EQ(c.users.size(), 2u);
   EXPECT_TRUE(c.users[0].admin);
   EXPECT_EQ(c.users[1].write, (std::set<std::string>{"farm", "lab"}));
@@ -51,6 +55,10 @@ TEST(ConfigTest, BadValuesNameTheKey) {
   EXPECT_NE(s.message().find("users[0]: unknown key \"passwd\""), std::string::npos) << s;
   s = Load("max_enqueued_writes = -1\n", &c);
   EXPECT_NE(s.message().find("max_enqueued_writes must be an integer >= 0"), std::string::npos)
+      << s;
+  s = Load("max_subscription_backlog_points = 0\n", &c);
+  EXPECT_NE(s.message().find("max_subscription_backlog_points must be a positive integer"),
+            std::string::npos)
       << s;
   s = Load("users = 3\n", &c);
   EXPECT_NE(s.message().find("users must be an array"), std::string::npos) << s;

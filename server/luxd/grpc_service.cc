@@ -31,13 +31,6 @@ absl::Time DeadlineOf(const grpc::ServerContext* ctx) {
   return absl::FromChrono(d);
 }
 
-// Points in a response.
-size_t PointsIn(const v1::SubscribeResponse& r) {
-  size_t n = 0;
-  for (const auto& sp : r.points()) n += sp.timestamps_ns_size();
-  return n;
-}
-
 // Identity of one field of one series, for resuming without duplicates.
 std::string FieldKey(const std::string& measurement, const std::vector<Tag>& tags,
                      const std::string& field) {
@@ -47,10 +40,14 @@ std::string FieldKey(const std::string& measurement, const std::vector<Tag>& tag
   return k;
 }
 
+}  // namespace
+
 // One Subscribe stream's state, fed by the hub (and first by a replay of
-// stored points when resuming) and drained by the reactor's writes.
-// Invariant: Finish is called once, never while a write is in flight, so
-// the reactor outlives any thread that saw `writing` set under mu.
+// stored points when resuming) and drained by the call's writes.
+// Invariant: Finish is started once, never while a write is in flight, and
+// the call object is deleted only when neither is in flight and the call is
+// done (SubscribeCall::MaybeDelete), so a thread that saw `writing` or
+// `finishing` set under mu may use `call` after releasing mu.
 struct SubscribeState final : SubscriptionSink {
   explicit SubscribeState(size_t max) : max_points(max) {}
 
@@ -104,107 +101,182 @@ struct SubscribeState final : SubscriptionSink {
   }
 
   // Starts the next write, or finishes after a failure. Never under mu.
-  void MaybeWrite() ABSL_LOCKS_EXCLUDED(mu) {
-    grpc::ServerWriteReactor<v1::SubscribeResponse>* r = nullptr;
-    grpc::Status finish;
-    bool do_finish = false;
-    {
-      absl::MutexLock l(&mu);
-      if (finished || writing || reactor == nullptr) return;
-      if (!fail.ok()) {
-        finished = do_finish = true;
-        finish = ToGrpc(fail);
-      } else if (!pending.empty()) {
-        current = std::move(pending.front());
-        pending.pop_front();
-        pending_points -= PointsIn(current);
-        writing = true;
-      } else {
-        return;
-      }
-      r = reactor;
-    }
-    if (do_finish) {
-      r->Finish(finish);
-    } else {
-      r->StartWrite(&current);
-    }
+  void MaybeWrite() ABSL_LOCKS_EXCLUDED(mu);
+  static size_t PointsIn(const v1::SubscribeResponse& r) {
+    size_t n = 0;
+    for (const auto& sp : r.points()) n += sp.timestamps_ns_size();
+    return n;
   }
 
   const size_t max_points;
   absl::Mutex mu;
-  grpc::ServerWriteReactor<v1::SubscribeResponse>* reactor ABSL_GUARDED_BY(mu) = nullptr;
+  SubscribeCall* call ABSL_GUARDED_BY(mu) = nullptr;
   std::deque<v1::SubscribeResponse> pending ABSL_GUARDED_BY(mu);
   size_t pending_points ABSL_GUARDED_BY(mu) = 0;
   v1::SubscribeResponse current;  // the write in flight
   bool writing ABSL_GUARDED_BY(mu) = false;
-  bool finished ABSL_GUARDED_BY(mu) = false;  // Finish called
-  bool done ABSL_GUARDED_BY(mu) = false;      // the call is over
+  bool finished ABSL_GUARDED_BY(mu) = false;   // Finish started (or the call broke)
+  bool finishing ABSL_GUARDED_BY(mu) = false;  // Finish in flight
+  bool done ABSL_GUARDED_BY(mu) = false;       // the call is over
   absl::Status fail ABSL_GUARDED_BY(mu);
   bool replaying ABSL_GUARDED_BY(mu) = false;
   std::vector<Point> live_buffer ABSL_GUARDED_BY(mu);
 };
 
-class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+// One Subscribe call, served through the async API on one of the service's
+// completion queues. Deletes itself.
+class SubscribeCall {
  public:
-  SubscribeReactor(std::shared_ptr<SubscribeState> state, SubscriptionHub* hub)
-      : state_(std::move(state)), hub_(hub) {
-    absl::MutexLock l(&state_->mu);
-    state_->reactor = this;
-  }
-
-  void set_id(uint64_t id) { id_ = id; }
-
-  // Ends the call at once (bad request).
-  void FinishNow(const grpc::Status& s) {
+  SubscribeCall(LuxService* service, grpc::ServerCompletionQueue* cq)
+      : service_(service),
+        cq_(cq),
+        state_(std::make_shared<SubscribeState>(service->options_.max_subscriber_queue_points)) {
     {
       absl::MutexLock l(&state_->mu);
-      state_->finished = true;
+      state_->call = this;
     }
-    Finish(s);
+    absl::MutexLock l(&service_->calls_mu_);
+    service_->calls_.insert(this);
+  }
+  ~SubscribeCall() {
+    absl::MutexLock l(&service_->calls_mu_);
+    service_->calls_.erase(this);
   }
 
-  void OnWriteDone(bool ok) override {
-    bool finish = false;
-    {
-      absl::MutexLock l(&state_->mu);
-      state_->writing = false;
-      if (!ok && !state_->finished) state_->finished = finish = true;
+  // Waits for the next Subscribe call on this queue (deletes itself when
+  // the service is shutting down).
+  void Request() {
+    absl::ReaderMutexLock l(&service_->ops_mu_);
+    if (service_->shutting_down_) {
+      delete this;
+      return;
     }
-    if (finish) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "subscriber gone"));
-    } else {
-      state_->MaybeWrite();
-    }
+    ctx_.AsyncNotifyWhenDone(&done_tag_);
+    service_->RequestSubscribe(&ctx_, &req_, &writer_, cq_, cq_, &started_tag_);
   }
 
-  void OnCancel() override {
-    bool finish = false;
-    {
-      absl::MutexLock l(&state_->mu);
-      state_->done = true;  // stops a replay
-      if (!state_->writing && !state_->finished) state_->finished = finish = true;
-    }
-    if (finish) Finish(grpc::Status(grpc::StatusCode::CANCELLED, "subscription cancelled"));
+  // Handles a completion of one of this call's tags.
+  static void Handle(void* tag, bool ok) {
+    auto* t = static_cast<Tag*>(tag);
+    t->call->On(t->kind, ok);
   }
 
-  void OnDone() override {
-    if (id_ != 0) hub_->Remove(id_);
+  // Start an operation; false once the queues are shutting down (no
+  // operation may start on a queue then).
+  bool StartWrite(const v1::SubscribeResponse& r) {
+    absl::ReaderMutexLock l(&service_->ops_mu_);
+    if (service_->shutting_down_) return false;
+    writer_.Write(r, &write_tag_);
+    return true;
+  }
+  bool StartFinish(const grpc::Status& s) {
+    absl::ReaderMutexLock l(&service_->ops_mu_);
+    if (service_->shutting_down_) return false;
+    writer_.Finish(s, &finish_tag_);
+    return true;
+  }
+
+  // Deletes the call once it is over and no operation is in flight. On
+  // the queue's thread only (or after it has stopped, LuxService::Shutdown).
+  bool MaybeDelete(bool done_or_shutdown) {
     {
       absl::MutexLock l(&state_->mu);
-      state_->reactor = nullptr;
-      state_->done = true;
+      if (!done_or_shutdown || state_->writing || state_->finishing) return false;
+      state_->call = nullptr;
     }
     delete this;
+    return true;
   }
 
  private:
+  enum class Kind { kStarted, kWrite, kFinish, kDone };
+  struct Tag {
+    SubscribeCall* call;
+    Kind kind;
+  };
+
+  void On(Kind kind, bool ok) {
+    const std::shared_ptr<SubscribeState> state = state_;  // `this` may go
+    switch (kind) {
+      case Kind::kStarted:
+        if (!ok) {  // shutting down: the call never started, no other tag comes
+          delete this;
+          return;
+        }
+        // The next call on this queue, then this one.
+        (new SubscribeCall(service_, cq_))->Request();
+        started_ = true;
+        service_->StartSubscribe(&req_, state_, &id_);
+        state_->MaybeWrite();
+        break;
+      case Kind::kWrite: {
+        absl::MutexLock l(&state_->mu);
+        state_->writing = false;
+        if (!ok) state_->finished = true;  // the stream is broken: no Finish
+        break;
+      }
+      case Kind::kFinish: {
+        absl::MutexLock l(&state_->mu);
+        state_->finishing = false;
+        break;
+      }
+      case Kind::kDone: {
+        if (id_ != 0) service_->hub_.Remove(id_);
+        absl::MutexLock l(&state_->mu);
+        state_->done = true;  // stops a replay
+        state_->finished = true;
+        break;
+      }
+    }
+    bool done;
+    {
+      absl::MutexLock l(&state->mu);
+      done = state->done;
+    }
+    if (!MaybeDelete(done)) state->MaybeWrite();
+  }
+
+  LuxService* const service_;
+  grpc::ServerCompletionQueue* const cq_;
   std::shared_ptr<SubscribeState> state_;
-  SubscriptionHub* const hub_;
+  grpc::ServerContext ctx_;
+  v1::SubscribeRequest req_;
+  grpc::ServerAsyncWriter<v1::SubscribeResponse> writer_{&ctx_};
+  bool started_ = false;
   uint64_t id_ = 0;
+  Tag started_tag_{this, Kind::kStarted};
+  Tag write_tag_{this, Kind::kWrite};
+  Tag finish_tag_{this, Kind::kFinish};
+  Tag done_tag_{this, Kind::kDone};
 };
 
-}  // namespace
+void SubscribeState::MaybeWrite() {
+  SubscribeCall* c = nullptr;
+  grpc::Status finish;
+  bool do_finish = false;
+  {
+    absl::MutexLock l(&mu);
+    if (finished || writing || call == nullptr) return;
+    if (!fail.ok()) {
+      finished = finishing = do_finish = true;
+      finish = ToGrpc(fail);
+    } else if (!pending.empty()) {
+      current = std::move(pending.front());
+      pending.pop_front();
+      pending_points -= PointsIn(current);
+      writing = true;
+    } else {
+      return;
+    }
+    c = call;
+  }
+  if (do_finish ? c->StartFinish(finish) : c->StartWrite(current)) return;
+  // Shutting down: the operation did not start. The call is deleted by its
+  // done tag or, after the queues have stopped, by LuxService::Shutdown.
+  absl::MutexLock l(&mu);
+  writing = finishing = false;
+  finished = true;
+}
 
 grpc::Status ToGrpc(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
@@ -212,21 +284,88 @@ grpc::Status ToGrpc(const absl::Status& s) {
                       std::string(s.message()));
 }
 
-LuxService::LuxService(DB* db, LuxServiceOptions options) : db_(db), options_(options), hub_(db) {}
+LuxService::LuxService(DB* db, LuxServiceOptions options)
+    : db_(db),
+      options_(options),
+      hub_(db,
+           SubscriptionHubOptions{.max_backlog_points = options.max_subscription_backlog_points}) {}
 
-LuxService::~LuxService() {
-  absl::MutexLock l(&replays_mu_);
-  for (auto& t : replays_) t.join();
+LuxService::~LuxService() { Shutdown(); }
+
+void LuxService::AddCompletionQueues(grpc::ServerBuilder* builder) {
+  for (int i = 0; i < options_.subscribe_queues; ++i) cqs_.push_back(builder->AddCompletionQueue());
 }
 
-grpc::ServerWriteReactor<v1::SubscribeResponse>* LuxService::Subscribe(
-    grpc::CallbackServerContext*, const v1::SubscribeRequest* req) {
-  auto state = std::make_shared<SubscribeState>(options_.max_subscriber_queue_points);
-  auto* reactor = new SubscribeReactor(state, &hub_);
+void LuxService::Start() {
+  for (auto& cq : cqs_) {
+    // A few calls waiting per queue, so a burst of new streams is taken
+    // without a round trip through the queue's thread.
+    for (int i = 0; i < 4; ++i) (new SubscribeCall(this, cq.get()))->Request();
+    grpc::ServerCompletionQueue* q = cq.get();
+    cq_threads_.emplace_back([q] {
+      void* tag;
+      bool ok;
+      while (q->Next(&tag, &ok)) SubscribeCall::Handle(tag, ok);
+    });
+  }
+  for (int i = 0; i < options_.replay_threads; ++i) {
+    replay_threads_.emplace_back([this] { ReplayLoop(); });
+  }
+}
+
+void LuxService::Shutdown() {
+  {
+    absl::WriterMutexLock l(&ops_mu_);  // no operation starts after this
+    shutting_down_ = true;
+  }
+  for (auto& cq : cqs_) cq->Shutdown();
+  for (auto& t : cq_threads_) t.join();
+  cq_threads_.clear();
+  cqs_.clear();
+  {
+    absl::MutexLock l(&replay_mu_);
+    replay_stop_ = true;
+  }
+  for (auto& t : replay_threads_) t.join();
+  replay_threads_.clear();
+  // Calls whose done tag never came (a queue shut down first). A thread
+  // refused an operation clears writing/finishing at once: wait for that.
+  for (;;) {
+    SubscribeCall* c = nullptr;
+    {
+      absl::MutexLock l(&calls_mu_);
+      if (calls_.empty()) break;
+      c = *calls_.begin();
+    }
+    if (!c->MaybeDelete(true)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+void LuxService::ReplayLoop() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      absl::MutexLock l(&replay_mu_);
+      replay_mu_.Await(absl::Condition(
+          +[](LuxService* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->replay_mu_) {
+            return s->replay_stop_ || !s->replay_jobs_.empty();
+          },
+          this));
+      if (replay_stop_) return;
+      job = std::move(replay_jobs_.front());
+      replay_jobs_.pop_front();
+    }
+    job();
+  }
+}
+
+void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
+                                const std::shared_ptr<SubscribeState>& state, uint64_t* id_out) {
   Selector sel;
   if (auto s = FromProto(req->selector(), "selector", &sel); !s.ok()) {
-    reactor->FinishNow(ToGrpc(s));
-    return reactor;
+    absl::MutexLock l(&state->mu);
+    state->Fail(s);
+    return;
   }
   const int64_t from = req->resume_from_ns();
   {
@@ -235,15 +374,20 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* LuxService::Subscribe(
   }
   auto id = hub_.Add(sel, state);
   if (!id.ok()) {
-    reactor->FinishNow(ToGrpc(id.status()));
-    return reactor;
+    absl::MutexLock l(&state->mu);
+    state->replaying = false;
+    state->Fail(id.status());
+    return;
   }
-  reactor->set_id(*id);
-  if (from == 0) return reactor;
+  *id_out = *id;
+  if (from == 0) return;
   // Resume: stored points from `from` on, then the live ones that arrived
-  // meanwhile, skipping per series field what the replay already sent.
-  absl::MutexLock l(&replays_mu_);
-  replays_.emplace_back([this, state, sel, from] {
+  // meanwhile, skipping per series field what the replay already sent. On
+  // the replay threads; a subscriber that does not drain its queue within
+  // kReplayWait ends with RESOURCE_EXHAUSTED rather than hold a thread.
+  absl::MutexLock l(&replay_mu_);
+  replay_jobs_.emplace_back([this, state, sel, from] {
+    constexpr absl::Duration kReplayWait = absl::Seconds(10);
     QuerySpec q;
     q.selector = sel;
     q.start_ns = from;
@@ -254,11 +398,17 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* LuxService::Subscribe(
     std::vector<Point> chunk;
     auto flush = [&]() {
       absl::MutexLock l(&state->mu);
-      state->mu.Await(absl::Condition(
-          +[](SubscribeState* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
-            return s->done || !s->fail.ok() || s->pending_points < s->max_points / 2;
-          },
-          state.get()));
+      const bool drained = state->mu.AwaitWithTimeout(
+          absl::Condition(
+              +[](SubscribeState* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
+                return s->done || !s->fail.ok() || s->pending_points < s->max_points / 2;
+              },
+              state.get()),
+          kReplayWait);
+      if (!drained) {
+        state->Fail(absl::ResourceExhaustedError(
+            "subscriber too slow: its queue did not drain while replaying stored points"));
+      }
       if (state->done || !state->fail.ok()) return false;
       state->EnqueueLocked(chunk);
       chunk.clear();
@@ -303,7 +453,6 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* LuxService::Subscribe(
     }
     state->MaybeWrite();
   });
-  return reactor;
 }
 
 grpc::Status LuxService::WriteOne(const v1::WriteRequest& req, const std::string& peer,
@@ -559,6 +708,13 @@ grpc::Status LuxService::Stats(grpc::ServerContext*, const v1::StatsRequest*,
     double v = 0;
     if (absl::SimpleAtod(number, &v)) (*resp->mutable_values())[key] = v;
   }
+  const SubscriptionHubStats hub = hub_.stats();
+  auto& values = *resp->mutable_values();
+  values["subscriptions"] = double(hub.subscriptions);
+  values["subscription_backlog_points"] = double(hub.backlog_points);
+  values["subscription_delivered_points"] = double(hub.delivered_points);
+  values["subscription_overrun_points"] = double(hub.overrun_points);
+  values["subscriptions_ended_by_overrun"] = double(hub.overrun_closed);
   return grpc::Status::OK;
 }
 

@@ -9,10 +9,15 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "lux/db.h"
 #include "lux/v1/lux.grpc.pb.h"
@@ -28,21 +33,51 @@ struct LuxServiceOptions {
   // A subscriber with more points queued than this (it reads too slowly)
   // is dropped with RESOURCE_EXHAUSTED. Default 100,000.
   size_t max_subscriber_queue_points = 100'000;
+  // Points written for subscribers and not yet matched; beyond it the
+  // subscriptions of the measurements written end with RESOURCE_EXHAUSTED
+  // (ingest never waits). Default 262,144.
+  size_t max_subscription_backlog_points = 262'144;
+  // Subscribe streams are spread over this many completion queues, each
+  // with a thread. Debian's gRPC is built with its debug tag tracking on,
+  // which makes every completion scan the queue's outstanding operations:
+  // a Subscribe stream keeps one outstanding, so 50,000 streams on one
+  // queue cost ~50,000 steps per delivered message. Default 32.
+  int subscribe_queues = 32;
+  // Threads replaying stored points to resuming subscribers. Default 4.
+  int replay_threads = 4;
   // Where refused points are kept (as line protocol) for `luxctl rejected`;
   // none when null.
   RejectedStore* rejected = nullptr;
 };
 
-// Subscribe is a callback (reactor) method: a stream costs no thread while
-// it waits for points; the others are synchronous.
-class LuxService final : public v1::Lux::WithCallbackMethod_Subscribe<v1::Lux::Service> {
+class SubscribeCall;
+struct SubscribeState;
+
+// Subscribe is served through the asynchronous API on the service's own
+// completion queues: a stream costs no thread while it waits for points.
+// The other methods are synchronous.
+//
+//   LuxService service(db, options);
+//   builder.RegisterService(&service);
+//   service.AddCompletionQueues(&builder);
+//   auto server = builder.BuildAndStart();
+//   service.Start();
+//   ...
+//   server->Shutdown();
+//   service.Shutdown();  // before the DB closes
+class LuxService final : public v1::Lux::WithAsyncMethod_Subscribe<v1::Lux::Service> {
  public:
   // REQUIRES: db outlives the service.
   explicit LuxService(DB* db, LuxServiceOptions options = {});
   ~LuxService() override;
 
-  grpc::ServerWriteReactor<v1::SubscribeResponse>* Subscribe(
-      grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) override;
+  // Before builder->BuildAndStart().
+  void AddCompletionQueues(grpc::ServerBuilder* builder);
+  // After BuildAndStart: starts taking Subscribe calls.
+  void Start();
+  // After the server's Shutdown: drains the queues, stops the replays.
+  // Idempotent.
+  void Shutdown();
   SubscriptionHub& hub() { return hub_; }
 
   grpc::Status Write(grpc::ServerContext* ctx, const v1::WriteRequest* req,
@@ -91,12 +126,29 @@ class LuxService final : public v1::Lux::WithCallbackMethod_Subscribe<v1::Lux::S
   grpc::Status WriteOne(const v1::WriteRequest& req, const std::string& peer,
                         v1::WriteResponse* resp);
 
+  friend class SubscribeCall;
+  // A new Subscribe call: registers it with the hub (*id), queues the replay
+  // of a resume; a bad request fails `state`.
+  void StartSubscribe(const v1::SubscribeRequest* req, const std::shared_ptr<SubscribeState>& state,
+                      uint64_t* id);
+  void ReplayLoop();
+
   DB* const db_;
   const LuxServiceOptions options_;
   SubscriptionHub hub_;
-  // Replays of resuming subscriptions run on their own threads.
-  absl::Mutex replays_mu_;
-  std::vector<std::thread> replays_ ABSL_GUARDED_BY(replays_mu_);
+  // Held (shared) while an operation starts on a queue; shutting_down_ set
+  // under it (exclusive) before the queues shut down.
+  absl::Mutex ops_mu_;
+  bool shutting_down_ ABSL_GUARDED_BY(ops_mu_) = false;
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> cqs_;
+  absl::Mutex calls_mu_;
+  absl::flat_hash_set<SubscribeCall*> calls_ ABSL_GUARDED_BY(calls_mu_);  // alive
+  std::vector<std::thread> cq_threads_;
+  // Replays of resuming subscriptions, run by replay_threads_.
+  absl::Mutex replay_mu_;
+  std::deque<std::function<void()>> replay_jobs_ ABSL_GUARDED_BY(replay_mu_);
+  bool replay_stop_ ABSL_GUARDED_BY(replay_mu_) = false;
+  std::vector<std::thread> replay_threads_;
 };
 
 }  // namespace lux::luxd

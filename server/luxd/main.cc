@@ -17,6 +17,7 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "lux/db.h"
 #include "server/luxd/config.h"
 #include "server/luxd/grpc_service.h"
@@ -44,6 +45,11 @@ void Log(const char* level, const std::string& msg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian builds Abseil without NDEBUG, which leaves absl::Mutex's
+  // deadlock detector on: every lock and unlock of every mutex updates a
+  // global lock graph under one spinlock. luxd's locking is checked by
+  // the sanitizer builds and Clang's thread-safety annotations instead.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   lux::luxd::Config config;
   CLI::App app{"luxd: the Lux time-series server (InfluxDB line protocol over HTTP)"};
   std::string config_path;
@@ -125,6 +131,7 @@ int main(int argc, char** argv) {
   // gRPC: lux.v1.Lux, the standard health service and server reflection.
   lux::luxd::LuxServiceOptions service_options;
   service_options.max_subscriber_queue_points = config.max_subscriber_queue_points;
+  service_options.max_subscription_backlog_points = config.max_subscription_backlog_points;
   service_options.rejected = &api.rejected();
   lux::luxd::LuxService lux_service(db->get(), service_options);
   grpc::EnableDefaultHealthCheckService(true);
@@ -151,12 +158,14 @@ int main(int argc, char** argv) {
   }
   builder.AddListeningPort(config.grpc_addr, creds, &grpc_port);
   builder.RegisterService(&lux_service);
+  lux_service.AddCompletionQueues(&builder);
   builder.SetMaxReceiveMessageSize(64 << 20);
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
   if (grpc_server == nullptr || grpc_port == 0) {
     Log("error", absl::StrCat("cannot listen on ", config.grpc_addr, " (gRPC)"));
     return 1;
   }
+  lux_service.Start();
   grpc_server->GetHealthCheckService()->SetServingStatus("lux.v1.Lux", true);
   std::string grpc_host;
   uint16_t unused_port;
@@ -175,6 +184,7 @@ int main(int argc, char** argv) {
   grpc_server->GetHealthCheckService()->SetServingStatus(false);
   lux_service.hub().CloseAll(absl::UnavailableError("luxd is shutting down"));
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  lux_service.Shutdown();
   if (auto s = (*db)->Close(); !s.ok()) {
     Log("error", absl::StrCat("closing: ", s.message()));
     return 1;

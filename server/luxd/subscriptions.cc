@@ -1,6 +1,6 @@
 // File: subscriptions.cc
 // OnWrite runs per write under the engine's write ordering; the dispatcher
-// per point and subscription.
+// per point, through the subscriptions indexed by the point's tag values.
 #include "server/luxd/subscriptions.h"
 
 #include <algorithm>
@@ -26,7 +26,20 @@ void CanonicalizeTags(std::vector<Tag>* tags) {
   *tags = std::move(out);
 }
 
-SubscriptionHub::SubscriptionHub(DB* db) : db_(db) {
+namespace {
+
+// The value of tag `key` in sorted `tags`; "" when it has none.
+absl::string_view TagValue(const std::vector<Tag>& tags, std::string_view key) {
+  auto it = std::lower_bound(tags.begin(), tags.end(), key,
+                             [](const Tag& t, std::string_view k) { return t.key < k; });
+  if (it == tags.end() || it->key != key) return {};
+  return absl::string_view(it->value);
+}
+
+}  // namespace
+
+SubscriptionHub::SubscriptionHub(DB* db, SubscriptionHubOptions options)
+    : db_(db), options_(options) {
   observer_id_ = db_->AddWriteObserver([this](const WriteBatch& b, std::string_view rp,
                                               const WriteResult& r) { OnWrite(b, rp, r); });
   dispatcher_ = std::thread([this] { DispatchLoop(); });
@@ -47,138 +60,261 @@ absl::StatusOr<uint64_t> SubscriptionHub::Add(const Selector& selector,
   if (selector.measurement.empty()) {
     return absl::InvalidArgumentError("selector.measurement is required");
   }
-  auto entry = std::make_shared<Entry>();
+  auto entry = std::make_unique<Entry>();
   entry->selector = selector;
   entry->sink = std::move(sink);
   auto matcher = TagMatcher::Compile(selector.tags);
   if (!matcher.ok()) return matcher.status();
   entry->matcher = *std::move(matcher);
-  absl::MutexLock l(&mu_);
+  // Indexed by its first equality or IN predicate: a point can only match
+  // when its value of that tag is one of these.
+  for (const TagFilter& f : selector.tags) {
+    if ((f.op == TagFilter::Op::kEqual && f.values.size() == 1) ||
+        (f.op == TagFilter::Op::kIn && !f.values.empty())) {
+      entry->index_key = f.key;
+      entry->index_values = f.values;
+      break;
+    }
+  }
+  absl::MutexLock il(&index_mu_);
   const uint64_t id = next_id_++;
-  entries_[id] = entry;
-  index_[{selector.database, selector.measurement}][id] = entry;
+  entry->id = id;
+  const BucketKey key{selector.database, selector.measurement};
+  Bucket& b = buckets_[key];
+  if (entry->index_key.empty()) {
+    b.unindexed[id] = entry.get();
+  } else {
+    auto& by_value = b.by_tag[entry->index_key];
+    for (const std::string& v : entry->index_values) by_value[v][id] = entry.get();
+  }
+  ++b.size;
+  {
+    absl::MutexLock l(&mu_);
+    ++subscribed_[key];
+    entry->added_at = write_seq_;  // writes after this one are its
+  }
+  entries_[id] = std::move(entry);
   return id;
 }
 
-void SubscriptionHub::Remove(uint64_t id) {
-  {
-    absl::MutexLock l(&mu_);
-    auto it = entries_.find(id);
-    if (it == entries_.end()) return;
-    const Selector& s = it->second->selector;
-    auto idx = index_.find({s.database, s.measurement});
-    if (idx != index_.end()) {
-      idx->second.erase(id);
-      if (idx->second.empty()) index_.erase(idx);
+std::unique_ptr<SubscriptionHub::Entry> SubscriptionHub::UnlinkLocked(uint64_t id) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return nullptr;
+  std::unique_ptr<Entry> e = std::move(it->second);
+  entries_.erase(it);
+  const BucketKey key{e->selector.database, e->selector.measurement};
+  auto b = buckets_.find(key);
+  if (b != buckets_.end()) {
+    if (e->index_key.empty()) {
+      b->second.unindexed.erase(id);
+    } else if (auto t = b->second.by_tag.find(e->index_key); t != b->second.by_tag.end()) {
+      for (const std::string& v : e->index_values) {
+        auto vit = t->second.find(v);
+        if (vit == t->second.end()) continue;
+        vit->second.erase(id);
+        if (vit->second.empty()) t->second.erase(vit);
+      }
+      if (t->second.empty()) b->second.by_tag.erase(t);
     }
-    entries_.erase(it);
+    if (--b->second.size == 0) buckets_.erase(b);
   }
-  absl::MutexLock d(&deliver_mu_);  // a delivery in progress has finished
+  absl::MutexLock l(&mu_);
+  if (auto s = subscribed_.find(key); s != subscribed_.end() && --s->second == 0) {
+    subscribed_.erase(s);
+  }
+  return e;
+}
+
+void SubscriptionHub::Remove(uint64_t id) {
+  // Exclusive: waits for a delivery in progress.
+  absl::MutexLock il(&index_mu_);
+  UnlinkLocked(id);
 }
 
 void SubscriptionHub::CloseAll(const absl::Status& why) {
-  std::vector<std::shared_ptr<const Entry>> all;
+  std::vector<std::shared_ptr<SubscriptionSink>> all;
   {
-    absl::MutexLock l(&mu_);
-    for (const auto& [id, e] : entries_) all.push_back(e);
+    absl::ReaderMutexLock il(&index_mu_);
+    for (const auto& [id, e] : entries_) all.push_back(e->sink);
   }
-  for (const auto& e : all) e->sink->Close(why);
+  for (const auto& s : all) s->Close(why);
 }
 
 size_t SubscriptionHub::size() const {
-  absl::MutexLock l(&mu_);
+  absl::ReaderMutexLock il(&index_mu_);
   return entries_.size();
+}
+
+SubscriptionHubStats SubscriptionHub::stats() const {
+  SubscriptionHubStats s;
+  s.subscriptions = size();
+  absl::MutexLock l(&mu_);
+  s.backlog_points = backlog_points_;
+  s.delivered_points = delivered_points_;
+  s.overrun_points = overrun_points_;
+  s.overrun_closed = overrun_closed_;
+  return s;
 }
 
 void SubscriptionHub::OnWrite(const WriteBatch& batch, std::string_view rp,
                               const WriteResult& result) {
   absl::MutexLock l(&mu_);
-  if (index_.empty()) return;
-  auto first = index_.lower_bound({batch.database, ""});
-  if (first == index_.end() || first->first.first != batch.database) return;
+  const uint64_t seq = ++write_seq_;
+  if (subscribed_.empty()) return;
+  auto first = subscribed_.lower_bound({batch.database, ""});
+  if (first == subscribed_.end() || first->first.first != batch.database) return;
   std::vector<bool> rejected(batch.points.size(), false);
   for (const PointError& e : result.rejected) rejected[e.index] = true;
-  Item item;
-  item.database = batch.database;
-  item.rp = std::string(rp);
+  // The points on subscribed measurements, and those measurements.
+  std::vector<size_t> wanted;
+  std::vector<BucketKey> hit;
   for (size_t i = 0; i < batch.points.size(); ++i) {
     if (rejected[i]) continue;
-    const Point& p = batch.points[i];
-    if (index_.contains({batch.database, p.measurement})) item.points.push_back(p);
+    const std::string& m = batch.points[i].measurement;
+    if (!hit.empty() && hit.back().second == m) {
+      wanted.push_back(i);
+      continue;
+    }
+    BucketKey key{batch.database, m};
+    if (!subscribed_.contains(key)) continue;
+    wanted.push_back(i);
+    if (std::find(hit.begin(), hit.end(), key) == hit.end()) hit.push_back(std::move(key));
   }
-  if (!item.points.empty()) queue_.push_back(std::move(item));
+  if (wanted.empty()) return;
+  if (backlog_points_ + wanted.size() > options_.max_backlog_points) {
+    // The dispatcher is behind: queue nothing of this write, end its
+    // subscriptions (the dispatcher does, before anything written later).
+    overrun_points_ += wanted.size();
+    overruns_.push_back(Overrun{seq, std::move(hit)});
+    return;
+  }
+  Item item;
+  item.seq = seq;
+  item.database = batch.database;
+  item.rp = std::string(rp);
+  item.points.reserve(wanted.size());
+  for (size_t i : wanted) item.points.push_back(batch.points[i]);
+  backlog_points_ += wanted.size();
+  queue_.push_back(std::move(item));
+}
+
+void SubscriptionHub::EndOverrun(const Overrun& o) {
+  std::vector<std::unique_ptr<Entry>> ended;
+  {
+    absl::MutexLock il(&index_mu_);
+    for (const BucketKey& key : o.buckets) {
+      auto b = buckets_.find(key);
+      if (b == buckets_.end()) continue;
+      std::vector<uint64_t> ids;
+      auto consider = [&](const absl::flat_hash_map<uint64_t, Entry*>& m) {
+        for (const auto& [id, e] : m) {
+          if (e->added_at < o.seq) ids.push_back(id);  // expected write o.seq
+        }
+      };
+      consider(b->second.unindexed);
+      for (const auto& [tag, values] : b->second.by_tag) {
+        for (const auto& [value, m] : values) consider(m);
+      }
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());  // IN: several values
+      for (uint64_t id : ids) {
+        if (auto e = UnlinkLocked(id)) ended.push_back(std::move(e));
+      }
+    }
+  }
+  {
+    absl::MutexLock l(&mu_);
+    overrun_closed_ += ended.size();
+  }
+  const absl::Status why = absl::ResourceExhaustedError(absl::StrCat(
+      "subscription fell behind ingest: more than ", options_.max_backlog_points,
+      " points waited for delivery to subscribers; resume from the last point received"));
+  for (const auto& e : ended) e->sink->Close(why);
 }
 
 void SubscriptionHub::DispatchLoop() {
   for (;;) {
+    std::vector<Overrun> overruns;
     Item item;
-    std::vector<std::pair<uint64_t, std::shared_ptr<const Entry>>> subs;
+    bool have_item = false;
     {
       absl::MutexLock l(&mu_);
       mu_.Await(absl::Condition(
-          +[](SubscriptionHub* h)
-               ABSL_EXCLUSIVE_LOCKS_REQUIRED(h->mu_) { return h->stop_ || !h->queue_.empty(); },
+          +[](SubscriptionHub* h) ABSL_EXCLUSIVE_LOCKS_REQUIRED(h->mu_) {
+            return h->stop_ || !h->queue_.empty() || !h->overruns_.empty();
+          },
           this));
       if (stop_) return;
-      item = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    // Per subscription, the matching points of this write.
-    std::map<uint64_t, std::vector<Point>> matched;
-    std::map<uint64_t, std::shared_ptr<const Entry>> targets;
-    // The subscriptions of each measurement in this write, looked up once
-    // per write (not per point): the hub's lock, which writers take too, is
-    // held briefly.
-    std::map<std::string, std::vector<std::pair<uint64_t, std::shared_ptr<const Entry>>>> by_m;
-    {
-      absl::MutexLock l(&mu_);
-      for (const Point& p : item.points) {
-        if (by_m.contains(p.measurement)) continue;
-        auto& list = by_m[p.measurement];
-        auto idx = index_.find({item.database, p.measurement});
-        if (idx != index_.end()) list.assign(idx->second.begin(), idx->second.end());
+      // Overruns before any item: an overrun must end its subscriptions
+      // before they see anything written after it (that would be a gap).
+      overruns.swap(overruns_);
+      if (overruns.empty()) {
+        item = std::move(queue_.front());
+        queue_.pop_front();
+        backlog_points_ -= item.points.size();
+        have_item = true;
       }
     }
-    for (Point& p : item.points) {
-      const auto& on_measurement = by_m[p.measurement];
-      if (on_measurement.empty()) continue;
-      CanonicalizeTags(&p.tags);
-      for (const auto& [id, e] : on_measurement) {
-        const Selector& s = e->selector;
-        if (!s.retention_policy.empty() && s.retention_policy != item.rp) continue;
-        if (!e->matcher.Matches(p.tags)) continue;
-        Point out;
-        out.measurement = p.measurement;
-        out.tags = p.tags;
-        out.timestamp_ns = p.timestamp_ns;
-        for (const Field& f : p.fields) {
-          if (f.key == "time") continue;
-          if (s.fields.empty() ||
-              std::find(s.fields.begin(), s.fields.end(), f.key) != s.fields.end()) {
-            // A repeated key keeps its last value.
-            auto same = std::find_if(out.fields.begin(), out.fields.end(),
-                                     [&](const Field& g) { return g.key == f.key; });
-            if (same != out.fields.end()) {
-              same->value = f.value;
-            } else {
-              out.fields.push_back(f);
-            }
-          }
-        }
-        if (out.fields.empty()) continue;
-        matched[id].push_back(std::move(out));
-        targets[id] = e;
-      }
-    }
-    absl::MutexLock d(&deliver_mu_);
-    for (auto& [id, points] : matched) {
-      {
-        absl::MutexLock l(&mu_);
-        if (!entries_.contains(id)) continue;  // removed meanwhile
-      }
-      targets[id]->sink->Deliver(std::move(points));
-    }
+    for (const Overrun& o : overruns) EndOverrun(o);
+    if (!have_item) continue;
+    absl::ReaderMutexLock il(&index_mu_);
+    Dispatch(item);
   }
+}
+
+void SubscriptionHub::Dispatch(Item& item) {
+  absl::flat_hash_map<Entry*, std::vector<Point>> matched;
+  const Bucket* bucket = nullptr;
+  const std::string* bucket_measurement = nullptr;
+  auto offer = [&](Entry* e, const Point& p) {
+    if (item.seq <= e->added_at) return;  // written before it subscribed
+    const Selector& s = e->selector;
+    if (!s.retention_policy.empty() && s.retention_policy != item.rp) return;
+    if (!e->matcher.Matches(p.tags)) return;
+    Point out;
+    out.measurement = p.measurement;
+    out.tags = p.tags;
+    out.timestamp_ns = p.timestamp_ns;
+    for (const Field& f : p.fields) {
+      if (f.key == "time") continue;
+      if (!s.fields.empty() &&
+          std::find(s.fields.begin(), s.fields.end(), f.key) == s.fields.end()) {
+        continue;
+      }
+      // A repeated key keeps its last value.
+      auto same = std::find_if(out.fields.begin(), out.fields.end(),
+                               [&](const Field& g) { return g.key == f.key; });
+      if (same != out.fields.end()) {
+        same->value = f.value;
+      } else {
+        out.fields.push_back(f);
+      }
+    }
+    if (out.fields.empty()) return;
+    matched[e].push_back(std::move(out));
+  };
+  for (Point& p : item.points) {
+    if (bucket_measurement == nullptr || *bucket_measurement != p.measurement) {
+      auto b = buckets_.find(BucketKey{item.database, p.measurement});
+      bucket = b == buckets_.end() ? nullptr : &b->second;
+      bucket_measurement = &p.measurement;
+    }
+    if (bucket == nullptr) continue;
+    CanonicalizeTags(&p.tags);
+    for (const auto& [tag, by_value] : bucket->by_tag) {
+      auto subs = by_value.find(TagValue(p.tags, tag));
+      if (subs == by_value.end()) continue;
+      for (const auto& [id, e] : subs->second) offer(e, p);
+    }
+    for (const auto& [id, e] : bucket->unindexed) offer(e, p);
+  }
+  uint64_t delivered = 0;
+  for (auto& [e, points] : matched) {
+    delivered += points.size();
+    e->sink->Deliver(std::move(points));
+  }
+  absl::MutexLock l(&mu_);
+  delivered_points_ += delivered;
 }
 
 }  // namespace lux::luxd

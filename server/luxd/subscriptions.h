@@ -3,9 +3,20 @@
 // Live points for Subscribe. The hub observes every write (lux::DB write
 // observer, in log order), copies the points of subscribed measurements
 // into a queue (the only work done while writers wait), and a dispatcher
-// thread matches them against each subscription's selector and hands the
-// matches to its sink. A slow sink never slows ingest: sinks queue with a
-// bound and give up (RESOURCE_EXHAUSTED) when it is exceeded.
+// thread matches them against the subscriptions and hands each its matches.
+//
+// Matching costs per point, not per point and subscription: subscriptions
+// with an equality (or IN) predicate are indexed by that tag's value, so a
+// point meets only the subscriptions on its own tag value (plus those with
+// no such predicate, which are tested one by one).
+//
+// Ingest never waits for subscribers:
+//  * a slow sink queues with a bound and gives up (RESOURCE_EXHAUSTED);
+//  * when the dispatcher itself falls behind and the hub's backlog would
+//    pass `max_backlog_points`, the write's points are not queued and every
+//    subscription on those measurements (that was registered before the
+//    write) ends with RESOURCE_EXHAUSTED: its client resumes from the last
+//    point it saw and the replay of stored points fills the gap.
 #ifndef LUX_SERVER_LUXD_SUBSCRIPTIONS_H_
 #define LUX_SERVER_LUXD_SUBSCRIPTIONS_H_
 
@@ -15,8 +26,10 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "lux/db.h"
@@ -30,7 +43,8 @@ class SubscriptionSink {
   // Matching points (tags sorted, only the selected fields), in log order.
   // Called from the hub's dispatcher thread only; must not block.
   virtual void Deliver(std::vector<Point> points) = 0;
-  // Ends the subscription with `why` (server shutting down).
+  // Ends the subscription with `why` (server shutting down, hub overrun).
+  // The hub delivers nothing after it.
   virtual void Close(const absl::Status& why) = 0;
 };
 
@@ -38,48 +52,101 @@ class SubscriptionSink {
 // keeping the last value, empty values dropped (as the engine stores it).
 void CanonicalizeTags(std::vector<Tag>* tags);
 
+struct SubscriptionHubOptions {
+  // Most points waiting for the dispatcher. Beyond it a write's points are
+  // not queued and the subscriptions they were for end (see above).
+  // Default 262,144 (about a second of a busy node's ingest).
+  size_t max_backlog_points = 262'144;
+};
+
+struct SubscriptionHubStats {
+  size_t subscriptions = 0;
+  size_t backlog_points = 0;      // waiting for the dispatcher now
+  uint64_t delivered_points = 0;  // handed to sinks (a point per subscription)
+  uint64_t overrun_points = 0;    // not queued: the backlog was full
+  uint64_t overrun_closed = 0;    // subscriptions ended by an overrun
+};
+
 class SubscriptionHub {
  public:
   // REQUIRES: db outlives the hub.
-  explicit SubscriptionHub(DB* db);
+  explicit SubscriptionHub(DB* db, SubscriptionHubOptions options = {});
   ~SubscriptionHub();
 
   // Registers a sink for points matching `selector` (database and
-  // measurement required; an empty retention policy matches any).
-  // INVALID_ARGUMENT for a bad selector or regex.
+  // measurement required; an empty retention policy matches any) written
+  // from now on. INVALID_ARGUMENT for a bad selector or regex.
   absl::StatusOr<uint64_t> Add(const Selector& selector, std::shared_ptr<SubscriptionSink> sink);
-  // After Remove returns, the sink gets no more points.
+  // After Remove returns, the sink gets nothing more.
   void Remove(uint64_t id);
   size_t size() const;
+  SubscriptionHubStats stats() const;
   // Closes every subscription with `why`.
   void CloseAll(const absl::Status& why);
 
  private:
   struct Entry {
+    uint64_t id = 0;
+    uint64_t added_at = 0;  // write sequence when registered
     Selector selector;
     TagMatcher matcher;
     std::shared_ptr<SubscriptionSink> sink;
+    // The equality/IN predicate it is indexed by; empty key: unindexed.
+    std::string index_key;
+    std::vector<std::string> index_values;
   };
+  // The subscriptions on one (database, measurement).
+  struct Bucket {
+    // tag key -> tag value -> subscriptions whose predicate wants that value.
+    absl::flat_hash_map<std::string,
+                        absl::flat_hash_map<std::string, absl::flat_hash_map<uint64_t, Entry*>>>
+        by_tag;
+    absl::flat_hash_map<uint64_t, Entry*> unindexed;
+    size_t size = 0;
+  };
+  using BucketKey = std::pair<std::string, std::string>;  // database, measurement
   struct Item {
+    uint64_t seq = 0;  // write sequence
     std::string database;
     std::string rp;
     std::vector<Point> points;
   };
+  struct Overrun {
+    uint64_t seq;
+    std::vector<BucketKey> buckets;
+  };
+
   void OnWrite(const WriteBatch& batch, std::string_view rp, const WriteResult& result);
   void DispatchLoop();
+  void Dispatch(Item& item) ABSL_SHARED_LOCKS_REQUIRED(index_mu_);
+  void EndOverrun(const Overrun& o);
+  // Unlinks e from the index. Returns the entry's ownership.
+  std::unique_ptr<Entry> UnlinkLocked(uint64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(index_mu_);
 
   DB* const db_;
+  const SubscriptionHubOptions options_;
   uint64_t observer_id_ = 0;
+
+  // The subscriptions. Writers of the index: Add, Remove, overruns. The
+  // dispatcher reads it (shared) while it matches and delivers one write,
+  // so after Remove returns no delivery to that sink is in progress.
+  mutable absl::Mutex index_mu_;  // taken before mu_ when both are held
+  uint64_t next_id_ ABSL_GUARDED_BY(index_mu_) = 1;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Entry>> entries_ ABSL_GUARDED_BY(index_mu_);
+  std::map<BucketKey, Bucket> buckets_ ABSL_GUARDED_BY(index_mu_);
+
+  // The queue between writers and the dispatcher, and what writers consult
+  // (the subscribed measurements: a copy of buckets_' keys).
   mutable absl::Mutex mu_;
-  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
-  std::map<uint64_t, std::shared_ptr<const Entry>> entries_ ABSL_GUARDED_BY(mu_);
-  // (database, measurement) -> subscriptions on it.
-  std::map<std::pair<std::string, std::string>, std::map<uint64_t, std::shared_ptr<const Entry>>>
-      index_ ABSL_GUARDED_BY(mu_);
+  std::map<BucketKey, size_t> subscribed_ ABSL_GUARDED_BY(mu_);  // -> subscriptions
+  uint64_t write_seq_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<Overrun> overruns_ ABSL_GUARDED_BY(mu_);
+  size_t backlog_points_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t delivered_points_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t overrun_points_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t overrun_closed_ ABSL_GUARDED_BY(mu_) = 0;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  // Serialises delivery with Remove: after Remove, no Deliver to that sink.
-  absl::Mutex deliver_mu_;
   std::thread dispatcher_;
 };
 
