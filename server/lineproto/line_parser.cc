@@ -1,11 +1,14 @@
 #include "server/lineproto/line_parser.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <limits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "engine/common/status_macros.h"
+#include "server/lineproto/bytes.h"
 #include "server/lineproto/values.h"
 
 namespace lux::lineproto::internal {
@@ -21,17 +24,6 @@ inline bool Fail(std::string* reason, const char* text) {
   *reason = text;
   return false;
 }
-
-inline bool IsSpaceLike(char c) { return c == ' ' || c == '\t' || c == '\0'; }
-
-// A set of bytes, for scans that skip ordinary bytes with one load each.
-struct ByteSet {
-  bool has[256] = {};
-  constexpr explicit ByteSet(std::string_view bytes) {
-    for (char c : bytes) has[uint8_t(c)] = true;
-  }
-  bool operator[](char c) const { return has[uint8_t(c)]; }
-};
 
 constexpr ByteSet kNameStops(" ,\\");
 constexpr ByteSet kTagStops(" ,=\\");
@@ -74,8 +66,57 @@ std::string MaxKeyError(size_t size, size_t limit) {
 
 }  // namespace
 
+namespace {
+
+std::atomic<bool> plain_scan_enabled{true};
+
+#ifdef LUX_LINEPROTO_VERIFY_CUTS
+bool SamePoint(const Point& a, const Point& b) {
+  if (a.measurement != b.measurement || a.tags != b.tags || a.fields.size() != b.fields.size() ||
+      a.timestamp_ns != b.timestamp_ns) {
+    return false;
+  }
+  for (size_t f = 0; f < a.fields.size(); ++f) {
+    const FieldValue& x = a.fields[f].value;
+    const FieldValue& y = b.fields[f].value;
+    // Compare bits, so that -0.0 differs from 0.0.
+    if (a.fields[f].key != b.fields[f].key || x.index() != y.index() ||
+        (x.index() == 0 ? std::memcmp(&std::get<0>(x), &std::get<0>(y), sizeof(double)) != 0
+                        : x != y)) {
+      return false;
+    }
+  }
+  return true;
+}
+#endif
+
+}  // namespace
+
+void TEST_SetPlainScanEnabled(bool enabled) { plain_scan_enabled = enabled; }
+
 LineParser::LineParser(const ParseOptions& options)
-    : options_(options), multiplier_(PrecisionMultiplier(options.precision)) {}
+    : options_(options),
+      multiplier_(PrecisionMultiplier(options.precision)),
+      plain_scan_(plain_scan_enabled) {}
+
+LineParser::Outcome LineParser::Parse(std::string_view line, int64_t default_time_ns, bool escapes,
+                                      bool plain_shape, PlainLine* plain, Point* p,
+                                      std::string* reason) {
+  if (plain_shape && plain_scan_ &&
+      ScanPlainLine(line, options_, multiplier_, default_time_ns, plain)) {
+#ifdef LUX_LINEPROTO_VERIFY_CUTS
+    // Fuzz and sanitizer builds: the plain scan must agree with the full one.
+    Point full, quick;
+    std::string full_reason;
+    LUX_CHECK(ParseLine(line, default_time_ns, escapes, &full, &full_reason),
+              "plain line refused by the full parser");
+    PlainLineToPoint(line, *plain, &quick);
+    LUX_CHECK(SamePoint(full, quick), "plain line parsed differently");
+#endif
+    return Outcome::kPlain;
+  }
+  return ParseLine(line, default_time_ns, escapes, p, reason) ? Outcome::kFull : Outcome::kError;
+}
 
 bool LineParser::ParseLine(std::string_view line, int64_t default_time_ns, bool escapes, Point* p,
                            std::string* reason) {

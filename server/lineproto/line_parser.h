@@ -20,14 +20,28 @@
 
 #include "lux/point.h"
 #include "server/lineproto/line_protocol.h"
+#include "server/lineproto/plain_line.h"
 
 namespace lux::lineproto::internal {
+
+// Tests only: false makes every LineParser built afterwards skip the plain-line
+// scanner. Default true.
+void TEST_SetPlainScanEnabled(bool enabled);
 
 // Not thread-safe: holds scratch space reused from line to line.
 class LineParser {
  public:
   // `options` must outlive the parser.
   explicit LineParser(const ParseOptions& options);
+
+  enum class Outcome { kPlain, kFull, kError };
+
+  // Parses `line` (as ParseLine) the quick way if it can: kPlain with *plain
+  // set, if `plain_shape` (the line holds no '\\' and no '"') and
+  // ScanPlainLine accepts it; else kFull with *p set or kError with *reason
+  // set, as ParseLine. *p must be empty; it is unspecified after kError.
+  Outcome Parse(std::string_view line, int64_t default_time_ns, bool escapes, bool plain_shape,
+                PlainLine* plain, Point* p, std::string* reason);
 
   // Parses `line` (no terminator, leading whitespace removed) into *p, which
   // must be empty. Lines without a timestamp get `default_time_ns`. `escapes`
@@ -56,6 +70,7 @@ class LineParser {
 
   const ParseOptions& options_;
   const int64_t multiplier_;
+  const bool plain_scan_;
   std::vector<TagSpan> tags_;
   bool tags_sorted_ = true;  // tags_ in order of their keys as written
   std::vector<FieldSpan> fields_;

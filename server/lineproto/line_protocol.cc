@@ -4,15 +4,16 @@
 #include <cstring>
 #include <limits>
 
+#include "server/lineproto/batch_writer.h"
+#include "server/lineproto/bytes.h"
 #include "server/lineproto/line_parser.h"
+#include "server/lineproto/plain_line.h"
 
 namespace lux::lineproto {
 namespace {
 
 // Lines longer than the limit are quoted only this far in their error.
 constexpr size_t kMaxQuotedBytes = 1024;
-
-inline bool IsSpaceLike(char c) { return c == ' ' || c == '\t' || c == '\0'; }
 
 // Position of the next `c` at or after `from`, or the body's size.
 class NextByte {
@@ -110,20 +111,19 @@ int64_t PrecisionMultiplier(Precision p) {
   return 1;
 }
 
-void Parse(std::string_view body, const ParseOptions& options, ParseResult* out) {
-  internal::LineParser parser(options);
+namespace {
+
+// Cuts a body into lines as InfluxDB does and hands each to sink->Line(line,
+// line_number, escapes, plain_shape, default_time, &reason), which returns
+// false with the reason of a bad line; too-long and bad lines go to
+// sink->Error.
+template <typename Sink>
+void ForEachLine(std::string_view body, const ParseOptions& options, Sink* sink) {
   const int64_t default_time =
       FloorTo(options.default_time_ns, PrecisionMultiplier(options.precision));
   // Spans inside the parser are 32-bit.
   const size_t max_line =
       std::min<size_t>(options.max_line_bytes, std::numeric_limits<uint32_t>::max());
-  // Room for one point per line, but not for a body of bare newlines: a point
-  // (88 bytes and more) must not cost more than 16 bytes of body up front.
-  const size_t lines =
-      std::min(size_t(std::count(body.begin(), body.end(), '\n')) + 1, body.size() / 16 + 1);
-  out->points.reserve(out->points.size() + lines);
-  out->point_lines.reserve(out->point_lines.size() + lines);
-
   std::string reason;
   NextByte next_newline(body, '\n'), next_quote(body, '"'), next_backslash(body, '\\');
   size_t line_number = 1;
@@ -132,7 +132,8 @@ void Parse(std::string_view body, const ParseOptions& options, ParseResult* out)
     const size_t this_line = line_number;
     size_t end = next_newline.At(pos);
     bool escapes = next_backslash.At(pos) < end;
-    if (escapes || next_quote.At(pos) < end) {
+    const bool plain_shape = !escapes && next_quote.At(pos) >= end;
+    if (!plain_shape) {
       // Quotes or backslashes may hide newlines: scan as InfluxDB does.
       end = LineEnd(body, pos);
       escapes = next_backslash.At(pos) < end;
@@ -145,27 +146,106 @@ void Parse(std::string_view body, const ParseOptions& options, ParseResult* out)
     // CRLF: the '\r' belongs to the terminator (InfluxDB would keep it).
     if (end < body.size() && !line.empty() && line.back() == '\r') line.remove_suffix(1);
     size_t start = 0;
-    while (start < line.size() && IsSpaceLike(line[start])) ++start;
+    while (start < line.size() && internal::IsSpaceLike(line[start])) ++start;
     if (start == line.size() || line[start] == '#') continue;
     line.remove_prefix(start);
 
     if (line.size() > max_line) {
       std::string quoted(line.substr(0, kMaxQuotedBytes));
       quoted += "...";
-      out->errors.push_back({this_line, std::move(quoted),
-                             "line too long: " + std::to_string(line.size()) + " > " +
-                                 std::to_string(max_line) + " bytes"});
+      sink->Error({this_line, std::move(quoted),
+                   "line too long: " + std::to_string(line.size()) + " > " +
+                       std::to_string(max_line) + " bytes"});
       continue;
     }
-    Point& p = out->points.emplace_back();
-    if (parser.ParseLine(line, default_time, escapes, &p, &reason)) {
-      out->point_lines.push_back(this_line);
-    } else {
-      out->points.pop_back();
-      out->errors.push_back({this_line, std::string(line), std::move(reason)});
+    if (!sink->Line(line, this_line, escapes, plain_shape, default_time, &reason)) {
+      sink->Error({this_line, std::string(line), std::move(reason)});
       reason.clear();
     }
   }
+}
+
+// Parse's sink: each line into the next lux::Point.
+class PointSink {
+ public:
+  PointSink(const ParseOptions& options, ParseResult* out) : parser_(options), out_(out) {}
+
+  bool Line(std::string_view line, size_t line_number, bool escapes, bool plain_shape,
+            int64_t default_time, std::string* reason) {
+    Point& p = out_->points.emplace_back();
+    switch (parser_.Parse(line, default_time, escapes, plain_shape, &plain_, &p, reason)) {
+      case internal::LineParser::Outcome::kPlain:
+        internal::PlainLineToPoint(line, plain_, &p);
+        break;
+      case internal::LineParser::Outcome::kFull:
+        break;
+      case internal::LineParser::Outcome::kError:
+        out_->points.pop_back();
+        return false;
+    }
+    out_->point_lines.push_back(line_number);
+    return true;
+  }
+  void Error(LineError e) { out_->errors.push_back(std::move(e)); }
+
+ private:
+  internal::LineParser parser_;
+  internal::PlainLine plain_;
+  ParseResult* out_;
+};
+
+// ParseBatch's sink: plain lines straight into the batch's columns, others
+// through a scratch lux::Point.
+class BatchSink {
+ public:
+  BatchSink(const ParseOptions& options, PointBatch* out) : parser_(options), out_(out) {}
+
+  bool Line(std::string_view line, size_t line_number, bool escapes, bool plain_shape,
+            int64_t default_time, std::string* reason) {
+    const auto outcome =
+        parser_.Parse(line, default_time, escapes, plain_shape, &plain_, &scratch_, reason);
+    switch (outcome) {
+      case internal::LineParser::Outcome::kPlain:
+        internal::BatchWriter::AppendPlain(line, plain_, line_number, out_);
+        return true;
+      case internal::LineParser::Outcome::kFull:
+        internal::BatchWriter::AppendPoint(scratch_, line_number, out_);
+        break;
+      case internal::LineParser::Outcome::kError:
+        break;
+    }
+    // Empty again for the next line, keeping the memory.
+    scratch_.measurement.clear();
+    scratch_.tags.clear();
+    scratch_.fields.clear();
+    scratch_.timestamp_ns = 0;
+    return outcome != internal::LineParser::Outcome::kError;
+  }
+  void Error(LineError e) { internal::BatchWriter::Errors(out_).push_back(std::move(e)); }
+
+ private:
+  internal::LineParser parser_;
+  internal::PlainLine plain_;
+  Point scratch_;
+  PointBatch* out_;
+};
+
+}  // namespace
+
+void Parse(std::string_view body, const ParseOptions& options, ParseResult* out) {
+  // Room for one point per line, but not for a body of bare newlines: a point
+  // (88 bytes and more) must not cost more than 16 bytes of body up front.
+  const size_t lines =
+      std::min(size_t(std::count(body.begin(), body.end(), '\n')) + 1, body.size() / 16 + 1);
+  out->points.reserve(out->points.size() + lines);
+  out->point_lines.reserve(out->point_lines.size() + lines);
+  PointSink sink(options, out);
+  ForEachLine(body, options, &sink);
+}
+
+void ParseBatch(std::string_view body, const ParseOptions& options, PointBatch* out) {
+  BatchSink sink(options, out);
+  ForEachLine(body, options, &sink);
 }
 
 std::string FormatError(const LineError& e) {

@@ -6,14 +6,18 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "server/lineproto/parse_test_util.h"
 
 namespace lux::lineproto {
 namespace {
 
+// Every case also checks that the other paths (ParseBatch, Parse without the
+// plain-line scanner) agree with Parse.
 ParseResult ParseBody(std::string_view body, ParseOptions options = {}) {
   ParseResult r;
   Parse(body, options, &r);
   EXPECT_EQ(r.points.size(), r.point_lines.size());
+  testing::ExpectPathsAgree(body, options, r);
   return r;
 }
 

@@ -7,13 +7,14 @@
 #include <cstring>
 #include <limits>
 
+#include "server/lineproto/bytes.h"
+
 namespace lux::lineproto::internal {
 namespace {
 
 constexpr char kInvalidNumber[] = "invalid number";
 constexpr char kInvalidBoolean[] = "invalid boolean";
 
-inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool IsNumeric(char c) { return IsDigit(c) || c == '.'; }
 
 bool Fail(std::string* reason, const char* text) {

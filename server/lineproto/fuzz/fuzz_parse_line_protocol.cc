@@ -1,8 +1,12 @@
 // Parses arbitrary bytes as a request body, with options taken from the first
-// byte, and checks the result's invariants.
+// byte, and checks the result's invariants, and that ParseBatch gives the same
+// points, line numbers and errors. (Fuzz builds also check each line the
+// plain-line scanner takes against the full parser: LUX_LINEPROTO_VERIFY_CUTS.)
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
+#include <variant>
 
 #include "server/lineproto/line_protocol.h"
 
@@ -31,6 +35,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& e : result.errors) {
     if (e.reason.empty() || e.line_number == 0) std::abort();
     (void)lux::lineproto::FormatError(e);
+  }
+
+  lux::lineproto::PointBatch batch;
+  lux::lineproto::ParseBatch(body, options, &batch);
+  if (batch.size() != result.points.size()) std::abort();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const lux::Point& want = result.points[i];
+    const lux::Point got = batch.ToPoint(i);
+    if (batch.line_number(i) != result.point_lines[i] || got.measurement != want.measurement ||
+        got.tags != want.tags || got.timestamp_ns != want.timestamp_ns ||
+        got.fields.size() != want.fields.size()) {
+      std::abort();
+    }
+    for (size_t f = 0; f < got.fields.size(); ++f) {
+      const lux::FieldValue& a = got.fields[f].value;
+      const lux::FieldValue& b = want.fields[f].value;
+      if (got.fields[f].key != want.fields[f].key || a.index() != b.index()) std::abort();
+      // Bits, so that -0.0 and 0.0 differ.
+      if (a.index() == 0 ? std::memcmp(&std::get<0>(a), &std::get<0>(b), sizeof(double)) != 0
+                         : a != b) {
+        std::abort();
+      }
+    }
+  }
+  const auto& errors = batch.errors();
+  if (errors.size() != result.errors.size()) std::abort();
+  for (size_t e = 0; e < errors.size(); ++e) {
+    if (errors[e].line_number != result.errors[e].line_number ||
+        errors[e].line != result.errors[e].line || errors[e].reason != result.errors[e].reason) {
+      std::abort();
+    }
   }
   return 0;
 }

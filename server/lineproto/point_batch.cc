@@ -1,0 +1,127 @@
+#include "server/lineproto/point_batch.h"
+
+#include "server/lineproto/batch_writer.h"
+
+namespace lux::lineproto {
+
+void PointBatch::Clear() {
+  arena_.clear();
+  points_.clear();
+  tags_.clear();
+  fields_.clear();
+  errors_.clear();
+}
+
+FieldValue PointBatch::field_value(size_t i, size_t f) const {
+  switch (field_type(i, f)) {
+    case FieldType::kFloat:
+      return float_value(i, f);
+    case FieldType::kInteger:
+      return integer_value(i, f);
+    case FieldType::kUnsigned:
+      return unsigned_value(i, f);
+    case FieldType::kBoolean:
+      return boolean_value(i, f);
+    case FieldType::kString:
+      break;
+  }
+  return std::string(string_value(i, f));
+}
+
+Point PointBatch::ToPoint(size_t i) const {
+  Point p;
+  p.measurement = measurement(i);
+  p.tags.resize(tag_count(i));
+  for (size_t t = 0; t < p.tags.size(); ++t) {
+    p.tags[t].key = tag_key(i, t);
+    p.tags[t].value = tag_value(i, t);
+  }
+  p.fields.resize(field_count(i));
+  for (size_t f = 0; f < p.fields.size(); ++f) {
+    p.fields[f].key = field_key(i, f);
+    p.fields[f].value = field_value(i, f);
+  }
+  p.timestamp_ns = timestamp_ns(i);
+  return p;
+}
+
+void PointBatch::AppendPoints(std::vector<Point>* out) const {
+  out->reserve(out->size() + size());
+  for (size_t i = 0; i < size(); ++i) out->push_back(ToPoint(i));
+}
+
+namespace internal {
+
+void BatchWriter::AppendPlain(std::string_view line, const PlainLine& plain, size_t line_number,
+                              PointBatch* batch) {
+  using Str = PointBatch::Str;
+  PointBatch::PointRow& row = batch->points_.emplace_back();
+  row.arena_base = batch->arena_.size();
+  row.tags_begin = batch->tags_.size();
+  row.fields_begin = batch->fields_.size();
+  row.measurement = Str{0, plain.measurement_end};
+  row.tag_count = plain.tag_count;
+  row.field_count = plain.field_count;
+  row.timestamp_ns = plain.timestamp_ns;
+  row.line_number = line_number;
+  // Every name is a piece of the line: one copy serves them all.
+  batch->arena_.append(line);
+  for (uint32_t t = 0; t < plain.tag_count; ++t) {
+    const PlainLine::TagSpan& s = plain.tags[t];
+    batch->tags_.push_back({Str{s.key_begin, s.key_end - s.key_begin},
+                            Str{s.value_begin, s.value_end - s.value_begin}});
+  }
+  for (uint32_t f = 0; f < plain.field_count; ++f) {
+    const PlainLine::FieldSlot& s = plain.fields[f];
+    batch->fields_.push_back(
+        {Str{s.key_begin, s.key_end - s.key_begin}, Str{0, 0}, s.bits, s.type});
+  }
+}
+
+void BatchWriter::AppendPoint(const Point& p, size_t line_number, PointBatch* batch) {
+  using Str = PointBatch::Str;
+  std::string& arena = batch->arena_;
+  const size_t base = arena.size();
+  auto add = [&](std::string_view s) {
+    const Str str{uint32_t(arena.size() - base), uint32_t(s.size())};
+    arena.append(s);
+    return str;
+  };
+  PointBatch::PointRow& row = batch->points_.emplace_back();
+  row.arena_base = base;
+  row.tags_begin = batch->tags_.size();
+  row.fields_begin = batch->fields_.size();
+  row.measurement = add(p.measurement);
+  row.tag_count = uint32_t(p.tags.size());
+  row.field_count = uint32_t(p.fields.size());
+  row.timestamp_ns = p.timestamp_ns;
+  row.line_number = line_number;
+  for (const Tag& t : p.tags) {
+    const Str key = add(t.key);
+    batch->tags_.push_back({key, add(t.value)});
+  }
+  for (const Field& f : p.fields) {
+    PointBatch::FieldRow field{add(f.key), Str{0, 0}, 0, TypeOf(f.value)};
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            field.str = add(v);
+          } else if constexpr (std::is_same_v<T, bool>) {
+            field.bits = v;
+          } else {
+            std::memcpy(&field.bits, &v, sizeof(v));
+          }
+        },
+        f.value);
+    batch->fields_.push_back(field);
+  }
+}
+
+void BatchWriter::Reserve(size_t points, size_t bytes, PointBatch* batch) {
+  batch->points_.reserve(batch->points_.size() + points);
+  batch->arena_.reserve(batch->arena_.size() + bytes);
+}
+
+}  // namespace internal
+}  // namespace lux::lineproto
