@@ -303,7 +303,6 @@ void LuxService::Start() {
     for (int i = 0; i < 4; ++i) (new SubscribeCall(this, cq.get()))->Request();
     grpc::ServerCompletionQueue* q = cq.get();
     cq_threads_.emplace_back([q] {
-      LowerThreadPriority();
       void* tag;
       bool ok;
       while (q->Next(&tag, &ok)) SubscribeCall::Handle(tag, ok);

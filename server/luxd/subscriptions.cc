@@ -3,10 +3,6 @@
 // per point, through the subscriptions indexed by the point's tag values.
 #include "server/luxd/subscriptions.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -42,19 +38,11 @@ absl::string_view TagValue(const std::vector<Tag>& tags, std::string_view key) {
 
 }  // namespace
 
-void LowerThreadPriority() {
-  // Linux: a thread's nice value is its own (setpriority on its tid).
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
-}
-
 SubscriptionHub::SubscriptionHub(DB* db, SubscriptionHubOptions options)
     : db_(db), options_(options) {
   observer_id_ = db_->AddWriteObserver([this](const WriteBatch& b, std::string_view rp,
                                               const WriteResult& r) { OnWrite(b, rp, r); });
-  dispatcher_ = std::thread([this] {
-    LowerThreadPriority();
-    DispatchLoop();
-  });
+  dispatcher_ = std::thread([this] { DispatchLoop(); });
 }
 
 SubscriptionHub::~SubscriptionHub() {

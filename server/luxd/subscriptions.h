@@ -52,10 +52,6 @@ class SubscriptionSink {
 // keeping the last value, empty values dropped (as the engine stores it).
 void CanonicalizeTags(std::vector<Tag>* tags);
 
-// Makes the calling thread yield the CPU to others (nice +10): threads that
-// deliver to subscribers run on what ingest leaves.
-void LowerThreadPriority();
-
 struct SubscriptionHubOptions {
   // Most points waiting for the dispatcher. Beyond it a write's points are
   // not queued and the subscriptions they were for end (see above).
