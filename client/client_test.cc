@@ -5,6 +5,7 @@
 #include <atomic>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -311,14 +312,16 @@ TEST(ClientTest, SubscriptionResumesAcrossARestartWithoutGapOrDuplicate) {
   EXPECT_TRUE(sub->Wait().ok());
 }
 
-// luxd's subscription hub told to hold at most one point for subscribers:
-// every write of several points overruns it, which ends the subscription
+// luxd's subscription hub slowed down and told to hold at most 30 points
+// for subscribers: writes overrun it, which ends the subscription
 // with RESOURCE_EXHAUSTED instead of slowing the write; the client resumes
 // from the last point it saw, and the replay of stored points fills the gap.
 TEST(ClientTest, SubscriptionResumesThroughHubOverrunsWithoutGapOrDuplicate) {
   testing::TempDir dir;
   const std::string config = dir.path() + "/luxd.toml";
-  std::ofstream(config) << "max_subscription_backlog_points = 1\n";
+  // A dispatcher slowed to 20 ms a write falls behind writes 2 ms apart.
+  std::ofstream(config) << "max_subscription_backlog_points = 30\n"
+                        << "testing_subscription_dispatch_delay_ms = 20\n";
   LuxdProcess luxd(dir.path() + "/data", {"--config", config});
   auto client = Client::Connect(luxd.grpc_target());
   ASSERT_TRUE(client.ok());
@@ -350,6 +353,71 @@ TEST(ClientTest, SubscriptionResumesThroughHubOverrunsWithoutGapOrDuplicate) {
   EXPECT_GE((*stats)["subscription_overrun_points"], 20.0);
   sub->Cancel();
   EXPECT_TRUE(sub->Wait().ok());
+}
+
+// Two series, one lagging the other by 50 s, through hub overruns (a
+// dispatcher slowed to 20 ms a write, writes 3 ms apart): a resumption from the
+// newest timestamp seen would skip the lagging series' points; each series
+// must arrive whole, in order, once.
+TEST(ClientTest, ResumeThroughOverrunsKeepsALaggingSeries) {
+  for (int backlog : {1, 30}) {
+    SCOPED_TRACE(backlog);
+    testing::TempDir dir;
+    const std::string config = dir.path() + "/luxd.toml";
+    std::ofstream(config) << "max_subscription_backlog_points = " << backlog << "\n"
+                          << "testing_subscription_dispatch_delay_ms = 20\n";
+    LuxdProcess luxd(dir.path() + "/data", {"--config", config});
+    auto client = Client::Connect(luxd.grpc_target());
+    ASSERT_TRUE(client.ok());
+    ASSERT_TRUE((*client)->CreateDatabase("farm").ok());
+    absl::Mutex mu;
+    std::map<std::string, std::vector<int64_t>> seen;  // sensor -> seconds after kT0
+    size_t total = 0;
+    SubscribeOptions so;
+    so.resume_from_ns = kT0;
+    so.initial_backoff = absl::Milliseconds(5);
+    so.max_backoff = absl::Milliseconds(50);
+    auto sub =
+        (*client)->Subscribe(Selector{"farm", "", "m", {}, {}}, so, [&](std::vector<Point> pts) {
+          absl::MutexLock l(&mu);
+          for (const Point& p : pts) {
+            seen[p.tags[0].value].push_back((p.timestamp_ns - kT0) / kSec);
+            ++total;
+          }
+        });
+    constexpr int kBatches = 50;
+    for (int b = 0; b < kBatches; ++b) {
+      WriteBatch batch;
+      batch.database = "farm";
+      for (int i = 0; i < 10; ++i) {
+        const int64_t t = 100 + b * 10 + i;
+        batch.points.push_back(MakePoint("m", {{"s", "a"}}, "v", 1.0, kT0 + t * kSec));
+        batch.points.push_back(MakePoint("m", {{"s", "b"}}, "v", 2.0, kT0 + (t - 50) * kSec));
+      }
+      auto r = (*client)->Write(batch);
+      ASSERT_TRUE(r.ok()) << r.status();
+      absl::SleepFor(absl::Milliseconds(3));
+    }
+    {
+      absl::MutexLock l(&mu);
+      mu.AwaitWithTimeout(absl::Condition(
+                              +[](size_t* n) { return *n >= size_t(2 * 10 * kBatches); }, &total),
+                          absl::Seconds(20));
+      for (const auto& [sensor, base] : {std::pair{"a", 100}, std::pair{"b", 50}}) {
+        const auto& got = seen[sensor];
+        ASSERT_EQ(got.size(), size_t(10 * kBatches)) << sensor;
+        for (size_t i = 0; i < got.size(); ++i) {
+          ASSERT_EQ(got[i], base + int64_t(i)) << sensor << ": gap or duplicate at " << i;
+        }
+      }
+    }
+    EXPECT_GE(sub->reconnects(), 1u);
+    auto stats = (*client)->Stats();
+    ASSERT_TRUE(stats.ok()) << stats.status();
+    EXPECT_GE((*stats)["subscriptions_ended_by_overrun"], 1.0);
+    sub->Cancel();
+    EXPECT_TRUE(sub->Wait().ok());
+  }
 }
 
 // TLS: luxd with a certificate (self-signed here, made by the openssl CLI),

@@ -1,6 +1,8 @@
 // File: subscription.cc
 // lux::Subscription: one thread per subscription reading the Subscribe
 // stream, reconnecting with backoff and resuming without duplicates.
+#include <algorithm>
+#include <limits>
 #include <random>
 #include <thread>
 
@@ -57,6 +59,20 @@ class SubscriptionImpl final : public Subscription {
   uint64_t reconnects() const override { return reconnects_; }
 
  private:
+  // Where a reconnection resumes, `newest` being the newest timestamp seen
+  // (SubscribeOptions::resume_lookback).
+  int64_t ResumePoint(int64_t newest) const {
+    const int64_t lookback = absl::ToInt64Nanoseconds(options_.resume_lookback);
+    const int64_t floor = newest > std::numeric_limits<int64_t>::min() + lookback
+                              ? newest - lookback
+                              : std::numeric_limits<int64_t>::min();
+    int64_t from = newest;
+    for (const auto& [key, last] : last_seen_) {
+      if (last >= floor) from = std::min(from, last);
+    }
+    return std::max(from, floor);
+  }
+
   void Run() {
     // Resume point: the last timestamp seen; before any, the caller's, else
     // the time the subscription started.
@@ -77,7 +93,9 @@ class SubscriptionImpl final : public Subscription {
       }
       v1::SubscribeRequest req = request_;
       // The first connection without a resume point is live only.
-      req.set_resume_from_ns(first && options_.resume_from_ns == 0 ? 0 : seen ? resume : start);
+      req.set_resume_from_ns(first && options_.resume_from_ns == 0 ? 0
+                             : seen                                ? ResumePoint(resume)
+                                                                   : start);
       first = false;
       auto reader = stub_->Subscribe(&ctx, req);
       v1::SubscribeResponse resp;

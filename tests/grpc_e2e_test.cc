@@ -541,26 +541,21 @@ TEST_F(GrpcTest, SubscribeResumesWithStoredPointsThenLiveWithoutGapOrDuplicate) 
   }
 }
 
-TEST(GrpcSlowSubscriberTest, ASlowSubscriberIsDroppedAndIngestGoesOn) {
-  testing::TempDir dir;
-  const std::string config = dir.path() + "/luxd.toml";
-  std::ofstream(config) << "max_subscriber_queue_points = 1000\n";
-  LuxdProcess luxd(dir.path() + "/data", {"--config", config});
-  auto stub =
-      v1::Lux::NewStub(grpc::CreateChannel(luxd.grpc_target(), grpc::InsecureChannelCredentials()));
-  {
-    grpc::ClientContext ctx;
-    v1::CreateDatabaseRequest req;
-    req.set_name("farm");
-    v1::CreateDatabaseResponse resp;
-    ASSERT_TRUE(stub->CreateDatabase(&ctx, req, &resp).ok());
-  }
-  // A subscriber that never reads: its queue fills past the bound.
-  Subscription slow(stub.get(), Sub("env"), /*read=*/false);
-  absl::SleepFor(absl::Milliseconds(200));
+// Creates database "farm".
+void CreateFarm(v1::Lux::Stub* stub) {
+  grpc::ClientContext ctx;
+  v1::CreateDatabaseRequest req;
+  req.set_name("farm");
+  v1::CreateDatabaseResponse resp;
+  ASSERT_TRUE(stub->CreateDatabase(&ctx, req, &resp).ok());
+}
+
+// Writes `batches` requests of 5,000 points of env.temp into "farm"; each
+// must be stored whole (ingest is never held by a subscriber).
+void WriteEnvBatches(v1::Lux::Stub* stub, int batches) {
   std::vector<int64_t> times(5000);
   std::vector<double> values(5000, 1.0);
-  for (int b = 0; b < 40; ++b) {
+  for (int b = 0; b < batches; ++b) {
     for (int i = 0; i < 5000; ++i) times[i] = kT0 + int64_t(b) * 5000 + i;
     grpc::ClientContext ctx;
     v1::WriteRequest req;
@@ -568,8 +563,22 @@ TEST(GrpcSlowSubscriberTest, ASlowSubscriberIsDroppedAndIngestGoesOn) {
     *req.add_series() = Series("env", {}, times, "temp", values);
     v1::WriteResponse resp;
     ASSERT_TRUE(stub->Write(&ctx, req, &resp).ok()) << "ingest is never held by a subscriber";
-    EXPECT_EQ(resp.points_written(), 5000u);
+    ASSERT_EQ(resp.points_written(), 5000u);
   }
+}
+
+TEST(GrpcSlowSubscriberTest, ASlowSubscriberIsDroppedAndIngestGoesOn) {
+  testing::TempDir dir;
+  const std::string config = dir.path() + "/luxd.toml";
+  std::ofstream(config) << "max_subscriber_queue_points = 1000\n";
+  LuxdProcess luxd(dir.path() + "/data", {"--config", config});
+  auto stub =
+      v1::Lux::NewStub(grpc::CreateChannel(luxd.grpc_target(), grpc::InsecureChannelCredentials()));
+  ASSERT_NO_FATAL_FAILURE(CreateFarm(stub.get()));
+  // A subscriber that never reads: its queue fills past the bound.
+  Subscription slow(stub.get(), Sub("env"), /*read=*/false);
+  absl::SleepFor(absl::Milliseconds(200));
+  ASSERT_NO_FATAL_FAILURE(WriteEnvBatches(stub.get(), 40));
   auto* reader = slow.Raw();
   v1::SubscribeResponse r;
   while (reader->Read(&r)) {
@@ -577,6 +586,49 @@ TEST(GrpcSlowSubscriberTest, ASlowSubscriberIsDroppedAndIngestGoesOn) {
   const grpc::Status s = reader->Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
   EXPECT_NE(s.error_message().find("subscriber too slow"), std::string::npos) << s.error_message();
+}
+
+// A subscriber that stops reading for good: once it has failed and its
+// write has waited stuck_subscriber_grace_s, luxd cancels the call, so
+// the subscription (and its memory) does not stay forever.
+TEST(GrpcSlowSubscriberTest, AStuckSubscriberIsCancelledAfterTheGrace) {
+  testing::TempDir dir;
+  const std::string config = dir.path() + "/luxd.toml";
+  // A queue bound above one write's 5,000 points: the first write goes out
+  // and stays stuck (the reader's flow-control window fills), the next
+  // ones queue until the bound fails the subscription.
+  std::ofstream(config) << "max_subscriber_queue_points = 20000\nstuck_subscriber_grace_s = 1\n";
+  LuxdProcess luxd(dir.path() + "/data", {"--config", config});
+  auto stub =
+      v1::Lux::NewStub(grpc::CreateChannel(luxd.grpc_target(), grpc::InsecureChannelCredentials()));
+  ASSERT_NO_FATAL_FAILURE(CreateFarm(stub.get()));
+  auto subscriptions = [&] {
+    grpc::ClientContext ctx;
+    v1::StatsResponse resp;
+    EXPECT_TRUE(stub->Stats(&ctx, v1::StatsRequest(), &resp).ok());
+    return resp.values().at("subscriptions");
+  };
+  // The subscriber's own channel keeps its flow-control window small (no
+  // BDP growth), so luxd's first write cannot complete while it does not read.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+  auto sub_stub = v1::Lux::NewStub(
+      grpc::CreateCustomChannel(luxd.grpc_target(), grpc::InsecureChannelCredentials(), args));
+  grpc::ClientContext sub_ctx;
+  auto reader = sub_stub->Subscribe(&sub_ctx, Sub("env"));
+  for (int i = 0; i < 100 && subscriptions() < 1; ++i) absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_EQ(subscriptions(), 1);
+  ASSERT_NO_FATAL_FAILURE(WriteEnvBatches(stub.get(), 40));
+  // Still not reading: only the server can end it.
+  for (int i = 0; i < 200 && subscriptions() > 0; ++i) absl::SleepFor(absl::Milliseconds(50));
+  const bool cancelled = subscriptions() == 0;
+  EXPECT_TRUE(cancelled) << "the stuck subscription was not cancelled";
+  if (!cancelled) sub_ctx.TryCancel();  // not to hang below
+  v1::SubscribeResponse r;
+  while (reader->Read(&r)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
 // Counts the points of one Subscribe stream (callback API: no thread each).

@@ -94,12 +94,16 @@ absl::Status LoadTomlConfig(const std::string& path, Config* config) {
        : k == "rejected_capacity"           ? config->rejected_capacity
        : k == "max_subscriber_queue_points" ? config->max_subscriber_queue_points
                                             : config->max_subscription_backlog_points) = size_t(*v);
-    } else if (k == "idle_timeout_s" || k == "http_threads" || k == "enqueued_write_timeout_ms") {
+    } else if (k == "idle_timeout_s" || k == "http_threads" || k == "enqueued_write_timeout_ms" ||
+               k == "stuck_subscriber_grace_s" || k == "testing_subscription_dispatch_delay_ms") {
       auto v = node.value<int64_t>();
       if (!v || *v <= 0 || *v > 1'000'000'000) return bad("a positive integer");
-      (k == "idle_timeout_s" ? config->idle_timeout_s
-       : k == "http_threads" ? config->http_threads
-                             : config->enqueued_write_timeout_ms) = int(*v);
+      (k == "idle_timeout_s"              ? config->idle_timeout_s
+       : k == "http_threads"              ? config->http_threads
+       : k == "enqueued_write_timeout_ms" ? config->enqueued_write_timeout_ms
+       : k == "stuck_subscriber_grace_s"  ? config->stuck_subscriber_grace_s
+                                          : config->testing_subscription_dispatch_delay_ms) =
+          int(*v);
     } else if (k == "max_concurrent_writes" || k == "max_enqueued_writes" ||
                k == "batch_id_window_s") {
       auto v = node.value<int64_t>();

@@ -39,6 +39,12 @@ struct Config {
   // RESOURCE_EXHAUSTED (clients resume) rather than slowing ingest.
   // Default 262,144.
   size_t max_subscription_backlog_points = 262'144;
+  // A Subscribe stream that has failed while one of its writes has waited
+  // this long (its reader stopped reading) is cancelled. Seconds; default 30.
+  int stuck_subscriber_grace_s = 30;
+  // Testing only: the subscription dispatcher waits this long before each
+  // write it matches (to make it fall behind on demand). Default 0.
+  int testing_subscription_dispatch_delay_ms = 0;
   // debug, info, warn or error. Default info.
   std::string log_level = "info";
   // Largest request body, before and after gzip decompression, in bytes.

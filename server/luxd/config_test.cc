@@ -24,6 +24,7 @@ max_enqueued_writes = 16
 enqueued_write_timeout_ms = 500
 max_subscriber_queue_points = 5000
 max_subscription_backlog_points = 70000
+stuck_subscriber_grace_s = 7
 [[users]]
 name = "admin"
 password = "s3cret"
@@ -42,6 +43,7 @@ read = ["farm"]
   EXPECT_EQ(c.enqueued_write_timeout_ms, 500);
   EXPECT_EQ(c.max_subscriber_queue_points, 5000u);
   EXPECT_EQ(c.max_subscription_backlog_points, 70000u);
+  EXPECT_EQ(c.stuck_subscriber_grace_s, 7);
   ASSERT_EQ(c.users.size(), 2u);
   EXPECT_TRUE(c.users[0].admin);
   EXPECT_EQ(c.users[1].write, (std::set<std::string>{"farm", "lab"}));

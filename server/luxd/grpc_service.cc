@@ -119,6 +119,8 @@ struct SubscribeState final : SubscriptionSink {
   bool finishing ABSL_GUARDED_BY(mu) = false;  // Finish in flight
   bool done ABSL_GUARDED_BY(mu) = false;       // the call is over
   absl::Status fail ABSL_GUARDED_BY(mu);
+  absl::Time write_started ABSL_GUARDED_BY(mu);
+  bool cancelled ABSL_GUARDED_BY(mu) = false;  // TryCancel called
   bool replaying ABSL_GUARDED_BY(mu) = false;
   std::vector<Point> live_buffer ABSL_GUARDED_BY(mu);
 };
@@ -174,6 +176,23 @@ class SubscribeCall {
     if (service_->shutting_down_) return false;
     writer_.Finish(s, &finish_tag_);
     return true;
+  }
+
+  // A call that failed (its subscriber too slow, say) while a write has
+  // been out for longer than `grace`: its reader stopped reading, and the
+  // write (and the call) would wait forever. Cancels it; the write then
+  // completes and the done tag ends the call. REQUIRES: calls_mu_ held (the
+  // call cannot be deleted meanwhile).
+  void CancelIfStuck(absl::Time now, absl::Duration grace) {
+    {
+      absl::MutexLock l(&state_->mu);
+      if (!state_->writing || state_->fail.ok() || state_->cancelled ||
+          now - state_->write_started < grace) {
+        return;
+      }
+      state_->cancelled = true;
+    }
+    ctx_.TryCancel();
   }
 
   // Deletes the call once it is over and no operation is in flight. On
@@ -265,6 +284,7 @@ void SubscribeState::MaybeWrite() {
       pending.pop_front();
       pending_points -= PointsIn(current);
       writing = true;
+      write_started = absl::Now();
     } else {
       return;
     }
@@ -287,8 +307,9 @@ grpc::Status ToGrpc(const absl::Status& s) {
 LuxService::LuxService(DB* db, LuxServiceOptions options)
     : db_(db),
       options_(options),
-      hub_(db,
-           SubscriptionHubOptions{.max_backlog_points = options.max_subscription_backlog_points}) {}
+      hub_(db, SubscriptionHubOptions{
+                   .max_backlog_points = options.max_subscription_backlog_points,
+                   .testing_dispatch_delay = options.testing_subscription_dispatch_delay}) {}
 
 LuxService::~LuxService() { Shutdown(); }
 
@@ -311,9 +332,20 @@ void LuxService::Start() {
   for (int i = 0; i < options_.replay_threads; ++i) {
     replay_threads_.emplace_back([this] { ReplayLoop(); });
   }
+  reaper_ = std::thread([this] {
+    while (!stop_reaper_.WaitForNotificationWithTimeout(absl::Seconds(1))) {
+      const absl::Time now = absl::Now();
+      absl::MutexLock l(&calls_mu_);
+      for (SubscribeCall* c : calls_) c->CancelIfStuck(now, options_.stuck_write_grace);
+    }
+  });
 }
 
 void LuxService::Shutdown() {
+  if (reaper_.joinable()) {
+    stop_reaper_.Notify();
+    reaper_.join();
+  }
   {
     absl::WriterMutexLock l(&ops_mu_);  // no operation starts after this
     shutting_down_ = true;
@@ -359,8 +391,18 @@ void LuxService::ReplayLoop() {
   }
 }
 
+void LuxService::BeginShutdown() {
+  draining_ = true;
+  hub_.CloseAll(absl::UnavailableError("luxd is shutting down"));
+}
+
 void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
                                 const std::shared_ptr<SubscribeState>& state, uint64_t* id_out) {
+  if (draining_) {
+    absl::MutexLock l(&state->mu);
+    state->Fail(absl::UnavailableError("luxd is shutting down"));
+    return;
+  }
   Selector sel;
   if (auto s = FromProto(req->selector(), "selector", &sel); !s.ok()) {
     absl::MutexLock l(&state->mu);
@@ -388,6 +430,13 @@ void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
   absl::MutexLock l(&replay_mu_);
   replay_jobs_.emplace_back([this, state, sel, from] {
     constexpr absl::Duration kReplayWait = absl::Seconds(10);
+    {
+      absl::MutexLock l(&state->mu);  // ended while the job waited
+      if (state->done || !state->fail.ok()) return;
+    }
+    // Chunks well under the subscriber's queue bound, which the replay waits
+    // to be half empty before each.
+    const size_t chunk_points = std::max<size_t>(1, std::min<size_t>(4096, state->max_points / 4));
     QuerySpec q;
     q.selector = sel;
     q.start_ns = from;
@@ -424,7 +473,7 @@ void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
         p.timestamp_ns = f.times[i];
         p.fields.push_back(Field{f.field, f.values[i]});
         chunk.push_back(std::move(p));
-        if (chunk.size() >= 4096) {
+        if (chunk.size() >= chunk_points) {
           going = flush();
           state->MaybeWrite();
         }

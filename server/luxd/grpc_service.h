@@ -19,6 +19,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "lux/db.h"
 #include "lux/v1/lux.grpc.pb.h"
 #include "server/luxd/rejected_store.h"
@@ -37,6 +39,8 @@ struct LuxServiceOptions {
   // subscriptions of the measurements written end with RESOURCE_EXHAUSTED
   // (ingest never waits). Default 262,144.
   size_t max_subscription_backlog_points = 262'144;
+  // Testing only (SubscriptionHubOptions::testing_dispatch_delay).
+  absl::Duration testing_subscription_dispatch_delay = absl::ZeroDuration();
   // Subscribe streams are spread over this many completion queues, each
   // with a thread. Debian's gRPC is built with its debug tag tracking on,
   // which makes every completion scan the queue's outstanding operations:
@@ -45,6 +49,10 @@ struct LuxServiceOptions {
   int subscribe_queues = 32;
   // Threads replaying stored points to resuming subscribers. Default 4.
   int replay_threads = 4;
+  // A Subscribe call that has failed (RESOURCE_EXHAUSTED, ...) while one of
+  // its writes has been out this long is cancelled: its reader stopped
+  // reading. Default 30 s.
+  absl::Duration stuck_write_grace = absl::Seconds(30);
   // Where refused points are kept (as line protocol) for `luxctl rejected`;
   // none when null.
   RejectedStore* rejected = nullptr;
@@ -75,6 +83,10 @@ class LuxService final : public v1::Lux::WithAsyncMethod_Subscribe<v1::Lux::Serv
   void AddCompletionQueues(grpc::ServerBuilder* builder);
   // After BuildAndStart: starts taking Subscribe calls.
   void Start();
+  // Before the server's Shutdown: new Subscribe calls are refused
+  // (UNAVAILABLE) and open ones end with UNAVAILABLE, so their clients
+  // reconnect elsewhere or later instead of holding shutdown up.
+  void BeginShutdown();
   // After the server's Shutdown: drains the queues, stops the replays.
   // Idempotent.
   void Shutdown();
@@ -136,6 +148,7 @@ class LuxService final : public v1::Lux::WithAsyncMethod_Subscribe<v1::Lux::Serv
   DB* const db_;
   const LuxServiceOptions options_;
   SubscriptionHub hub_;
+  std::atomic<bool> draining_{false};
   // Held (shared) while an operation starts on a queue; shutting_down_ set
   // under it (exclusive) before the queues shut down.
   absl::Mutex ops_mu_;
@@ -149,6 +162,8 @@ class LuxService final : public v1::Lux::WithAsyncMethod_Subscribe<v1::Lux::Serv
   std::deque<std::function<void()>> replay_jobs_ ABSL_GUARDED_BY(replay_mu_);
   bool replay_stop_ ABSL_GUARDED_BY(replay_mu_) = false;
   std::vector<std::thread> replay_threads_;
+  absl::Notification stop_reaper_;
+  std::thread reaper_;  // cancels stuck calls (stuck_write_grace)
 };
 
 }  // namespace lux::luxd

@@ -132,6 +132,9 @@ int main(int argc, char** argv) {
   lux::luxd::LuxServiceOptions service_options;
   service_options.max_subscriber_queue_points = config.max_subscriber_queue_points;
   service_options.max_subscription_backlog_points = config.max_subscription_backlog_points;
+  service_options.stuck_write_grace = absl::Seconds(config.stuck_subscriber_grace_s);
+  service_options.testing_subscription_dispatch_delay =
+      absl::Milliseconds(config.testing_subscription_dispatch_delay_ms);
   service_options.rejected = &api.rejected();
   lux::luxd::LuxService lux_service(db->get(), service_options);
   grpc::EnableDefaultHealthCheckService(true);
@@ -160,6 +163,11 @@ int main(int argc, char** argv) {
   builder.RegisterService(&lux_service);
   lux_service.AddCompletionQueues(&builder);
   builder.SetMaxReceiveMessageSize(64 << 20);
+  // Keepalive pings find clients that vanished without closing (a stream
+  // whose reader is gone would otherwise wait on its write forever).
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
   if (grpc_server == nullptr || grpc_port == 0) {
     Log("error", absl::StrCat("cannot listen on ", config.grpc_addr, " (gRPC)"));
@@ -182,7 +190,7 @@ int main(int argc, char** argv) {
   Log("info", absl::StrCat("signal ", sig, ": stopping"));
   (*server)->Stop();
   grpc_server->GetHealthCheckService()->SetServingStatus(false);
-  lux_service.hub().CloseAll(absl::UnavailableError("luxd is shutting down"));
+  lux_service.BeginShutdown();
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   lux_service.Shutdown();
   if (auto s = (*db)->Close(); !s.ok()) {

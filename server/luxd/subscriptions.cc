@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace lux::luxd {
 
@@ -181,11 +182,13 @@ void SubscriptionHub::OnWrite(const WriteBatch& batch, std::string_view rp,
     if (std::find(hit.begin(), hit.end(), key) == hit.end()) hit.push_back(std::move(key));
   }
   if (wanted.empty()) return;
-  if (backlog_points_ + wanted.size() > options_.max_backlog_points) {
+  // (A write larger than the bound is queued when nothing waits: the
+  // bound is on the dispatcher falling behind, not on one write's size.)
+  if (backlog_points_ > 0 && backlog_points_ + wanted.size() > options_.max_backlog_points) {
     // The dispatcher is behind: queue nothing of this write, end its
     // subscriptions (the dispatcher does, before anything written later).
     overrun_points_ += wanted.size();
-    overruns_.push_back(Overrun{seq, std::move(hit)});
+    for (BucketKey& key : hit) overruns_[std::move(key)] = seq;
     return;
   }
   Item item;
@@ -198,28 +201,26 @@ void SubscriptionHub::OnWrite(const WriteBatch& batch, std::string_view rp,
   queue_.push_back(std::move(item));
 }
 
-void SubscriptionHub::EndOverrun(const Overrun& o) {
+void SubscriptionHub::EndOverrun(const BucketKey& key, uint64_t seq) {
   std::vector<std::unique_ptr<Entry>> ended;
   {
     absl::MutexLock il(&index_mu_);
-    for (const BucketKey& key : o.buckets) {
-      auto b = buckets_.find(key);
-      if (b == buckets_.end()) continue;
-      std::vector<uint64_t> ids;
-      auto consider = [&](const absl::flat_hash_map<uint64_t, Entry*>& m) {
-        for (const auto& [id, e] : m) {
-          if (e->added_at < o.seq) ids.push_back(id);  // expected write o.seq
-        }
-      };
-      consider(b->second.unindexed);
-      for (const auto& [tag, values] : b->second.by_tag) {
-        for (const auto& [value, m] : values) consider(m);
+    auto b = buckets_.find(key);
+    if (b == buckets_.end()) return;
+    std::vector<uint64_t> ids;
+    auto consider = [&](const absl::flat_hash_map<uint64_t, Entry*>& m) {
+      for (const auto& [id, e] : m) {
+        if (e->added_at < seq) ids.push_back(id);  // expected write `seq`
       }
-      std::sort(ids.begin(), ids.end());
-      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());  // IN: several values
-      for (uint64_t id : ids) {
-        if (auto e = UnlinkLocked(id)) ended.push_back(std::move(e));
-      }
+    };
+    consider(b->second.unindexed);
+    for (const auto& [tag, values] : b->second.by_tag) {
+      for (const auto& [value, m] : values) consider(m);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());  // IN: several values
+    for (uint64_t id : ids) {
+      if (auto e = UnlinkLocked(id)) ended.push_back(std::move(e));
     }
   }
   {
@@ -234,7 +235,7 @@ void SubscriptionHub::EndOverrun(const Overrun& o) {
 
 void SubscriptionHub::DispatchLoop() {
   for (;;) {
-    std::vector<Overrun> overruns;
+    std::map<BucketKey, uint64_t> overruns;
     Item item;
     bool have_item = false;
     {
@@ -255,14 +256,33 @@ void SubscriptionHub::DispatchLoop() {
         have_item = true;
       }
     }
-    for (const Overrun& o : overruns) EndOverrun(o);
+    for (const auto& [key, seq] : overruns) EndOverrun(key, seq);
     if (!have_item) continue;
-    absl::ReaderMutexLock il(&index_mu_);
+    if (options_.testing_dispatch_delay > absl::ZeroDuration()) {
+      absl::SleepFor(options_.testing_dispatch_delay);
+    }
     Dispatch(item);
   }
 }
 
 void SubscriptionHub::Dispatch(Item& item) {
+  std::vector<std::pair<std::shared_ptr<SubscriptionSink>, std::vector<Point>>> deliveries;
+  uint64_t delivered = 0;
+  Match(item, &deliveries, &delivered);
+  {
+    absl::MutexLock l(&mu_);
+    delivered_points_ += delivered;
+  }
+  // Outside the index lock: building the sinks' messages does not hold up
+  // Add and Remove.
+  for (auto& [sink, points] : deliveries) sink->Deliver(std::move(points));
+}
+
+void SubscriptionHub::Match(
+    Item& item,
+    std::vector<std::pair<std::shared_ptr<SubscriptionSink>, std::vector<Point>>>* deliveries,
+    uint64_t* delivered) {
+  absl::ReaderMutexLock il(&index_mu_);
   absl::flat_hash_map<Entry*, std::vector<Point>> matched;
   const Bucket* bucket = nullptr;
   const std::string* bucket_measurement = nullptr;
@@ -308,13 +328,11 @@ void SubscriptionHub::Dispatch(Item& item) {
     }
     for (const auto& [id, e] : bucket->unindexed) offer(e, p);
   }
-  uint64_t delivered = 0;
+  deliveries->reserve(matched.size());
   for (auto& [e, points] : matched) {
-    delivered += points.size();
-    e->sink->Deliver(std::move(points));
+    *delivered += points.size();
+    deliveries->emplace_back(e->sink, std::move(points));
   }
-  absl::MutexLock l(&mu_);
-  delivered_points_ += delivered;
 }
 
 }  // namespace lux::luxd

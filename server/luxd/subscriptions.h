@@ -32,6 +32,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "lux/db.h"
 
 namespace lux::luxd {
@@ -57,6 +58,9 @@ struct SubscriptionHubOptions {
   // not queued and the subscriptions they were for end (see above).
   // Default 262,144 (about a second of a busy node's ingest).
   size_t max_backlog_points = 262'144;
+  // Testing only: the dispatcher waits this long before matching each
+  // write (a slow dispatcher on demand, to make overruns happen).
+  absl::Duration testing_dispatch_delay = absl::ZeroDuration();
 };
 
 struct SubscriptionHubStats {
@@ -77,7 +81,9 @@ class SubscriptionHub {
   // measurement required; an empty retention policy matches any) written
   // from now on. INVALID_ARGUMENT for a bad selector or regex.
   absl::StatusOr<uint64_t> Add(const Selector& selector, std::shared_ptr<SubscriptionSink> sink);
-  // After Remove returns, the sink gets nothing more.
+  // After Remove returns, the sink is matched against no more writes (a
+  // delivery already matched may still arrive: sinks ignore what comes
+  // after their end).
   void Remove(uint64_t id);
   size_t size() const;
   SubscriptionHubStats stats() const;
@@ -111,15 +117,17 @@ class SubscriptionHub {
     std::string rp;
     std::vector<Point> points;
   };
-  struct Overrun {
-    uint64_t seq;
-    std::vector<BucketKey> buckets;
-  };
 
   void OnWrite(const WriteBatch& batch, std::string_view rp, const WriteResult& result);
   void DispatchLoop();
-  void Dispatch(Item& item) ABSL_SHARED_LOCKS_REQUIRED(index_mu_);
-  void EndOverrun(const Overrun& o);
+  void Dispatch(Item& item) ABSL_LOCKS_EXCLUDED(index_mu_);
+  // The sinks item's points go to, with their points (under index_mu_).
+  void Match(
+      Item& item,
+      std::vector<std::pair<std::shared_ptr<SubscriptionSink>, std::vector<Point>>>* deliveries,
+      uint64_t* delivered) ABSL_LOCKS_EXCLUDED(index_mu_);
+  // Ends the subscriptions on `key` registered before write `seq`.
+  void EndOverrun(const BucketKey& key, uint64_t seq);
   // Unlinks e from the index. Returns the entry's ownership.
   std::unique_ptr<Entry> UnlinkLocked(uint64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(index_mu_);
 
@@ -128,8 +136,8 @@ class SubscriptionHub {
   uint64_t observer_id_ = 0;
 
   // The subscriptions. Writers of the index: Add, Remove, overruns. The
-  // dispatcher reads it (shared) while it matches and delivers one write,
-  // so after Remove returns no delivery to that sink is in progress.
+  // dispatcher reads it (shared) while it matches one write; it delivers
+  // after releasing it, so Add and Remove wait for matching only.
   mutable absl::Mutex index_mu_;  // taken before mu_ when both are held
   uint64_t next_id_ ABSL_GUARDED_BY(index_mu_) = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Entry>> entries_ ABSL_GUARDED_BY(index_mu_);
@@ -141,7 +149,10 @@ class SubscriptionHub {
   std::map<BucketKey, size_t> subscribed_ ABSL_GUARDED_BY(mu_);  // -> subscriptions
   uint64_t write_seq_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
-  std::vector<Overrun> overruns_ ABSL_GUARDED_BY(mu_);
+  // Overruns not handled yet: bucket -> the latest write that could not be
+  // queued (ending the subscriptions registered before it covers the
+  // earlier ones too).
+  std::map<BucketKey, uint64_t> overruns_ ABSL_GUARDED_BY(mu_);
   size_t backlog_points_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t delivered_points_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t overrun_points_ ABSL_GUARDED_BY(mu_) = 0;

@@ -97,6 +97,12 @@ struct SubscribeOptions {
   // ...): exponential backoff with full jitter between these.
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
+  // A reconnection resumes from the oldest of the latest timestamps seen per
+  // series field (so a series that lags the others loses nothing; what was
+  // seen already is not handed over twice), but from no earlier than this
+  // before the newest timestamp seen. Points older than that arriving late
+  // while disconnected are not delivered. Default 1 hour.
+  absl::Duration resume_lookback = absl::Hours(1);
 };
 
 // A live subscription (Client::Subscribe). Thread-safe.
