@@ -103,7 +103,7 @@ TEST(PredictorTest, HandBuiltColumnsRoundTrip) {
     alternating.push_back(i % 2 ? L::max() : L::min());
     wide.push_back(int64_t(rng()));
     extremes.push_back(rng() % 2 ? L::min() : L::max() - int64_t(rng() % 3));
-    ramp.push_back(L::min() + int64_t(i) * (int64_t{1} << 52));  // wraps through 0
+    ramp.push_back(int64_t(uint64_t(L::min()) + (uint64_t(i) << 52)));  // wraps around
   }
   cases.insert(cases.end(), {alternating, wide, extremes, ramp});
   for (const auto& in : cases) {
