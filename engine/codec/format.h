@@ -40,12 +40,13 @@ enum class ColumnCodec : uint8_t {
 
 // Mode byte inside an integer-pipeline column. persisted: never renumber or reuse.
 enum class IntMode : uint8_t {
-  kFor = 1,    // frame of reference: base, then residuals (v - base) / divisor.
-  kDelta = 2,  // first, min delta, then residuals (delta - min) / divisor.
-  kRle = 3,    // run values and run lengths, each a nested pipeline column.
-  kDict = 4,   // sorted distinct values and codes, each a nested pipeline column.
-  kZstd = 5,   // zstd frame holding another pipeline column (never kZstd).
-  kRans = 6,   // FOR or delta, then residuals / divisor through static rANS.
+  kFor = 1,      // frame of reference: base, then residuals (v - base) / divisor.
+  kDelta = 2,    // first, min delta, then residuals (delta - min) / divisor.
+  kRle = 3,      // run values and run lengths, each a nested pipeline column.
+  kDict = 4,     // sorted distinct values and codes, each a nested pipeline column.
+  kZstd = 5,     // zstd frame holding another pipeline column (never kZstd).
+  kRans = 6,     // FOR or delta, then residuals / divisor through static rANS.
+  kPredict = 7,  // predictor parameters, first, step, then zigzag errors through rANS.
 };
 
 // How hard the encoders work. The default favours decoding speed (hot data:
@@ -57,9 +58,10 @@ struct EncodeOptions {
   bool allow_zstd = false;
   // zstd level for that attempt.
   int zstd_level = 3;
-  // Consider pipeline mode 6 (rANS over the residuals) when clearly
-  // smaller: ~25% fewer bits on noisy sensor values, decoding 3-5x slower
-  // than unpacking bits. Off for hot data by default.
+  // Consider pipeline modes 6 and 7 (rANS over the residuals of FOR, delta
+  // or a level-and-trend predictor) when clearly smaller: ~30% fewer bits
+  // on noisy sensor values, decoding 3-6x slower than unpacking bits. Off
+  // for hot data by default.
   bool allow_rans = false;
 };
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/codec/bitpack.h"
 #include "engine/codec/format.h"
+#include "engine/codec/predictor.h"
 #include "engine/codec/rans.h"
 #include "engine/common/status_macros.h"
 
@@ -31,6 +32,8 @@ constexpr size_t kRansMinValues = 64;
 // Transform byte of a mode-6 column. persisted: never renumber or reuse.
 constexpr uint8_t kRansFor = 1;
 constexpr uint8_t kRansDelta = 2;
+// Predictors a mode-7 column is tried with, the noisy-signal one first.
+constexpr uint8_t kPredictors[] = {kPredictorSmooth, kPredictorPrevious};
 
 absl::Status Corrupt(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("corrupt integer column: ", what));
@@ -171,6 +174,43 @@ std::string MaybeEncodeRans(std::span<const int64_t> v, const Candidates& c, siz
   return out;
 }
 
+// The column as prediction errors through rANS (mode 7) with the best of
+// kPredictors, when that is estimated smaller than `best_bytes`, and by the
+// margin of MaybeEncodeRans than `packed_bytes` (bit packing); empty
+// otherwise.
+std::string MaybeEncodePredicted(std::span<const int64_t> v, size_t packed_bytes,
+                                 size_t best_bytes) {
+  const size_t n = v.size();
+  if (n < kRansMinValues) return {};
+  const size_t margin = 16 + packed_bytes / 16;  // as in MaybeEncodeRans
+  if (packed_bytes <= margin) return {};
+  const size_t limit = std::min(best_bytes, packed_bytes - margin);
+  const uint64_t step = DeltaStep(v);
+  const size_t header = 2 + VarintSize(ZigZag(v[0])) + VarintSize(step);
+  std::vector<uint64_t> errors(n - 1), best;
+  size_t best_est = SIZE_MAX;
+  uint8_t best_params = 0;
+  for (uint8_t params : kPredictors) {
+    PredictionErrors(v, params, step, errors.data());
+    const size_t est = header + EstimateRansResidualsSize(errors.data(), n - 1, 1);
+    if (est < best_est) {
+      best_est = est;
+      best_params = params;
+      best.swap(errors);
+      errors.resize(n - 1);
+    }
+  }
+  if (best_est >= limit) return {};
+  std::string out;
+  out.push_back(static_cast<char>(IntMode::kPredict));
+  out.push_back(static_cast<char>(best_params));
+  PutVarint64(&out, ZigZag(v[0]));
+  PutVarint64(&out, step);
+  AppendRansResiduals(best.data(), n - 1, 1, &out);
+  if (out.size() >= limit) return {};
+  return out;
+}
+
 void EncodeRle(std::span<const int64_t> v, std::string* dst, int depth,
                const EncodeOptions& options) {
   std::vector<int64_t> values, lengths;
@@ -240,10 +280,18 @@ void EncodeAt(std::span<const int64_t> v, std::string* dst, int depth, Allowed a
               const EncodeOptions& options) {
   const size_t n = v.size();
   const Candidates c = PlanForAndDelta(v);
-  size_t best_bytes = std::min(c.for_bytes, c.delta_bytes);
+  const size_t packed_bytes = std::min(c.for_bytes, c.delta_bytes);
+  size_t best_bytes = packed_bytes;
   std::string alt;  // the best rANS, RLE or dictionary encoding, if smaller
-  if (options.allow_rans) alt = MaybeEncodeRans(v, c, best_bytes);
-  if (!alt.empty()) best_bytes = alt.size();
+  if (options.allow_rans) {
+    alt = MaybeEncodeRans(v, c, best_bytes);
+    if (!alt.empty()) best_bytes = alt.size();
+    std::string p = MaybeEncodePredicted(v, packed_bytes, best_bytes);
+    if (!p.empty()) {
+      best_bytes = p.size();
+      alt.swap(p);
+    }
+  }
   if (depth < kMaxDepth && n >= 8) {
     if (allowed.rle && RunCount(v) * 4 <= n) {
       std::string rle;
@@ -371,6 +419,18 @@ absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_
         return DecodeDelta(src, n, u, ReadRansResiduals);
       }
       return Corrupt(absl::StrCat("unknown rANS transform ", transform));
+    }
+    case IntMode::kPredict: {
+      if (n < 2) return Corrupt("predicted column with fewer than 2 values");
+      uint8_t params;
+      uint64_t first, step, divisor;
+      if (!src->GetByte(&params) || !src->GetVarint64(&first) || !src->GetVarint64(&step)) {
+        return Corrupt("truncated predictor header");
+      }
+      if (step == 0) return Corrupt("zero step");
+      RETURN_IF_ERROR(ReadRansResiduals(src, n - 1, u + 1, &divisor));
+      ApplyPredictions(uint64_t(UnZigZag(first)), params, step, divisor, u, n);
+      return absl::OkStatus();
     }
     case IntMode::kRle: {
       if (depth >= kMaxDepth) return Corrupt("nesting too deep");

@@ -3,7 +3,8 @@
 // The integer pipeline: int64 (and, bit-cast, uint64) columns encoded as the
 // cheapest of frame-of-reference, delta, run-length or dictionary, each
 // ending in bit packing with a common divisor factored out (FOR and delta
-// residuals alternatively through rANS, rans.h), and wrapped in zstd when
+// residuals alternatively through rANS, rans.h, as are the errors of a
+// level-and-trend predictor, predictor.h), and wrapped in zstd when
 // that is smaller. Used for int/uint fields, decimal digits,
 // timestamps, run lengths and dictionary codes. Byte layout: FORMAT.md.
 // Pure functions; thread-safe.

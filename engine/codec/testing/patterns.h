@@ -65,6 +65,23 @@ inline std::vector<double> SensorValues(size_t n, int decimals, uint32_t seed) {
   return v;
 }
 
+// The sensor workload's signal (bench/workload) in quantisation steps around
+// 1000, times `scale`: an integrated AR(1) drift pulled back to 1000 by
+// `pull` a step, plus Gaussian noise of `sigma` steps.
+inline std::vector<int64_t> NoisyWalk(size_t n, double sigma, uint32_t seed, int64_t scale = 1,
+                                      double pull = 0) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0, 1);
+  std::vector<int64_t> v(n);
+  double level = 1000, drift = 0;
+  for (size_t i = 0; i < n; ++i) {
+    drift = 0.98 * drift + 0.02 * g(rng) * sigma;
+    level += drift + pull * (1000 - level);
+    v[i] = int64_t(std::llround(level + g(rng) * sigma)) * scale;
+  }
+  return v;
+}
+
 // Doubles with arbitrary bit patterns (no decimal structure at all).
 inline std::vector<double> RandomBitsValues(size_t n, uint32_t seed) {
   std::mt19937_64 rng(seed);
