@@ -63,6 +63,15 @@ absl::StatusOr<uint64_t> SubscriptionHub::Add(const Selector& selector,
   }
   auto entry = std::make_unique<Entry>();
   entry->selector = selector;
+  // No retention policy: the database's default one, as Query reads it (a
+  // resumed subscription's replay and its live points then agree).
+  if (entry->selector.retention_policy.empty()) {
+    if (auto rps = db_->ListRetentionPolicies(selector.database); rps.ok()) {
+      for (const RetentionPolicy& rp : *rps) {
+        if (rp.is_default) entry->selector.retention_policy = rp.name;
+      }
+    }
+  }
   entry->sink = std::move(sink);
   auto matcher = TagMatcher::Compile(selector.tags);
   if (!matcher.ok()) return matcher.status();

@@ -78,8 +78,9 @@ class SubscriptionHub {
   ~SubscriptionHub();
 
   // Registers a sink for points matching `selector` (database and
-  // measurement required; an empty retention policy matches any) written
-  // from now on. INVALID_ARGUMENT for a bad selector or regex.
+  // measurement required; an empty retention policy is the database's
+  // default one when subscribing, as for Query) written from now on.
+  // INVALID_ARGUMENT for a bad selector or regex.
   absl::StatusOr<uint64_t> Add(const Selector& selector, std::shared_ptr<SubscriptionSink> sink);
   // After Remove returns, the sink is matched against no more writes (a
   // delivery already matched may still arrive: sinks ignore what comes

@@ -167,6 +167,8 @@ TEST_F(SubscriptionHubTest, FieldsAndRetentionPolicyFilter) {
   Selector in_week = Sel("m");
   in_week.retention_policy = "week";
   ASSERT_TRUE(hub.Add(in_week, week).ok());
+  auto any_a = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(hub.Add(Sel("m", {}, {"a"}), any_a).ok());
   Point p = MakePoint("m", {{"sensor", "s1"}}, "a", 1.0, 10);
   p.fields.push_back(Field{"b", int64_t(7)});
   Point no_b = MakePoint("m", {{"sensor", "s1"}}, "a", 2.0, 20);
@@ -174,6 +176,8 @@ TEST_F(SubscriptionHubTest, FieldsAndRetentionPolicyFilter) {
   Write({MakePoint("m", {{"sensor", "s1"}}, "a", 3.0, 30)}, "week");
   Drain(hub);
   EXPECT_EQ(week->times(), std::vector<int64_t>{30});
+  // No policy named: the default one only, as Query reads it.
+  EXPECT_EQ(any_a->times(), (std::vector<int64_t>{10, 20}));
   auto got = only_b->points();
   ASSERT_EQ(got.size(), 1u);  // a point without a selected field is not sent
   ASSERT_EQ(got[0].fields.size(), 1u);
