@@ -80,6 +80,10 @@ class ClientImpl final : public Client, public client_internal::BatchSender {
         metadata->points = resp.metadata().points();
         metadata->elapsed_ms = resp.metadata().elapsed_ms();
         metadata->resolution = resp.metadata().resolution();
+        metadata->read.series_matched = resp.metadata().series_matched();
+        metadata->read.points_scanned = resp.metadata().points_scanned();
+        metadata->read.blocks_decoded = resp.metadata().blocks_decoded();
+        metadata->read.blocks_from_headers = resp.metadata().blocks_from_headers();
       }
     }
     if (auto s = FromGrpc(reader->Finish()); !s.ok()) return s;

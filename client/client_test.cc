@@ -74,6 +74,8 @@ TEST(ClientTest, EveryCallRoundTrips) {
   EXPECT_EQ((*frames)[0].times.size(), 5u);
   EXPECT_EQ(std::get<double>((*frames)[0].values[0]), 21.0);
   EXPECT_EQ(md.points, 5u);
+  EXPECT_EQ(md.read.series_matched, 1u);
+  EXPECT_GE(md.read.points_scanned, 5u);
 
   auto last = c.Last(q.selector);
   ASSERT_TRUE(last.ok());

@@ -219,6 +219,9 @@ TEST_F(GrpcTest, QueriesAggregateGroupAndFill) {
   EXPECT_EQ(frames[1].values().doubles().values(5), 154.5);
   EXPECT_EQ(md.frames(), 2u);
   EXPECT_EQ(md.resolution(), "raw");
+  EXPECT_EQ(md.series_matched(), 2u);
+  EXPECT_EQ(md.points_scanned(), 2u * times.size()) << "unsealed: every point read from the head";
+  EXPECT_EQ(md.blocks_decoded() + md.blocks_from_headers(), 0u);
 
   // A tag predicate and a percentile.
   q.clear_group_by_tags();

@@ -133,13 +133,13 @@ class DBImpl : public DB {
   // ordered, one per timestamp. Corrupt blocks are skipped and described in
   // *problems. REQUIRES: mu_ held (shared).
   absl::Status ReadSeries(const Series& s, const RetentionPolicy& rp, int64_t start, int64_t end,
-                          Column* out, std::vector<std::string>* problems)
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+                          Column* out, std::vector<std::string>* problems,
+                          QueryStats* stats = nullptr) ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Adds the series' points in [start, end) to *acc, taking whole blocks
   // from their header statistics where the accumulator allows.
   absl::Status ScanSeries(const Series& s, const RetentionPolicy& rp, int64_t start, int64_t end,
-                          WindowAccumulator* acc, std::vector<std::string>* problems)
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+                          WindowAccumulator* acc, std::vector<std::string>* problems,
+                          QueryStats* stats = nullptr) ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Counts a corrupt block and describes it (series, block start, cause)
   // for the query's kDataLoss status; the query goes on without it.
   void NoteCorruptBlock(const Series& s, int64_t first_ts, const absl::Status& st,
@@ -155,7 +155,8 @@ class DBImpl : public DB {
   // Latest point of a series strictly before `before`, if any.
   absl::Status ReadLastBefore(const Series& s, const RetentionPolicy& rp, int64_t before,
                               bool* found, int64_t* ts, FieldValue* value,
-                              std::vector<std::string>* problems) ABSL_SHARED_LOCKS_REQUIRED(mu_);
+                              std::vector<std::string>* problems, QueryStats* stats = nullptr)
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
   int64_t Now() const { return options_.clock->NowNanos(); }
 

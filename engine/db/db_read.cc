@@ -104,8 +104,18 @@ absl::Status DBImpl::ForEachBlock(
   return FromRocks(it->status(), "reading blocks");
 }
 
+namespace {
+
+// Counts into *stats when there is one.
+void Count(QueryStats* stats, uint64_t QueryStats::*field, uint64_t n) {
+  if (stats != nullptr) stats->*field += n;
+}
+
+}  // namespace
+
 absl::Status DBImpl::ReadSeries(const Series& s, const RetentionPolicy& rp, int64_t start,
-                                int64_t end, Column* out, std::vector<std::string>* problems) {
+                                int64_t end, Column* out, std::vector<std::string>* problems,
+                                QueryStats* stats) {
   out->type = s.type;
   if (rp.duration_ns > 0) start = std::max(start, Now() - rp.duration_ns);
   if (start >= end) return absl::OkStatus();
@@ -116,14 +126,19 @@ absl::Status DBImpl::ReadSeries(const Series& s, const RetentionPolicy& rp, int6
         ForEachBlock(part->cf, s.sid, start, end,
                      [&](const rocksdb::Slice&, int64_t first_ts, std::string_view block) {
                        codec::BlockHeader h;
+                       const size_t before = blocks.size();
                        if (absl::Status st = DecodeColumnBlock(block, &h, &blocks); !st.ok()) {
                          NoteCorruptBlock(s, first_ts, st, problems);
+                       } else {
+                         Count(stats, &QueryStats::blocks_decoded, 1);
+                         Count(stats, &QueryStats::points_scanned, blocks.size() - before);
                        }
                        return absl::OkStatus();
                      }));
   }
   // Keep [start, end) of the blocks, then merge the head (it wins ties).
   Column stored = Slice(blocks, start, end);
+  Count(stats, &QueryStats::points_scanned, s.head.points.size());
   if (s.head.points.size() == 0) {
     *out = std::move(stored);
   } else {
@@ -135,9 +150,10 @@ absl::Status DBImpl::ReadSeries(const Series& s, const RetentionPolicy& rp, int6
 
 absl::Status DBImpl::ScanSeries(const Series& s, const RetentionPolicy& rp, int64_t start,
                                 int64_t end, WindowAccumulator* acc,
-                                std::vector<std::string>* problems) {
+                                std::vector<std::string>* problems, QueryStats* stats) {
   if (rp.duration_ns > 0) start = std::max(start, Now() - rp.duration_ns);
   if (start >= end) return absl::OkStatus();
+  Count(stats, &QueryStats::points_scanned, s.head.points.size());
   const Column head = Slice(SortedUnique(s.head.points, s.head.in_order), start, end);
   auto head_overlaps = [&](int64_t first, int64_t last) {
     auto it = std::lower_bound(head.ts.begin(), head.ts.end(), first);
@@ -157,10 +173,16 @@ absl::Status DBImpl::ScanSeries(const Series& s, const RetentionPolicy& rp, int6
                              acc->SameWindow(h->first_ts, h->last_ts) &&
                              !head_overlaps(h->first_ts, h->last_ts)) {
                            acc->AddBlock(*h);
+                           Count(stats, &QueryStats::blocks_from_headers, 1);
                            return absl::OkStatus();
                          }
                          codec::BlockHeader hd;
+                         const size_t before = decoded.size();
                          st = DecodeColumnBlock(block, &hd, &decoded);
+                         if (st.ok()) {
+                           Count(stats, &QueryStats::blocks_decoded, 1);
+                           Count(stats, &QueryStats::points_scanned, decoded.size() - before);
+                         }
                        }
                        if (!st.ok()) {
                          NoteCorruptBlock(s, first_ts, st, problems);
@@ -175,7 +197,7 @@ absl::Status DBImpl::ScanSeries(const Series& s, const RetentionPolicy& rp, int6
 
 absl::Status DBImpl::ReadLastBefore(const Series& s, const RetentionPolicy& rp, int64_t before,
                                     bool* found, int64_t* ts, FieldValue* value,
-                                    std::vector<std::string>* problems) {
+                                    std::vector<std::string>* problems, QueryStats* stats) {
   *found = false;
   const int64_t oldest = rp.duration_ns > 0 ? Now() - rp.duration_ns : kMinTime;
   // Head first: any head point before `before` competes with stored ones.
@@ -208,6 +230,8 @@ absl::Status DBImpl::ReadLastBefore(const Series& s, const RetentionPolicy& rp, 
         NoteCorruptBlock(s, kfirst, st, problems);
         continue;
       }
+      Count(stats, &QueryStats::blocks_decoded, 1);
+      Count(stats, &QueryStats::points_scanned, block.size());
       const auto& bts = block.ts;
       size_t k = std::lower_bound(bts.begin(), bts.end(), before) - bts.begin();
       if (k == 0) continue;
@@ -260,6 +284,7 @@ class QueryCursor : public Cursor {
   }
 
   absl::Status status() const override { return status_; }
+  QueryStats stats() const override { return stats_; }
 
  private:
   absl::Status Fill(const Group& g, Frame* frame) {
@@ -274,11 +299,12 @@ class QueryCursor : public Cursor {
       auto it = db_->series_.find(sid);
       if (it != db_->series_.end()) series.push_back(it->second.get());
     }
+    stats_.series_matched += series.size();
     if (series.empty()) return absl::OkStatus();
     if (spec_.aggregate == Aggregate::kNone) {
       Column c;
       RETURN_IF_ERROR(
-          db_->ReadSeries(*series[0], *rp, spec_.start_ns, spec_.end_ns, &c, &problems_));
+          db_->ReadSeries(*series[0], *rp, spec_.start_ns, spec_.end_ns, &c, &problems_, &stats_));
       frame->type = series[0]->type;
       frame->times = std::move(c.ts);
       frame->values.reserve(frame->times.size());
@@ -288,13 +314,14 @@ class QueryCursor : public Cursor {
       WindowAccumulator acc(spec_, series[0]->type);
       std::optional<TimedValue> before;
       for (const Series* s : series) {
-        RETURN_IF_ERROR(db_->ScanSeries(*s, *rp, spec_.start_ns, spec_.end_ns, &acc, &problems_));
+        RETURN_IF_ERROR(
+            db_->ScanSeries(*s, *rp, spec_.start_ns, spec_.end_ns, &acc, &problems_, &stats_));
         if (spec_.fill == lux::Fill::kPrevious) {
           bool found;
           int64_t bt;
           FieldValue bv;
           RETURN_IF_ERROR(
-              db_->ReadLastBefore(*s, *rp, spec_.start_ns, &found, &bt, &bv, &problems_));
+              db_->ReadLastBefore(*s, *rp, spec_.start_ns, &found, &bt, &bv, &problems_, &stats_));
           if (found && (!before || bt > before->ts)) before = TimedValue{bt, bv};
         }
       }
@@ -305,15 +332,15 @@ class QueryCursor : public Cursor {
       std::vector<Column> columns(series.size());
       for (size_t k = 0; k < series.size(); ++k) {
         const Series* s = series[k];
-        RETURN_IF_ERROR(
-            db_->ReadSeries(*s, *rp, spec_.start_ns, spec_.end_ns, &columns[k], &problems_));
+        RETURN_IF_ERROR(db_->ReadSeries(*s, *rp, spec_.start_ns, spec_.end_ns, &columns[k],
+                                        &problems_, &stats_));
         if (spec_.fill == lux::Fill::kPrevious ||
             spec_.aggregate == Aggregate::kTimeWeightedAverage) {
           bool found;
           int64_t bt;
           FieldValue bv;
           RETURN_IF_ERROR(
-              db_->ReadLastBefore(*s, *rp, spec_.start_ns, &found, &bt, &bv, &problems_));
+              db_->ReadLastBefore(*s, *rp, spec_.start_ns, &found, &bt, &bv, &problems_, &stats_));
           if (found && (!in.before || bt > in.before->ts)) in.before = TimedValue{bt, bv};
         }
       }
@@ -340,6 +367,7 @@ class QueryCursor : public Cursor {
   size_t next_ = 0;
   absl::Status status_;
   std::vector<std::string> problems_;
+  QueryStats stats_;
 };
 
 absl::StatusOr<std::unique_ptr<Cursor>> DBImpl::Query(const QuerySpec& spec) {

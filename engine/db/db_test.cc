@@ -102,6 +102,51 @@ TEST_F(DBTest, DefaultRetentionPolicyMovesAndSurvivesReopen) {
   EXPECT_TRUE(db_->ListDatabases().empty());
 }
 
+// The cursor reports what it read: whole blocks an aggregate takes from
+// their header statistics are not decoded.
+TEST_F(DBTest, QueryStatsCountSeriesBlocksAndPoints) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::vector<Point> pts;
+  for (int i = 0; i < 160; ++i) {
+    pts.push_back(MakePoint("env", {{"zone", "a"}}, "temp", 20.0 + i, kT0 + i * 10 * kSec));
+  }
+  Write(pts);
+  Write({MakePoint("env", {{"zone", "b"}}, "temp", 1.0, kT0)});
+  ASSERT_TRUE(db_->Flush().ok());  // 10 blocks of 16 for zone a, 1 for zone b
+  auto stats_of = [&](const QuerySpec& q) {
+    auto cursor = db_->Query(q);
+    EXPECT_TRUE(cursor.ok()) << cursor.status();
+    if (!cursor.ok()) return QueryStats{};
+    Frame f;
+    while ((*cursor)->Next(&f)) {
+    }
+    EXPECT_TRUE((*cursor)->status().ok()) << (*cursor)->status();
+    return (*cursor)->stats();
+  };
+  QuerySpec raw = Raw("env");
+  raw.selector.tags = {{"zone", TagFilter::Op::kEqual, {"a"}}};
+  QueryStats s = stats_of(raw);
+  EXPECT_EQ(s.series_matched, 1u);
+  EXPECT_EQ(s.blocks_decoded, 10u);
+  EXPECT_EQ(s.blocks_from_headers, 0u);
+  EXPECT_EQ(s.points_scanned, 160u);
+
+  QuerySpec mean = Raw("env");
+  mean.aggregate = Aggregate::kMean;
+  mean.start_ns = kT0;
+  mean.end_ns = kT0 + 86400 * kSec;
+  mean.interval_ns = 86400 * kSec;  // one window holds every block
+  s = stats_of(mean);
+  EXPECT_EQ(s.series_matched, 2u);
+  EXPECT_EQ(s.blocks_decoded, 0u);
+  EXPECT_EQ(s.blocks_from_headers, 11u);
+  EXPECT_EQ(s.points_scanned, 0u);
+
+  Write({MakePoint("env", {{"zone", "a"}}, "temp", 1.0, kT0 + 5000 * kSec)});  // unsealed
+  s = stats_of(raw);
+  EXPECT_EQ(s.points_scanned, 161u);
+}
+
 TEST_F(DBTest, WritesReadBackFromHeadBlocksAndAfterReopen) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   std::vector<Point> pts;

@@ -610,6 +610,11 @@ grpc::Status LuxService::Query(grpc::ServerContext* ctx, const v1::QueryRequest*
   md->set_elapsed_ms(
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   md->set_resolution("raw");
+  const QueryStats st = (*cursor)->stats();
+  md->set_series_matched(st.series_matched);
+  md->set_points_scanned(st.points_scanned);
+  md->set_blocks_decoded(st.blocks_decoded);
+  md->set_blocks_from_headers(st.blocks_from_headers);
   writer->Write(resp);
   return grpc::Status::OK;
 }

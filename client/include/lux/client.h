@@ -118,9 +118,10 @@ class Subscription {
 
 struct QueryMetadata {
   uint64_t frames = 0;
-  uint64_t points = 0;
+  uint64_t points = 0;  // returned
   double elapsed_ms = 0;
   std::string resolution;
+  QueryStats read;  // what luxd read to answer
 };
 
 class Client {

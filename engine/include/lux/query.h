@@ -109,9 +109,21 @@ struct Frame {
 };
 
 // Streams frames. Not thread-safe; use from one thread.
+// What a query read, for its caller's metadata.
+struct QueryStats {
+  uint64_t series_matched = 0;
+  uint64_t blocks_decoded = 0;
+  // Blocks whose header statistics answered an aggregate without decoding.
+  uint64_t blocks_from_headers = 0;
+  // Points decoded from blocks or read from the unsealed head.
+  uint64_t points_scanned = 0;
+};
+
 class Cursor {
  public:
   virtual ~Cursor() = default;
+  // What the query has read so far (complete once Next returned false).
+  virtual QueryStats stats() const { return {}; }
   // Fills *frame with the next frame; false at the end or on error.
   virtual bool Next(Frame* frame) = 0;
   // OK at the end; else why the cursor stopped (kDeadlineExceeded,
