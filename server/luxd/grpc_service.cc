@@ -125,9 +125,37 @@ struct SubscribeState final : SubscriptionSink {
   std::vector<Point> live_buffer ABSL_GUARDED_BY(mu);
 };
 
-// One Subscribe call, served through the async API on one of the service's
-// completion queues. Deletes itself.
-class SubscribeCall {
+// Starts an operation of a call unless the queues are shutting down (no
+// operation may start on a queue then): false if it did not start.
+template <typename Op>
+bool StartOp(LuxService* service, Op op) {
+  absl::ReaderMutexLock l(&service->ops_mu_);
+  if (service->shutting_down_) return false;
+  op();
+  return true;
+}
+
+// A call served through the async API on one of the service's completion
+// queues: each of its operations completes as a Tag naming the call and
+// what completed, handled on that queue's thread.
+class AsyncCall {
+ public:
+  enum class Kind { kStarted, kWrite, kFinish, kDone };
+  struct Tag {
+    AsyncCall* call;
+    Kind kind;
+  };
+  virtual ~AsyncCall() = default;
+  virtual void On(Kind kind, bool ok) = 0;
+
+  static void Handle(void* tag, bool ok) {
+    auto* t = static_cast<Tag*>(tag);
+    t->call->On(t->kind, ok);
+  }
+};
+
+// One Subscribe call. Deletes itself.
+class SubscribeCall final : public AsyncCall {
  public:
   SubscribeCall(LuxService* service, grpc::ServerCompletionQueue* cq)
       : service_(service),
@@ -140,7 +168,7 @@ class SubscribeCall {
     absl::MutexLock l(&service_->calls_mu_);
     service_->calls_.insert(this);
   }
-  ~SubscribeCall() {
+  ~SubscribeCall() override {
     absl::MutexLock l(&service_->calls_mu_);
     service_->calls_.erase(this);
   }
@@ -148,34 +176,20 @@ class SubscribeCall {
   // Waits for the next Subscribe call on this queue (deletes itself when
   // the service is shutting down).
   void Request() {
-    absl::ReaderMutexLock l(&service_->ops_mu_);
-    if (service_->shutting_down_) {
-      delete this;
-      return;
-    }
-    ctx_.AsyncNotifyWhenDone(&done_tag_);
-    service_->RequestSubscribe(&ctx_, &req_, &writer_, cq_, cq_, &started_tag_);
-  }
-
-  // Handles a completion of one of this call's tags.
-  static void Handle(void* tag, bool ok) {
-    auto* t = static_cast<Tag*>(tag);
-    t->call->On(t->kind, ok);
+    const bool started = StartOp(service_, [&] {
+      ctx_.AsyncNotifyWhenDone(&done_tag_);
+      service_->RequestSubscribe(&ctx_, &req_, &writer_, cq_, cq_, &started_tag_);
+    });
+    if (!started) delete this;
   }
 
   // Start an operation; false once the queues are shutting down (no
   // operation may start on a queue then).
   bool StartWrite(const v1::SubscribeResponse& r) {
-    absl::ReaderMutexLock l(&service_->ops_mu_);
-    if (service_->shutting_down_) return false;
-    writer_.Write(r, &write_tag_);
-    return true;
+    return StartOp(service_, [&] { writer_.Write(r, &write_tag_); });
   }
   bool StartFinish(const grpc::Status& s) {
-    absl::ReaderMutexLock l(&service_->ops_mu_);
-    if (service_->shutting_down_) return false;
-    writer_.Finish(s, &finish_tag_);
-    return true;
+    return StartOp(service_, [&] { writer_.Finish(s, &finish_tag_); });
   }
 
   // A call that failed (its subscriber too slow, say) while a write has
@@ -208,13 +222,7 @@ class SubscribeCall {
   }
 
  private:
-  enum class Kind { kStarted, kWrite, kFinish, kDone };
-  struct Tag {
-    SubscribeCall* call;
-    Kind kind;
-  };
-
-  void On(Kind kind, bool ok) {
+  void On(Kind kind, bool ok) override {
     const std::shared_ptr<SubscribeState> state = state_;  // `this` may go
     switch (kind) {
       case Kind::kStarted:
@@ -269,6 +277,153 @@ class SubscribeCall {
   Tag done_tag_{this, Kind::kDone};
 };
 
+// One Query call: the engine's cursor runs on the queue's thread, one
+// response (about kValuesPerResponse values) per write, so a slow reader
+// holds no thread and a query's memory stays one response. Deletes itself
+// once the call is done and no operation is out.
+class QueryCall final : public AsyncCall {
+ public:
+  QueryCall(LuxService* service, grpc::ServerCompletionQueue* cq) : service_(service), cq_(cq) {}
+
+  void Request() {
+    const bool started = StartOp(service_, [&] {
+      ctx_.AsyncNotifyWhenDone(&done_tag_);
+      service_->RequestQuery(&ctx_, &req_, &writer_, cq_, cq_, &started_tag_);
+    });
+    if (!started) delete this;
+  }
+
+  void On(Kind kind, bool ok) override {
+    switch (kind) {
+      case Kind::kStarted:
+        if (!ok) {  // shutting down: the call never started, no other tag comes
+          delete this;
+          return;
+        }
+        (new QueryCall(service_, cq_))->Request();
+        Begin();
+        break;
+      case Kind::kWrite:
+        op_out_ = false;
+        if (ok && !done_) Continue();
+        break;
+      case Kind::kFinish:
+        op_out_ = false;
+        break;
+      case Kind::kDone:
+        done_ = true;
+        cancelled_ = true;  // stops the cursor if it is still going
+        break;
+    }
+    if (done_ && !op_out_) delete this;
+  }
+
+ private:
+  void Begin() {
+    t0_ = std::chrono::steady_clock::now();
+    QuerySpec spec;
+    if (auto s = FromProto(req_, &spec); !s.ok()) return Finish(ToGrpc(s));
+    spec.deadline = DeadlineOf(&ctx_);
+    spec.cancelled = &cancelled_;
+    auto cursor = service_->db_->Query(spec);
+    if (!cursor.ok()) return Finish(ToGrpc(cursor.status()));
+    cursor_ = *std::move(cursor);
+    Continue();
+  }
+
+  // Fills the next response and writes it; the last one carries the
+  // metadata and the status.
+  void Continue() {
+    v1::QueryResponse& resp = resp_;
+    resp.Clear();
+    size_t values = 0;
+    Frame f;
+    while (values < kValuesPerResponse) {
+      if (!cursor_->Next(&f)) {
+        if (!cursor_->status().ok()) {
+          // What was written stays written; the status says why it ends.
+          return Finish(ToGrpc(cursor_->status()));
+        }
+        v1::QueryMetadata* md = resp.mutable_metadata();
+        md->set_frames(frames_);
+        md->set_points(points_);
+        md->set_elapsed_ms(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_)
+                .count());
+        md->set_resolution("raw");
+        const QueryStats st = cursor_->stats();
+        md->set_series_matched(st.series_matched);
+        md->set_points_scanned(st.points_scanned);
+        md->set_blocks_decoded(st.blocks_decoded);
+        md->set_blocks_from_headers(st.blocks_from_headers);
+        op_out_ = StartOp(service_, [&] {
+          writer_.WriteAndFinish(resp, grpc::WriteOptions(), grpc::Status::OK, &finish_tag_);
+        });
+        return;
+      }
+      ToProto(f, resp.add_frames());
+      values += f.times.size();
+      points_ += f.times.size();
+      ++frames_;
+    }
+    op_out_ = StartOp(service_, [&] { writer_.Write(resp, &write_tag_); });
+  }
+
+  void Finish(const grpc::Status& s) {
+    op_out_ = StartOp(service_, [&] { writer_.Finish(s, &finish_tag_); });
+  }
+
+  LuxService* const service_;
+  grpc::ServerCompletionQueue* const cq_;
+  grpc::ServerContext ctx_;
+  v1::QueryRequest req_;
+  grpc::ServerAsyncWriter<v1::QueryResponse> writer_{&ctx_};
+  std::unique_ptr<Cursor> cursor_;
+  v1::QueryResponse resp_;
+  std::chrono::steady_clock::time_point t0_;
+  uint64_t frames_ = 0, points_ = 0;
+  std::atomic<bool> cancelled_{false};
+  bool op_out_ = false;  // a write or the finish is in flight
+  bool done_ = false;    // the done tag came
+  Tag started_tag_{this, Kind::kStarted};
+  Tag write_tag_{this, Kind::kWrite};
+  Tag finish_tag_{this, Kind::kFinish};
+  Tag done_tag_{this, Kind::kDone};
+};
+
+// One Last call (unary): answered on the queue's thread.
+class LastCall final : public AsyncCall {
+ public:
+  LastCall(LuxService* service, grpc::ServerCompletionQueue* cq) : service_(service), cq_(cq) {}
+
+  void Request() {
+    const bool started = StartOp(service_, [&] {
+      service_->RequestLast(&ctx_, &req_, &responder_, cq_, cq_, &started_tag_);
+    });
+    if (!started) delete this;
+  }
+
+  void On(Kind kind, bool ok) override {
+    if (kind != Kind::kStarted || !ok) {  // finished, or never started
+      delete this;
+      return;
+    }
+    (new LastCall(service_, cq_))->Request();
+    v1::LastResponse resp;
+    const grpc::Status s = service_->LastOne(req_, &resp);
+    if (!StartOp(service_, [&] { responder_.Finish(resp, s, &finish_tag_); })) delete this;
+  }
+
+ private:
+  LuxService* const service_;
+  grpc::ServerCompletionQueue* const cq_;
+  grpc::ServerContext ctx_;
+  v1::LastRequest req_;
+  grpc::ServerAsyncResponseWriter<v1::LastResponse> responder_{&ctx_};
+  Tag started_tag_{this, Kind::kStarted};
+  Tag finish_tag_{this, Kind::kFinish};
+};
+
 void SubscribeState::MaybeWrite() {
   SubscribeCall* c = nullptr;
   grpc::Status finish;
@@ -321,12 +476,16 @@ void LuxService::Start() {
   for (auto& cq : cqs_) {
     // A few calls waiting per queue, so a burst of new streams is taken
     // without a round trip through the queue's thread.
-    for (int i = 0; i < 4; ++i) (new SubscribeCall(this, cq.get()))->Request();
+    for (int i = 0; i < 4; ++i) {
+      (new SubscribeCall(this, cq.get()))->Request();
+      (new QueryCall(this, cq.get()))->Request();
+      (new LastCall(this, cq.get()))->Request();
+    }
     grpc::ServerCompletionQueue* q = cq.get();
     cq_threads_.emplace_back([q] {
       void* tag;
       bool ok;
-      while (q->Next(&tag, &ok)) SubscribeCall::Handle(tag, ok);
+      while (q->Next(&tag, &ok)) AsyncCall::Handle(tag, ok);
     });
   }
   for (int i = 0; i < options_.replay_threads; ++i) {
@@ -577,52 +736,9 @@ grpc::Status LuxService::WriteStream(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status LuxService::Query(grpc::ServerContext* ctx, const v1::QueryRequest* req,
-                               grpc::ServerWriter<v1::QueryResponse>* writer) {
-  const auto t0 = std::chrono::steady_clock::now();
-  QuerySpec spec;
-  if (auto s = FromProto(*req, &spec); !s.ok()) return ToGrpc(s);
-  spec.deadline = DeadlineOf(ctx);
-  std::atomic<bool> cancelled{false};
-  spec.cancelled = &cancelled;
-  auto cursor = db_->Query(spec);
-  if (!cursor.ok()) return ToGrpc(cursor.status());
-  v1::QueryResponse resp;
-  size_t values = 0;
-  uint64_t frames = 0, points = 0;
-  Frame f;
-  while ((*cursor)->Next(&f)) {
-    ToProto(f, resp.add_frames());
-    values += f.times.size();
-    points += f.times.size();
-    ++frames;
-    if (values >= kValuesPerResponse) {
-      if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "query cancelled");
-      if (!writer->Write(resp)) return grpc::Status(grpc::StatusCode::CANCELLED, "client gone");
-      resp.Clear();
-      values = 0;
-    }
-  }
-  if (!(*cursor)->status().ok()) return ToGrpc((*cursor)->status());
-  v1::QueryMetadata* md = resp.mutable_metadata();
-  md->set_frames(frames);
-  md->set_points(points);
-  md->set_elapsed_ms(
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  md->set_resolution("raw");
-  const QueryStats st = (*cursor)->stats();
-  md->set_series_matched(st.series_matched);
-  md->set_points_scanned(st.points_scanned);
-  md->set_blocks_decoded(st.blocks_decoded);
-  md->set_blocks_from_headers(st.blocks_from_headers);
-  writer->Write(resp);
-  return grpc::Status::OK;
-}
-
-grpc::Status LuxService::Last(grpc::ServerContext*, const v1::LastRequest* req,
-                              v1::LastResponse* resp) {
+grpc::Status LuxService::LastOne(const v1::LastRequest& req, v1::LastResponse* resp) {
   Selector sel;
-  if (auto s = FromProto(req->selector(), "selector", &sel); !s.ok()) return ToGrpc(s);
+  if (auto s = FromProto(req.selector(), "selector", &sel); !s.ok()) return ToGrpc(s);
   if (sel.measurement.empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "selector.measurement is required");
   }

@@ -41,8 +41,8 @@ struct LuxServiceOptions {
   size_t max_subscription_backlog_points = 262'144;
   // Testing only (SubscriptionHubOptions::testing_dispatch_delay).
   absl::Duration testing_subscription_dispatch_delay = absl::ZeroDuration();
-  // Subscribe streams are spread over this many completion queues, each
-  // with a thread. Debian's gRPC is built with its debug tag tracking on,
+  // Subscribe, Query and Last calls are spread over this many completion
+  // queues, each with a thread. Debian's gRPC is built with its debug tag tracking on,
   // which makes every completion scan the queue's outstanding operations:
   // a Subscribe stream keeps one outstanding, so 50,000 streams on one
   // queue cost ~50,000 steps per delivered message. Default 32.
@@ -59,11 +59,17 @@ struct LuxServiceOptions {
 };
 
 class SubscribeCall;
+class QueryCall;
+class LastCall;
 struct SubscribeState;
+class LuxService;
+template <typename Op>
+bool StartOp(LuxService* service, Op op);
 
-// Subscribe is served through the asynchronous API on the service's own
-// completion queues: a stream costs no thread while it waits for points.
-// The other methods are synchronous.
+// Subscribe, Query and Last (what dashboards call) are served through the
+// asynchronous API on the service's own completion queues: a call costs no
+// thread while it waits, and at most one query per queue computes at a
+// time. The other methods are synchronous.
 //
 //   LuxService service(db, options);
 //   builder.RegisterService(&service);
@@ -73,7 +79,9 @@ struct SubscribeState;
 //   ...
 //   server->Shutdown();
 //   service.Shutdown();  // before the DB closes
-class LuxService final : public v1::Lux::WithAsyncMethod_Subscribe<v1::Lux::Service> {
+class LuxService final
+    : public v1::Lux::WithAsyncMethod_Subscribe<
+          v1::Lux::WithAsyncMethod_Query<v1::Lux::WithAsyncMethod_Last<v1::Lux::Service>>> {
  public:
   // REQUIRES: db outlives the service.
   explicit LuxService(DB* db, LuxServiceOptions options = {});
@@ -96,10 +104,6 @@ class LuxService final : public v1::Lux::WithAsyncMethod_Subscribe<v1::Lux::Serv
                      v1::WriteResponse* resp) override;
   grpc::Status WriteStream(grpc::ServerContext* ctx, grpc::ServerReader<v1::WriteRequest>* reader,
                            v1::WriteSummary* summary) override;
-  grpc::Status Query(grpc::ServerContext* ctx, const v1::QueryRequest* req,
-                     grpc::ServerWriter<v1::QueryResponse>* writer) override;
-  grpc::Status Last(grpc::ServerContext* ctx, const v1::LastRequest* req,
-                    v1::LastResponse* resp) override;
   grpc::Status ListDatabases(grpc::ServerContext* ctx, const v1::ListDatabasesRequest* req,
                              v1::ListDatabasesResponse* resp) override;
   grpc::Status ListMeasurements(grpc::ServerContext* ctx, const v1::ListMeasurementsRequest* req,
@@ -139,6 +143,12 @@ class LuxService final : public v1::Lux::WithAsyncMethod_Subscribe<v1::Lux::Serv
                         v1::WriteResponse* resp);
 
   friend class SubscribeCall;
+  friend class QueryCall;
+  friend class LastCall;
+  template <typename Op>
+  friend bool StartOp(LuxService* service, Op op);
+  // Answers a Last call.
+  grpc::Status LastOne(const v1::LastRequest& req, v1::LastResponse* resp);
   // A new Subscribe call: registers it with the hub (*id), queues the replay
   // of a resume; a bad request fails `state`.
   void StartSubscribe(const v1::SubscribeRequest* req, const std::shared_ptr<SubscribeState>& state,
