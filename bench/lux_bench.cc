@@ -86,6 +86,15 @@ std::unique_ptr<lux::DB> OpenDb(const std::string& dir, size_t block_points = 81
   return std::move(*db);
 }
 
+// The value of "key" in a flat lux.stats JSON object, or "null".
+std::string StatField(const std::string& stats, const std::string& key) {
+  const std::string needle = "\"" + key + "\":";
+  const size_t at = stats.find(needle);
+  if (at == std::string::npos) return "null";
+  const size_t from = at + needle.size();
+  return stats.substr(from, stats.find_first_of(",}", from) - from);
+}
+
 // Ingests `points` points; with ooo, 10% arrive two batches late. Returns
 // the seconds spent in DB::Write (the generator's time is not counted).
 double Ingest(lux::DB* db, const Flags& f, bool ooo) {
@@ -128,9 +137,12 @@ double Ingest(lux::DB* db, const Flags& f, bool ooo) {
 void IngestWorkload(const Flags& f, bool ooo) {
   std::filesystem::remove_all(f.dir);
   double seconds;
+  std::string stats;
   {
     auto db = OpenDb(f.dir);
     seconds = Ingest(db.get(), f, ooo);
+    // The unsealed points left at the end, and the memory they take.
+    db->GetProperty("lux.stats", &stats);
     if (auto s = db->Close(); !s.ok()) Die(s, "close");
   }
   const uint64_t bytes = DiskUsage(f.dir);
@@ -143,9 +155,11 @@ void IngestWorkload(const Flags& f, bool ooo) {
   }
   std::printf(
       "{\"workload\":\"%s\",\"points\":%zu,\"seconds\":%.3f,\"points_per_s\":%.0f,"
-      "\"bytes_on_disk\":%llu,\"bytes_per_field_value\":%.4f,\"rss_peak_mib\":%.1f}\n",
+      "\"bytes_on_disk\":%llu,\"bytes_per_field_value\":%.4f,\"rss_peak_mib\":%.1f,"
+      "\"head_points\":%s,\"head_bytes\":%s}\n",
       f.workload.c_str(), f.points, seconds, f.points / seconds, (unsigned long long)bytes,
-      double(bytes) / (2.0 * f.points), RssPeakMib());
+      double(bytes) / (2.0 * f.points), RssPeakMib(), StatField(stats, "head_points").c_str(),
+      StatField(stats, "head_bytes").c_str());
 }
 
 struct Latencies {

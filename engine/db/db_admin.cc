@@ -47,8 +47,8 @@ void DBImpl::ForgetSeries(const std::vector<uint64_t>& sids) {
     auto it = series_.find(sid);
     if (it == series_.end()) continue;
     const Series& s = *it->second;
-    if (s.head.points.size() != 0) {
-      head_points_ -= s.head.points.size();
+    if (s.head.size() != 0) {
+      head_points_ -= s.head.size();
       Unpin(s.head.marks.front().second);
     }
     active_.erase(sid);

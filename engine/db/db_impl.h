@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "engine/db/aggregate.h"
 #include "engine/db/column.h"
+#include "engine/db/head.h"
 #include "engine/db/keys.h"
 #include "engine/db/wal_record.h"
 #include "lux/db.h"
@@ -32,24 +33,6 @@
 #include "rocksdb/statistics.h"
 
 namespace lux::engine {
-
-// Unsealed points of one series, in arrival order (possibly out of time
-// order and with repeated timestamps: the later arrival wins).
-struct HeadSeries {
-  Column points;
-  bool in_order = true;  // ts non-decreasing so far
-  // (index of its first point, WAL seq) of each write that added points, in
-  // order: the first one pins the log; after a seal removes the first
-  // points, the next one does.
-  std::vector<std::pair<uint32_t, uint64_t>> marks;
-  int64_t opened_ns = 0;  // clock time when the oldest unsealed point arrived (roughly)
-  // Latest point of the series anywhere (head or blocks), once known:
-  // last_known says whether has_last/last_ts/last_value are up to date.
-  bool last_known = false;
-  bool has_last = false;
-  int64_t last_ts = 0;
-  FieldValue last_value;
-};
 
 // A series belongs to one retention policy of one database: its points live
 // in that policy's partitions.
@@ -158,6 +141,9 @@ class DBImpl : public DB {
                               std::vector<std::string>* problems, QueryStats* stats = nullptr)
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
+  // Test hooks (db_testing.h).
+  void TEST_CompactHeads() ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status TEST_SealFullBlocks() ABSL_LOCKS_EXCLUDED(seal_mu_, mu_);
   int64_t Now() const { return options_.clock->NowNanos(); }
 
  private:
@@ -221,7 +207,13 @@ class DBImpl : public DB {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_);
   // Removes the first `taken` points of a series' head, moving its log pin.
   void DropSealed(uint64_t sid, HeadSeries& h, size_t taken) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The background sealer: seals series whose head filled a block.
+  // Compresses the full runs of head_segment_points of the given series'
+  // head tails into segments: copies them under mu_ shared, encodes with no
+  // lock held, installs under mu_ unless the head changed meanwhile
+  // (HeadSeries::generation). Writers go on throughout. REQUIRES: mu_ not held.
+  void CompactHeads(const std::vector<uint64_t>& sids) ABSL_LOCKS_EXCLUDED(mu_);
+  // The background sealer: compacts head tails, seals series whose head
+  // filled a block.
   void SealerLoop();
   // Recovers from an earlier failed write, if any. REQUIRES: seal_mu_ and
   // mu_ held.
@@ -266,6 +258,11 @@ class DBImpl : public DB {
   // Series queued for the background sealer, and its thread.
   std::vector<uint64_t> seal_queue_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<uint64_t> queued_ ABSL_GUARDED_BY(mu_);
+  // Series whose head tail holds a full segment run, for the sealer.
+  std::vector<uint64_t> compact_queue_ ABSL_GUARDED_BY(mu_);
+  // Source of HeadSeries::generation values (never reset, so a series made
+  // again after a reopen never meets an old value).
+  uint64_t head_generation_ ABSL_GUARDED_BY(mu_) = 0;
   bool stop_sealer_ ABSL_GUARDED_BY(mu_) = false;
   std::thread sealer_;
   bool closed_ ABSL_GUARDED_BY(mu_) = true;
@@ -326,6 +323,8 @@ class DBImpl : public DB {
   mutable std::atomic<uint64_t> corrupt_blocks_{0};  // counted by readers too
   std::atomic<uint64_t> blocks_written_{0};          // counted by the sealer outside mu_
   std::atomic<uint64_t> seal_failures_{0};
+  std::atomic<uint64_t> head_segments_built_{0};  // installed by CompactHeads
+  std::atomic<uint64_t> head_compactions_discarded_{0};
 };
 
 }  // namespace lux::engine

@@ -98,6 +98,7 @@ void DBImpl::CloseRocksAndForget() {
   sid_aliases_.clear();
   seal_queue_.clear();
   queued_.clear();
+  compact_queue_.clear();
   next_seq_ = next_apply_seq_ = wal_tail_ = next_sid_ = next_partition_id_ = 1;
   nondurable_series_ = 0;
   batches_.clear();

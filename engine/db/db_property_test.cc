@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/db/aggregate.h"
 #include "engine/db/db_test_util.h"
+#include "engine/db/db_testing.h"
 #include "gtest/gtest.h"
 #include "lux/db.h"
 
@@ -37,10 +38,20 @@ bool SameValue(const FieldValue& a, const FieldValue& b) {
   return a == b;
 }
 
-class DBPropertyTest : public ::testing::TestWithParam<uint32_t> {};
+// A number from the stats JSON, or 0.
+int64_t Stat(DB* db, const std::string& key) {
+  std::string stats;
+  if (!db->GetProperty("lux.stats", &stats)) return 0;
+  const std::string needle = "\"" + key + "\":";
+  const size_t at = stats.find(needle);
+  return at == std::string::npos ? 0 : std::stoll(stats.substr(at + needle.size()));
+}
 
-TEST_P(DBPropertyTest, AgreesWithModel) {
-  std::mt19937_64 rng(GetParam());
+// With `segmented`, head tails compress into segments of 16 points (also
+// at random moments, besides the background sealer), and full-block seals
+// (40 points) cut inside segments.
+void RunAgainstModel(uint32_t seed, bool segmented) {
+  std::mt19937_64 rng(seed);
   testing::TempDir dir;
   auto clock = std::make_shared<FakeClock>(kT0 + 100000 * kSec);
   Options options;
@@ -48,8 +59,14 @@ TEST_P(DBPropertyTest, AgreesWithModel) {
   options.sync = false;
   options.block_points = 16;
   options.default_partition_ns = 500 * kSec;  // several partitions
+  if (segmented) {
+    options.head_segment_points = 16;
+    options.block_points = 40;
+  }
   std::unique_ptr<DB> db;
+  int64_t segments_built = 0;
   auto reopen = [&] {
+    if (db != nullptr) segments_built += Stat(db.get(), "head_segments_built");
     db.reset();
     auto r = DB::Open(options, dir.path());
     ASSERT_TRUE(r.ok()) << r.status();
@@ -177,6 +194,8 @@ TEST_P(DBPropertyTest, AgreesWithModel) {
       ASSERT_TRUE(db->Flush().ok());
     } else if (kind == 1) {
       reopen();
+    } else if (kind == 3 && segmented) {
+      engine::TEST_CompactHeads(db.get());
     } else if (kind == 2) {
       // Delete a random time range of one sensor, or of all of them.
       const int64_t from = kT0 + int64_t(rng() % 1200) * kSec;
@@ -224,6 +243,18 @@ TEST_P(DBPropertyTest, AgreesWithModel) {
     if (op % 25 == 24) check();
   }
   check();
+  segments_built += Stat(db.get(), "head_segments_built");
+  if (segmented) {
+    EXPECT_GT(segments_built, 50) << "head segments formed";
+  }
+}
+
+class DBPropertyTest : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(DBPropertyTest, AgreesWithModel) { RunAgainstModel(GetParam(), /*segmented=*/false); }
+
+TEST_P(DBPropertyTest, AgreesWithModelWithACompressedHead) {
+  RunAgainstModel(GetParam(), /*segmented=*/true);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, DBPropertyTest, ::testing::Values(1u, 2u, 3u, 4u, 5u));

@@ -138,11 +138,11 @@ absl::Status DBImpl::ReadSeries(const Series& s, const RetentionPolicy& rp, int6
   }
   // Keep [start, end) of the blocks, then merge the head (it wins ties).
   Column stored = Slice(blocks, start, end);
-  Count(stats, &QueryStats::points_scanned, s.head.points.size());
-  if (s.head.points.size() == 0) {
+  Count(stats, &QueryStats::points_scanned, s.head.size());
+  if (s.head.size() == 0) {
     *out = std::move(stored);
   } else {
-    const Column head = Slice(SortedUnique(s.head.points, s.head.in_order), start, end);
+    const Column head = s.head.SortedRange(start, end);
     *out = stored.size() == 0 ? head : MergeColumns(stored, head);
   }
   return absl::OkStatus();
@@ -153,8 +153,8 @@ absl::Status DBImpl::ScanSeries(const Series& s, const RetentionPolicy& rp, int6
                                 std::vector<std::string>* problems, QueryStats* stats) {
   if (rp.duration_ns > 0) start = std::max(start, Now() - rp.duration_ns);
   if (start >= end) return absl::OkStatus();
-  Count(stats, &QueryStats::points_scanned, s.head.points.size());
-  const Column head = Slice(SortedUnique(s.head.points, s.head.in_order), start, end);
+  Count(stats, &QueryStats::points_scanned, s.head.size());
+  const Column head = s.head.SortedRange(start, end);
   auto head_overlaps = [&](int64_t first, int64_t last) {
     auto it = std::lower_bound(head.ts.begin(), head.ts.end(), first);
     return it != head.ts.end() && *it <= last;
@@ -201,7 +201,9 @@ absl::Status DBImpl::ReadLastBefore(const Series& s, const RetentionPolicy& rp, 
   *found = false;
   const int64_t oldest = rp.duration_ns > 0 ? Now() - rp.duration_ns : kMinTime;
   // Head first: any head point before `before` competes with stored ones.
-  const Column& head = s.head.points;
+  Column head;
+  head.type = s.type;
+  s.head.AppendRange(oldest, before, &head);  // arrival order: a later tie wins
   for (size_t i = 0; i < head.size(); ++i) {
     const int64_t t = head.ts[i];
     if (t < before && t >= oldest && (!*found || t >= *ts)) {
@@ -474,8 +476,18 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   uint64_t mem = 0;
   rocks_->GetIntProperty(wal_cf_, "rocksdb.cur-size-all-mem-tables", &mem);
   wal_bytes += mem;
+  // Cold path: only series with head points are visited.
+  size_t head_bytes = 0, head_segments = 0;
+  for (uint64_t sid : active_) {
+    const HeadSeries& h = series_.at(sid)->head;
+    head_bytes += h.MemoryBytes();
+    head_segments += h.segments.size();
+  }
   *value = absl::StrCat(
       "{\"series\":", series_.size(), ",\"head_points\":", head_points_,
+      ",\"head_bytes\":", head_bytes, ",\"head_segments\":", head_segments,
+      ",\"head_segments_built\":", head_segments_built_.load(),
+      ",\"head_compactions_discarded\":", head_compactions_discarded_.load(),
       ",\"wal_records\":", next_seq_ - wal_tail_, ",\"wal_bytes\":", wal_bytes,
       ",\"partitions\":", partitions, ",\"blocks\":", blocks, ",\"block_bytes\":", block_bytes,
       ",\"blocks_written\":", blocks_written_.load(), ",\"seal_failures\":", seal_failures_.load(),

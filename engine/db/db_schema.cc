@@ -104,23 +104,34 @@ void DBImpl::DeleteFromHead(const std::vector<uint64_t>& sids, int64_t start, in
     if (it == series_.end()) continue;
     HeadSeries& h = it->second->head;
     h.last_known = false;  // the latest point may be gone
-    const size_t before = h.points.size();
+    const size_t before = h.size();
     if (before == 0) continue;
+    Column all;
+    all.type = h.tail.type;
+    h.AppendAll(&all);
     Column kept;
-    kept.type = h.points.type;
+    kept.type = all.type;
     for (size_t i = 0; i < before; ++i) {
-      if (h.points.ts[i] < start || h.points.ts[i] >= end) kept.PushFrom(h.points, i);
+      if (all.ts[i] < start || all.ts[i] >= end) kept.PushFrom(all, i);
     }
+    if (kept.size() == before) continue;
     head_points_ -= before - kept.size();
-    h.points = std::move(kept);
-    if (h.points.size() == 0) {
+    // The rest goes to the tail uncompressed; the sealer compresses it again.
+    h.ResetTo(std::move(kept));
+    h.generation = ++head_generation_;
+    if (h.size() == 0) {
       Unpin(h.marks.front().second);
       h.marks.clear();
       active_.erase(sid);
       h.in_order = true;
-    } else if (h.points.size() != before) {
+    } else {
       // Keep pinning from the oldest write: conservative, and rare.
       h.marks.resize(1);
+      if (h.tail.size() >= options_.head_segment_points && options_.head_segment_points != 0 &&
+          !h.compact_queued && !h.tail.is_string()) {
+        h.compact_queued = true;
+        compact_queue_.push_back(sid);
+      }
     }
   }
 }

@@ -12,6 +12,7 @@
 #include "engine/db/aggregate.h"
 #include "engine/db/block_io.h"
 #include "engine/db/db_impl.h"
+#include "engine/db/db_testing.h"
 #include "engine/db/rocks_status.h"
 
 namespace lux::engine {
@@ -52,7 +53,12 @@ std::vector<const Partition*> DBImpl::PartitionsOf(const std::string& db, const 
 struct DBImpl::SealJob {
   uint64_t sid = 0;
   const Series* series = nullptr;  // stable while seal_mu_ is held
-  Column points;                   // copy of the head's first points
+  size_t taken = 0;                // the head's first points, sealed
+  // Under mu_: the segments holding the first of those points (shared,
+  // immutable) and, in `points`, the rest from the tail. Without mu_, the
+  // segments are decoded in front of them.
+  std::vector<std::shared_ptr<const HeadSegment>> segments;
+  Column points;
   bool in_order = true;
   std::map<int64_t, Partition*> partitions;  // by start, covering the points
 };
@@ -103,7 +109,7 @@ namespace {
 
 // WAL seq pinning a head once its first `taken` points are gone.
 std::optional<uint64_t> SeqAfterDrop(const HeadSeries& h, size_t taken) {
-  if (taken >= h.points.size()) return std::nullopt;
+  if (taken >= h.size()) return std::nullopt;
   uint64_t seq = h.marks.front().second;
   for (const auto& [index, s] : h.marks) {
     if (index > taken) break;
@@ -115,24 +121,19 @@ std::optional<uint64_t> SeqAfterDrop(const HeadSeries& h, size_t taken) {
 }  // namespace
 
 void DBImpl::DropSealed(uint64_t sid, HeadSeries& h, size_t taken) {
-  const size_t n = h.points.size();
+  const size_t n = h.size();
   Unpin(h.marks.front().second);
   head_points_ -= std::min(taken, n);
+  h.generation = ++head_generation_;
   if (taken >= n) {
-    h.points.Clear();
+    h.DropPrefix(n);
     h.marks.clear();
     h.in_order = true;
     active_.erase(sid);
     return;
   }
   const uint64_t first = *SeqAfterDrop(h, taken);
-  Column& c = h.points;
-  c.ts.erase(c.ts.begin(), c.ts.begin() + taken);
-  if (c.is_string()) {
-    c.strs.erase(c.strs.begin(), c.strs.begin() + taken);
-  } else {
-    c.bits.erase(c.bits.begin(), c.bits.begin() + taken);
-  }
+  h.DropPrefix(taken);
   std::vector<std::pair<uint32_t, uint64_t>> marks = {{0, first}};
   for (const auto& [index, seq] : h.marks) {
     if (index > taken) marks.emplace_back(uint32_t(index - taken), seq);
@@ -143,34 +144,67 @@ void DBImpl::DropSealed(uint64_t sid, HeadSeries& h, size_t taken) {
 }
 
 absl::Status DBImpl::Seal(std::vector<uint64_t> sids, bool full_blocks_only) {
-  // 1. Copy the heads and find their partitions.
+  // 1. Snapshot the heads: segments are shared, only the tail is copied.
   std::vector<SealJob> jobs;
   {
-    absl::MutexLock l(&mu_);
+    absl::ReaderMutexLock l(&mu_);
     RETURN_IF_ERROR(CheckOpen());
     if (sids.empty()) sids.assign(active_.begin(), active_.end());
     std::sort(sids.begin(), sids.end());
     sids.erase(std::unique(sids.begin(), sids.end()), sids.end());
     for (uint64_t sid : sids) {
       auto it = series_.find(sid);
-      if (it == series_.end() || it->second->head.points.size() == 0) continue;
+      if (it == series_.end() || it->second->head.size() == 0) continue;
       const Series& s = *it->second;
-      ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(s.db, s.rp));
-      size_t taken = s.head.points.size();
+      const HeadSeries& h = s.head;
+      size_t taken = h.size();
       if (full_blocks_only) taken -= taken % options_.block_points;
       if (taken == 0) continue;
       SealJob job;
       job.sid = sid;
       job.series = &s;
-      job.points = Prefix(s.head.points, taken);
-      job.in_order = s.head.in_order;
+      job.taken = taken;
+      job.in_order = h.in_order;
+      size_t covered = 0;
+      for (size_t k = 0; k < h.segments.size() && covered < taken; ++k) {
+        job.segments.push_back(h.segments[k]);
+        covered += h.segments[k]->count;
+      }
+      job.points = Prefix(h.tail, taken > covered ? taken - covered : 0);
+      jobs.push_back(std::move(job));
+    }
+  }
+  if (jobs.empty()) return absl::OkStatus();
+  // Decode with no lock held. The sealed prefix cannot change meanwhile:
+  // whatever removes head points holds seal_mu_, and compaction keeps the
+  // logical sequence.
+  for (SealJob& job : jobs) {
+    if (!job.segments.empty()) {
+      Column all;
+      all.type = job.series->type;
+      all.ts.reserve(job.taken);
+      all.bits.reserve(job.taken);
+      for (const auto& seg : job.segments) DecodeHeadSegment(*seg, &all);
+      job.segments.clear();
+      for (size_t i = 0; i < job.points.size(); ++i) all.PushFrom(job.points, i);
+      if (all.size() > job.taken) all = Prefix(all, job.taken);
+      job.points = std::move(all);
+    }
+    LUX_CHECK(job.points.size() == job.taken, "sealed head prefix changed size");
+  }
+  // Find (or make) the partitions of the points.
+  {
+    absl::MutexLock l(&mu_);
+    RETURN_IF_ERROR(CheckOpen());
+    for (SealJob& job : jobs) {
+      const Series& s = *job.series;
+      ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(s.db, s.rp));
       for (int64_t ts : job.points.ts) {
         const int64_t start = WindowStart(ts, rp->partition_ns, 0);
         if (job.partitions.contains(start)) continue;
         ASSIGN_OR_RETURN(Partition * p, GetOrCreatePartition(s.db, *rp, ts));
         job.partitions[start] = p;
       }
-      jobs.push_back(std::move(job));
     }
   }
   if (jobs.empty()) return absl::OkStatus();
@@ -196,14 +230,68 @@ absl::Status DBImpl::Seal(std::vector<uint64_t> sids, bool full_blocks_only) {
   return absl::OkStatus();
 }
 
+void DBImpl::CompactHeads(const std::vector<uint64_t>& sids) {
+  const size_t seg = options_.head_segment_points;
+  if (seg == 0) return;
+  struct Job {
+    uint64_t sid = 0;
+    uint64_t generation = 0;
+    Column run;  // whole segments' worth of the tail's first points
+    std::vector<std::shared_ptr<const HeadSegment>> segments;
+  };
+  std::vector<Job> jobs;
+  {
+    absl::ReaderMutexLock l(&mu_);
+    if (closed_) return;
+    for (uint64_t sid : sids) {
+      auto it = series_.find(sid);
+      if (it == series_.end()) continue;
+      const HeadSeries& h = it->second->head;
+      const size_t n = h.tail.size() - h.tail.size() % seg;
+      if (n == 0 || h.tail.is_string()) continue;
+      Job& job = jobs.emplace_back();
+      job.sid = sid;
+      job.generation = h.generation;
+      job.run = Prefix(h.tail, n);
+    }
+  }
+  if (jobs.empty()) return;
+  for (Job& job : jobs) {
+    for (size_t off = 0; off < job.run.size(); off += seg) {
+      job.segments.push_back(EncodeHeadSegment(job.run, off, seg));
+    }
+  }
+  absl::MutexLock l(&mu_);
+  for (Job& job : jobs) {
+    auto it = series_.find(job.sid);
+    if (it == series_.end() || it->second->head.generation != job.generation) {
+      ++head_compactions_discarded_;  // sealed or deleted meanwhile
+      continue;
+    }
+    HeadSeries& h = it->second->head;
+    // Only appends happened since the copy: the run is still the tail's start.
+    LUX_DCHECK(h.tail.size() >= job.run.size() && h.tail.ts.front() == job.run.ts.front(),
+               "BUG: head tail changed under an unchanged generation");
+    head_segments_built_ += job.segments.size();
+    h.InstallSegments(std::move(job.segments), job.run.size());
+    h.generation = ++head_generation_;  // a second copy of this run must not install
+  }
+}
+
+// Series queued for compaction that wake the sealer: fewer wake-ups (each
+// takes mu_, which the write path's apply step needs) at the cost of tails
+// a little longer; fewer wait for the once-a-second round.
+constexpr size_t kCompactBatch = 32;
+
 void DBImpl::SealerLoop() {
   for (;;) {
-    std::vector<uint64_t> sids, aged;
+    std::vector<uint64_t> sids, aged, compact;
     {
       absl::MutexLock l(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(
                                +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
                                  return d->stop_sealer_ || !d->seal_queue_.empty() ||
+                                        d->compact_queue_.size() >= kCompactBatch ||
                                         d->head_points_ >= d->options_.max_head_points / 2;
                                },
                                this),
@@ -211,6 +299,11 @@ void DBImpl::SealerLoop() {
       if (stop_sealer_) return;  // Close seals what is left
       sids.swap(seal_queue_);
       queued_.clear();
+      compact.swap(compact_queue_);
+      for (uint64_t sid : compact) {
+        auto it = series_.find(sid);
+        if (it != series_.end()) it->second->head.compact_queued = false;
+      }
       if (head_points_ >= options_.max_head_points / 2 && !closed_) {
         // Memory pressure: seal every head, partial blocks too.
         aged.assign(active_.begin(), active_.end());
@@ -220,8 +313,12 @@ void DBImpl::SealerLoop() {
           if (series_.at(sid)->head.opened_ns <= cutoff) aged.push_back(sid);
         }
       }
-      if (sids.empty() && aged.empty()) continue;
+      if (sids.empty() && aged.empty() && compact.empty()) continue;
     }
+    // Compress full tail runs first (cheap, no seal_mu_): a seal then
+    // shares the segments instead of copying raw points.
+    CompactHeads(compact);
+    if (sids.empty() && aged.empty()) continue;
     absl::MutexLock s(&seal_mu_);
     // A failed seal leaves the points in the head; the series is queued
     // again by its next write.
@@ -229,6 +326,30 @@ void DBImpl::SealerLoop() {
     if (!aged.empty() && !Seal(std::move(aged)).ok()) ++seal_failures_;
   }
 }
+
+void DBImpl::TEST_CompactHeads() {
+  std::vector<uint64_t> sids;
+  {
+    absl::ReaderMutexLock l(&mu_);
+    sids.assign(active_.begin(), active_.end());
+  }
+  CompactHeads(sids);
+}
+
+absl::Status DBImpl::TEST_SealFullBlocks() {
+  absl::MutexLock s(&seal_mu_);
+  std::vector<uint64_t> sids;
+  {
+    absl::ReaderMutexLock l(&mu_);
+    sids.assign(active_.begin(), active_.end());
+  }
+  if (sids.empty()) return absl::OkStatus();
+  return Seal(std::move(sids), /*full_blocks_only=*/true);
+}
+
+void TEST_CompactHeads(DB* db) { static_cast<DBImpl*>(db)->TEST_CompactHeads(); }
+
+absl::Status TEST_SealFullBlocks(DB* db) { return static_cast<DBImpl*>(db)->TEST_SealFullBlocks(); }
 
 absl::Status DBImpl::ReclaimLogSpace() {
   rocksdb::FlushOptions fo;

@@ -18,6 +18,14 @@ namespace lux::engine {
 absl::StatusOr<std::unique_ptr<DB>> TEST_OpenWithEnv(const Options& options, std::string_view path,
                                                      rocksdb::Env* env);
 
+// Compresses the full runs of every head tail now, as the background
+// sealer does (it may run at the same time). REQUIRES: db is open.
+void TEST_CompactHeads(DB* db);
+
+// Seals the whole blocks of every head now, leaving the rest in the head,
+// as the background sealer does for full heads. REQUIRES: db is open.
+absl::Status TEST_SealFullBlocks(DB* db);
+
 }  // namespace lux::engine
 
 #endif  // LUX_ENGINE_DB_DB_TESTING_H_

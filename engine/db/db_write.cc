@@ -3,6 +3,7 @@
 // path per batch, hot path per point).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <span>
 
@@ -32,24 +33,33 @@ void DBImpl::Unpin(uint64_t seq) {
 void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, const std::vector<Series*>& targets,
                          uint64_t seq) {
   const int64_t now = Now();
+  const size_t compact_at = options_.head_segment_points == 0 ? std::numeric_limits<size_t>::max()
+                                                              : options_.head_segment_points;
   for (size_t i = 0; i < points.size(); ++i) {
     const WalPoint& p = points[i];
     HeadSeries& h = targets[i]->head;
-    if (h.points.ts.empty()) {
+    Column& tail = h.tail;
+    if (h.size() == 0) {
       ++pins_[seq];
       active_.insert(p.sid);
       h.marks.assign(1, {0, seq});
       h.opened_ns = now;
       // Skip the first doublings of a chunk (32: 512 bytes, small enough for
       // a million idle series).
-      h.points.ts.reserve(32);
-      if (!h.points.is_string()) h.points.bits.reserve(32);
+      tail.ts.reserve(32);
+      if (!tail.is_string()) tail.bits.reserve(32);
     } else {
-      if (p.ts < h.points.ts.back()) h.in_order = false;
-      if (h.marks.back().second != seq) h.marks.emplace_back(uint32_t(h.points.size()), seq);
+      if (p.ts < h.newest_ts) h.in_order = false;
+      if (h.marks.back().second != seq) h.marks.emplace_back(uint32_t(h.size()), seq);
     }
-    h.points.Push(p.ts, p.value);
+    tail.Push(p.ts, p.value);
+    h.newest_ts = p.ts;
     ++head_points_;
+    // A full run for the sealer to compress (strings stay in the tail).
+    if (tail.size() >= compact_at && !h.compact_queued && !tail.is_string()) {
+      h.compact_queued = true;
+      compact_queue_.push_back(p.sid);
+    }
     if (h.last_known && (!h.has_last || p.ts >= h.last_ts)) {
       h.has_last = true;
       h.last_ts = p.ts;
@@ -60,7 +70,8 @@ void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, const std::vector<
 
 void DBImpl::AddSeries(std::unique_ptr<Series> s) {
   const uint64_t sid = s->sid;
-  s->head.points.type = s->type;
+  s->head.tail.type = s->type;
+  s->head.generation = ++head_generation_;
   tagsets_[TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags)].push_back(s.get());
   dbs_[s->db].series_by_measurement[s->key.measurement].push_back(sid);
   series_[sid] = std::move(s);
@@ -449,7 +460,7 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
     }
     // Full heads go to the background sealer.
     for (const Series* s : targets) {
-      if (s->head.points.size() >= options_.block_points && queued_.insert(s->sid).second) {
+      if (s->head.size() >= options_.block_points && queued_.insert(s->sid).second) {
         seal_queue_.push_back(s->sid);
       }
     }

@@ -32,6 +32,11 @@ absl::Status Options::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("block_points must be in [16, 1048576], got ", block_points));
   }
+  if (head_segment_points != 0 &&
+      (head_segment_points < 16 || head_segment_points > (size_t{1} << 20))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "head_segment_points must be 0 or in [16, 1048576], got ", head_segment_points));
+  }
   if (default_partition_ns <= 0) {
     return absl::InvalidArgumentError("default_partition_ns must be positive");
   }

@@ -29,10 +29,16 @@ struct Options {
   // and the replay after a crash. Checked about once a second. 0 = only
   // full blocks, Flush and Close seal. Default one hour.
   int64_t max_head_age_ns = int64_t{3600} * 1'000'000'000;
-  // Bound on unsealed points in memory (16 bytes each). From half of it the
-  // sealer seals every series' head, full blocks or not; at the bound,
-  // writes fail with kResourceExhausted ("retry") until it has caught up.
-  // Default 50 million (~800 MB).
+  // Unsealed points per compressed head segment. New points append to an
+  // uncompressed tail (16 bytes each); the background sealer compresses
+  // each full run of this many (timestamps and integers delta-of-delta,
+  // floats Gorilla XOR; strings stay uncompressed) off the write path.
+  // 0 = keep the head uncompressed. 0 or 16 ..= 2^20. Default 256.
+  size_t head_segment_points = 256;
+  // Bound on unsealed points in memory. From half of it the sealer seals
+  // every series' head, full blocks or not; at the bound, writes fail with
+  // kResourceExhausted ("retry") until it has caught up. Default 50 million
+  // (~800 MB uncompressed; a few bytes a point once in segments).
   size_t max_head_points = 50'000'000;
   // Seal blocks with the codecs' entropy stage (rANS over integer
   // residuals): ~19% fewer bytes per value on noisy sensor data, decoding
