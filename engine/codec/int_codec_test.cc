@@ -5,25 +5,17 @@
 #include <vector>
 
 #include "engine/codec/format.h"
+#include "engine/codec/testing/int_round_trip.h"
 #include "gtest/gtest.h"
 
 namespace lux::codec {
 namespace {
 
-std::vector<int64_t> RoundTrip(const std::vector<int64_t>& in, std::string* encoded) {
-  std::string buf = "xyz";  // non-empty destination prefix
-  EncodeInts(in, &buf);
-  EXPECT_EQ(buf.substr(0, 3), "xyz");
-  EXPECT_LE(buf.size() - 3, MaxEncodedIntsSize(in.size()));
-  *encoded = buf.substr(3);
-  Reader r(*encoded);
-  std::vector<int64_t> out(in.size());
-  EXPECT_TRUE(DecodeInts(&r, in.size(), out.data()).ok());
-  EXPECT_TRUE(r.empty());
-  return out;
-}
+using testing::ModeOf;
 
-IntMode ModeOf(const std::string& encoded) { return static_cast<IntMode>(encoded[0]); }
+std::vector<int64_t> RoundTrip(const std::vector<int64_t>& in, std::string* encoded) {
+  return testing::RoundTripInts(in, encoded);
+}
 
 TEST(IntCodecTest, RoundTripsPatterns) {
   std::mt19937_64 rng(42);

@@ -12,6 +12,7 @@
 #include "engine/codec/format.h"
 #include "engine/codec/int_codec.h"
 #include "engine/codec/testing/corrupt.h"
+#include "engine/codec/testing/int_round_trip.h"
 #include "engine/codec/testing/patterns.h"
 #include "gtest/gtest.h"
 
@@ -22,19 +23,9 @@ namespace {
 constexpr EncodeOptions kRans{.allow_rans = true};
 
 std::vector<int64_t> RoundTrip(const std::vector<int64_t>& in, std::string* encoded) {
-  std::string buf = "xyz";  // non-empty destination prefix
-  EncodeInts(in, &buf, kRans);
-  EXPECT_EQ(buf.substr(0, 3), "xyz");
-  EXPECT_LE(buf.size() - 3, MaxEncodedIntsSize(in.size()));
-  *encoded = buf.substr(3);
-  Reader r(*encoded);
-  std::vector<int64_t> out(in.size());
-  EXPECT_TRUE(DecodeInts(&r, in.size(), out.data()).ok());
-  EXPECT_TRUE(r.empty());
-  return out;
+  return testing::RoundTripInts(in, encoded, kRans);
 }
-
-IntMode ModeOf(const std::string& encoded) { return static_cast<IntMode>(encoded[0]); }
+using testing::ModeOf;
 
 // Quantised Gaussian noise of `sigma` steps around a slow walk.
 std::vector<int64_t> Noisy(size_t n, double sigma, uint32_t seed, int64_t scale = 1) {

@@ -11,6 +11,12 @@
 namespace lux::luxd {
 
 void CanonicalizeTags(std::vector<Tag>* tags) {
+  // Most points arrive canonical already (the parsers sort tags): no copy.
+  bool canonical = true;
+  for (size_t i = 0; i < tags->size() && canonical; ++i) {
+    canonical = !(*tags)[i].value.empty() && (i == 0 || (*tags)[i - 1].key < (*tags)[i].key);
+  }
+  if (canonical) return;
   std::stable_sort(tags->begin(), tags->end(),
                    [](const Tag& a, const Tag& b) { return a.key < b.key; });
   // A repeated key keeps its last value.

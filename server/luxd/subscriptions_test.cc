@@ -59,6 +59,15 @@ class RecordingSink final : public SubscriptionSink {
   int closes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+TEST(CanonicalizeTagsTest, SortsKeepsTheLastOfARepeatedKeyAndDropsEmptyValues) {
+  std::vector<Tag> tags = {{"z", "1"}, {"a", "x"}, {"m", ""}, {"a", "y"}};
+  CanonicalizeTags(&tags);
+  EXPECT_EQ(tags, (std::vector<Tag>{{"a", "y"}, {"z", "1"}}));
+  std::vector<Tag> canonical = {{"a", "1"}, {"b", "2"}};
+  CanonicalizeTags(&canonical);
+  EXPECT_EQ(canonical, (std::vector<Tag>{{"a", "1"}, {"b", "2"}}));
+}
+
 class SubscriptionHubTest : public ::testing::Test {
  protected:
   void SetUp() override {
