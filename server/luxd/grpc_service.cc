@@ -232,7 +232,6 @@ class SubscribeCall final : public AsyncCall {
         }
         // The next call on this queue, then this one.
         (new SubscribeCall(service_, cq_))->Request();
-        started_ = true;
         service_->StartSubscribe(&req_, state_, &id_);
         state_->MaybeWrite();
         break;
@@ -269,7 +268,6 @@ class SubscribeCall final : public AsyncCall {
   grpc::ServerContext ctx_;
   v1::SubscribeRequest req_;
   grpc::ServerAsyncWriter<v1::SubscribeResponse> writer_{&ctx_};
-  bool started_ = false;
   uint64_t id_ = 0;
   Tag started_tag_{this, Kind::kStarted};
   Tag write_tag_{this, Kind::kWrite};

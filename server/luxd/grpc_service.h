@@ -98,7 +98,6 @@ class LuxService final
   // After the server's Shutdown: drains the queues, stops the replays.
   // Idempotent.
   void Shutdown();
-  SubscriptionHub& hub() { return hub_; }
 
   grpc::Status Write(grpc::ServerContext* ctx, const v1::WriteRequest* req,
                      v1::WriteResponse* resp) override;
