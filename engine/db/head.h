@@ -73,8 +73,8 @@ struct HeadSeries {
   // The points with start <= ts < end, time ordered, one per timestamp
   // (the later arrival wins).
   Column SortedRange(int64_t start, int64_t end) const;
-  // Removes the first n points (n <= size()). A cut inside a segment moves
-  // the rest of that segment into the tail, uncompressed.
+  // Removes the first n points (n <= size()). A cut inside a segment
+  // re-encodes the rest of that segment.
   void DropPrefix(size_t n);
   // Replaces every point by those of c (arrival order), all in the tail.
   void ResetTo(Column c);
