@@ -81,6 +81,7 @@ class DBImpl : public DB {
   absl::Status DropRetentionPolicy(std::string_view db, std::string_view name) override;
   absl::StatusOr<std::vector<RetentionPolicy>> ListRetentionPolicies(std::string_view db) override;
   absl::StatusOr<WriteResult> Write(const WriteBatch& batch) override;
+  absl::StatusOr<WriteResult> Write(const ColumnBatch& batch) override;
   absl::StatusOr<std::unique_ptr<Cursor>> Query(const QuerySpec& spec) override;
   absl::StatusOr<std::vector<LastValue>> Last(const Selector& selector) override;
   bool GetProperty(std::string_view name, std::string* value) override;
@@ -172,24 +173,30 @@ class DBImpl : public DB {
   // replay of a delete record).
   void DeleteFromHead(const std::vector<uint64_t>& sids, int64_t start, int64_t end)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The write path (db_write.cc). ResolvePoints validates the points of a
-  // batch and finds their series; with `exclusive` false (mu_ held shared)
-  // it leaves points that need a new series kDeferred, with `exclusive`
-  // (mu_ held exclusively) it makes those series. Points already settled
-  // in *rb are skipped.
-  struct ResolvedPoint;
+  // The write path (db_write.cc), over units: a Point, or a SeriesPoints
+  // run (Input: PointInput or ColumnInput there). ResolveUnits validates the
+  // units of a batch and finds their series; with `exclusive` false (mu_
+  // held shared) it leaves units that need a new series kDeferred, with
+  // `exclusive` (mu_ held exclusively) it makes those series. Units already
+  // settled in *rb are skipped.
+  struct ResolvedUnit;
   struct ResolvedBatch;
-  void ResolvePoints(const WriteBatch& batch, const RetentionPolicy& rp, bool exclusive,
-                     ResolvedBatch* rb) ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  template <class Input>
+  void ResolveUnits(const Input& in, const std::string& database, const RetentionPolicy& rp,
+                    bool exclusive, ResolvedBatch* rb) ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  template <class Input>
+  absl::StatusOr<WriteResult> WriteUnits(const Input& in, const std::string& database,
+                                         const std::string& rp_name, const std::string& batch_id,
+                                         const WrittenBatch& written);
   // Waits until no write is between taking its log sequence number and
   // applying it to the head, keeping new ones out meanwhile; then bumps
   // layout_epoch_. Every change that removes series, partitions or
   // policies, or reopens RocksDB, calls it first.
   void DrainWrites() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Adds points to the head (write path and replay).
-  // `targets[i]` is the series of points[i].
-  void ApplyToHead(const std::vector<WalPoint>& points, const std::vector<Series*>& targets,
-                   uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `targets[r]` is the series of run r.
+  void ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targets, uint64_t seq)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes a series known in memory (index maps, tag sets).
   void AddSeries(std::unique_ptr<Series> s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Seals the given series (or every one with head points) into blocks and

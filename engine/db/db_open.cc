@@ -280,7 +280,7 @@ absl::Status DBImpl::LoadIndex() {
 absl::Status DBImpl::ReplayWal() {
   std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), wal_cf_));
   bool first = true;
-  std::vector<WalPoint> points;
+  WalBatch batch;
   std::vector<Series*> targets;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     uint64_t seq;
@@ -291,16 +291,16 @@ absl::Status DBImpl::ReplayWal() {
     first = false;
     std::optional<WalDelete> del;
     RETURN_IF_ERROR(
-        DecodeWalRecord(std::string_view(it->value().data(), it->value().size()), &points, &del));
+        DecodeWalRecord(std::string_view(it->value().data(), it->value().size()), &batch, &del));
     if (del) DeleteFromHead(del->sids, del->start, del->end);
-    for (WalPoint& p : points) {
-      if (auto a = sid_aliases_.find(p.sid); a != sid_aliases_.end()) p.sid = a->second;
+    for (WalRun& run : batch.runs) {
+      if (auto a = sid_aliases_.find(run.sid); a != sid_aliases_.end()) run.sid = a->second;
     }
     // Points of series that were dropped since are gone for good.
-    std::erase_if(points, [&](const WalPoint& p) { return !series_.contains(p.sid); });
+    std::erase_if(batch.runs, [&](const WalRun& r) { return !series_.contains(r.sid); });
     targets.clear();
-    for (const WalPoint& p : points) targets.push_back(series_.at(p.sid).get());
-    ApplyToHead(points, targets, seq);
+    for (const WalRun& run : batch.runs) targets.push_back(series_.at(run.sid).get());
+    ApplyToHead(batch, targets, seq);
     next_seq_ = seq + 1;
   }
   if (first) wal_tail_ = next_seq_;

@@ -236,9 +236,11 @@ void RunAgainstModel(uint32_t seed, bool segmented) {
         model[{s, "q"}][ts] = std::get<int64_t>(p.fields[1].value);
         b.points.push_back(p);
       }
-      auto r = db->Write(b);
+      // Either form of a write: the columnar one groups each series' points.
+      auto r = rng() % 2 == 0 ? db->Write(b) : db->Write(testing::ToColumns(b));
       ASSERT_TRUE(r.ok()) << r.status();
       ASSERT_TRUE(r->rejected.empty());
+      ASSERT_EQ(r->points_written, b.points.size());
     }
     if (op % 25 == 24) check();
   }

@@ -230,8 +230,10 @@ TEST_F(DBTest, WriteObserversSeeStoredWritesInLogOrder) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   std::vector<std::string> seen;
   const uint64_t id =
-      db_->AddWriteObserver([&](const WriteBatch& b, std::string_view rp, const WriteResult& r) {
-        seen.push_back(absl::StrCat(b.points.size(), " points to ", std::string(rp), ", ",
+      db_->AddWriteObserver([&](const DB::WrittenBatch& w, std::string_view rp,
+                                const WriteResult& r) {
+        ASSERT_NE(w.points, nullptr);
+        seen.push_back(absl::StrCat(w.points->points.size(), " points to ", std::string(rp), ", ",
                                     r.points_written, " stored, ", r.rejected.size(), " rejected"));
       });
   Write({MakePoint("env", {}, "t", 1.0, kT0), MakePoint("env", {}, "t", int64_t{1}, kT0)});
@@ -295,6 +297,138 @@ TEST_F(DBTest, BadPointsAreRejectedAndTheRestStored) {
   ASSERT_EQ(frames.size(), 1u) << "one series";
   EXPECT_EQ(frames[0].tags, (std::vector<Tag>{{"z", "1"}}));
   EXPECT_EQ(frames[0].times.size(), 2u);
+}
+
+// The columnar form validates point for point as the point form does.
+TEST_F(DBTest, ColumnarWritesAnswerErrorForErrorAsPointWrites) {
+  for (const char* db : {"points", "columns"}) {
+    ASSERT_TRUE(db_->CreateDatabase(db).ok());
+    ASSERT_TRUE(db_->CreateRetentionPolicy(db, {"day", 86400 * kSec, 0, true}).ok());
+  }
+  const int64_t t = kT0 + 86000 * kSec;
+  Point twice = MakePoint("twice", {}, "v", 1.0, t);
+  twice.fields.push_back(Field{"v", int64_t{2}});
+  Point same_twice = MakePoint("m", {{"s", "1"}}, "v", 1.0, t + 9);
+  same_twice.fields.push_back(Field{"v", 7.0});  // the last wins
+  Point only_time = MakePoint("m", {}, "time", 1.0, t);
+  Point no_fields = MakePoint("m", {}, "v", 1.0, t);
+  no_fields.fields.clear();
+  Point two_fields = MakePoint("m", {{"s", "2"}}, "v", 1.5, t + 10);
+  two_fields.fields.push_back(Field{"q", int64_t{3}});
+  two_fields.fields.push_back(Field{"time", int64_t{3}});  // stripped
+  WriteBatch b;
+  b.points = {
+      MakePoint("m", {{"s", "1"}}, "v", 21.5, t),
+      MakePoint("m", {{"s", "1"}}, "v", int64_t{3}, t + 1),  // type conflict in the batch
+      MakePoint("m", {{"time", "x"}}, "v", 1.0, t + 2),
+      MakePoint("m", {{"", "x"}}, "v", 1.0, t + 2),
+      MakePoint("m", {}, "v", 22.0, kT0 - kSec),  // beyond retention
+      MakePoint("m", {}, "v", 22.0, std::numeric_limits<int64_t>::min()),
+      MakePoint("", {}, "v", 1.0, t + 3),
+      MakePoint("m", {}, "", 1.0, t + 3),
+      MakePoint("nan", {}, "v", std::nan(""), t + 4),
+      MakePoint("m", {{"z", "1"}, {"a", "2"}, {"z", "3"}}, "v", 4.0, t + 5),  // unsorted, repeated
+      MakePoint("m", {{"e", ""}, {"s", "1"}}, "v", 5.0, t + 6),               // empty tag value
+      MakePoint("m", {{"s", "1"}}, "s", std::string("text"), t + 7),
+      MakePoint("m", {{"s", "1"}}, "b", true, t + 8),
+      MakePoint("m", {{"s", "1"}}, "u", uint64_t{1} << 63, t + 8),
+      twice, same_twice, only_time, no_fields, two_fields,
+  };
+  b.database = "points";
+  auto by_points = db_->Write(b);
+  b.database = "columns";
+  auto by_columns = db_->Write(testing::ToColumns(b, /*one_per_point=*/true));
+  ASSERT_TRUE(by_points.ok() && by_columns.ok());
+  EXPECT_EQ(by_columns->points_written, by_points->points_written);
+  EXPECT_EQ(by_points->points_written, 8u);
+  ASSERT_EQ(by_columns->rejected.size(), by_points->rejected.size());
+  for (size_t i = 0; i < by_points->rejected.size(); ++i) {
+    EXPECT_EQ(by_columns->rejected[i].index, by_points->rejected[i].index);
+    EXPECT_EQ(by_columns->rejected[i].status, by_points->rejected[i].status);
+  }
+  for (const char* m : {"m", "twice", "nan"}) {
+    QuerySpec q = Raw(m);
+    q.selector.database = "points";
+    auto want = Run(q);
+    q.selector.database = "columns";
+    auto got = Run(q);
+    ASSERT_EQ(got.size(), want.size()) << m;
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got[i].field, want[i].field);
+      EXPECT_EQ(got[i].tags, want[i].tags);
+      EXPECT_EQ(got[i].times, want[i].times);
+      EXPECT_EQ(got[i].values, want[i].values);
+    }
+  }
+}
+
+TEST_F(DBTest, ColumnarWriteRejectsPointsAloneOrTheWholeSeries) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  ASSERT_TRUE(db_->CreateRetentionPolicy("farm", {"day", 86400 * kSec, 0, true}).ok());
+  const int64_t t = kT0 + 86000 * kSec;
+  Write({MakePoint("env", {{"s", "3"}}, "v", 1.0, t)});
+  std::vector<std::string> observed;
+  const uint64_t id = db_->AddWriteObserver(
+      [&](const DB::WrittenBatch& w, std::string_view, const WriteResult& r) {
+        ASSERT_NE(w.columns, nullptr);
+        observed.push_back(absl::StrCat(w.columns->series.size(), " series, ", r.points_written,
+                                        " stored"));
+      });
+  ColumnBatch c;
+  c.database = "farm";
+  SeriesPoints a;
+  a.measurement = "env";
+  a.tags = {{"s", "1"}};
+  a.timestamps_ns = {t, kT0 - kSec, t + 2, t + 3};
+  a.fields = {{"v", std::vector<double>{1, 2, std::nan(""), 4}},
+              {"q", std::vector<int64_t>{1, 2, 3, 4}}};
+  SeriesPoints short_column = a;
+  short_column.tags = {{"s", "2"}};
+  short_column.timestamps_ns = {t, t + 1};
+  short_column.fields = {{"v", std::vector<double>{1}}};
+  SeriesPoints conflict = short_column;
+  conflict.tags = {{"s", "3"}};
+  conflict.fields = {{"v", std::vector<int64_t>{1, 2}}};
+  c.series = {a, short_column, conflict};
+  auto r = db_->Write(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->points_written, 2u);
+  std::vector<std::pair<size_t, std::string>> errors;
+  for (const PointError& e : r->rejected) errors.emplace_back(e.index, e.status.message());
+  const std::string nan =
+      "invalid number: field \"v\" is NaN or infinite, which line protocol cannot carry";
+  const std::string shortc = "field \"v\" has 1 values for 2 timestamps";
+  const std::string conflictc =
+      "field type conflict: input field \"v\" on measurement \"env\" is type integer, already "
+      "exists as type float";
+  EXPECT_EQ(errors, (std::vector<std::pair<size_t, std::string>>{
+                        {1, "points beyond retention policy"},
+                        {2, nan},
+                        {4, shortc},
+                        {5, shortc},
+                        {6, conflictc},
+                        {7, conflictc}}));
+  QuerySpec q = Raw("env");
+  q.selector.tags = {{"s", TagFilter::Op::kEqual, {"1"}}};
+  auto frames = Run(q);
+  ASSERT_EQ(frames.size(), 2u) << "q and v";
+  EXPECT_EQ(frames[0].times, (std::vector<int64_t>{t, t + 3}));
+  EXPECT_EQ(frames[1].times, (std::vector<int64_t>{t, t + 3}));
+  // Every point of a series rejected alone: nothing stored, no series made.
+  SeriesPoints late = a;
+  late.tags = {{"s", "9"}};
+  late.timestamps_ns = {kT0 - 4 * kSec, kT0 - 3 * kSec, kT0 - 2 * kSec, kT0 - kSec};
+  c.series = {late, SeriesPoints{"env", {{"s", "8"}}, {}, {{"v", std::vector<double>{}}}}};
+  r = db_->Write(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->points_written, 0u);
+  EXPECT_EQ(r->rejected.size(), 4u);
+  Selector all{"farm", "", "env", {}, {}};
+  auto series = db_->ListSeries(all);
+  ASSERT_TRUE(series.ok());
+  EXPECT_EQ(*series, (std::vector<std::string>{"env,s=1", "env,s=3"}));
+  db_->RemoveWriteObserver(id);
+  EXPECT_EQ(observed, (std::vector<std::string>{"3 series, 2 stored"}));
 }
 
 TEST_F(DBTest, LastWriteWinsAcrossHeadBlocksAndLateData) {

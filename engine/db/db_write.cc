@@ -30,40 +30,65 @@ void DBImpl::Unpin(uint64_t seq) {
   if (--it->second == 0) pins_.erase(it);
 }
 
-void DBImpl::ApplyToHead(const std::vector<WalPoint>& points, const std::vector<Series*>& targets,
+void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targets,
                          uint64_t seq) {
   const int64_t now = Now();
   const size_t compact_at = options_.head_segment_points == 0 ? std::numeric_limits<size_t>::max()
                                                               : options_.head_segment_points;
-  for (size_t i = 0; i < points.size(); ++i) {
-    const WalPoint& p = points[i];
-    HeadSeries& h = targets[i]->head;
+  for (size_t r = 0; r < batch.runs.size(); ++r) {
+    const WalRun& run = batch.runs[r];
+    if (run.begin == run.end) continue;
+    Series& s = *targets[r];
+    HeadSeries& h = s.head;
     Column& tail = h.tail;
     if (h.size() == 0) {
       ++pins_[seq];
-      active_.insert(p.sid);
+      active_.insert(s.sid);
       h.marks.assign(1, {0, seq});
       h.opened_ns = now;
       // Skip the first doublings of a chunk (32: 512 bytes, small enough for
       // a million idle series).
       tail.ts.reserve(32);
       if (!tail.is_string()) tail.bits.reserve(32);
-    } else {
-      if (p.ts < h.newest_ts) h.in_order = false;
-      if (h.marks.back().second != seq) h.marks.emplace_back(uint32_t(h.size()), seq);
+      h.newest_ts = batch.ts[run.begin];
+    } else if (h.marks.back().second != seq) {
+      h.marks.emplace_back(uint32_t(h.size()), seq);
     }
-    tail.Push(p.ts, p.value);
-    h.newest_ts = p.ts;
-    ++head_points_;
+    // Arrival order and the latest point (the later arrival wins a tie).
+    int64_t newest = h.newest_ts;
+    bool in_order = h.in_order;
+    uint32_t latest = UINT32_MAX;
+    int64_t latest_ts = h.has_last ? h.last_ts : 0;
+    bool has_latest = h.has_last;
+    for (uint32_t i = run.begin; i < run.end; ++i) {
+      const int64_t t = batch.ts[i];
+      in_order &= t >= newest;
+      newest = t;
+      if (!has_latest || t >= latest_ts) {
+        has_latest = true;
+        latest_ts = t;
+        latest = i;
+      }
+    }
+    h.in_order = in_order;
+    h.newest_ts = newest;
+    tail.ts.insert(tail.ts.end(), batch.ts.begin() + run.begin, batch.ts.begin() + run.end);
+    if (tail.is_string()) {
+      for (uint32_t i = run.begin; i < run.end; ++i) tail.strs.push_back(batch.strs[batch.bits[i]]);
+    } else {
+      tail.bits.insert(tail.bits.end(), batch.bits.begin() + run.begin,
+                       batch.bits.begin() + run.end);
+    }
+    head_points_ += run.end - run.begin;
     // A full run for the sealer to compress (strings stay in the tail).
     if (tail.size() >= compact_at && !h.compact_queued && !tail.is_string()) {
       h.compact_queued = true;
-      compact_queue_.push_back(p.sid);
+      compact_queue_.push_back(s.sid);
     }
-    if (h.last_known && (!h.has_last || p.ts >= h.last_ts)) {
+    if (h.last_known && latest != UINT32_MAX) {
       h.has_last = true;
-      h.last_ts = p.ts;
-      h.last_value = p.value;
+      h.last_ts = latest_ts;
+      h.last_value = batch.Value(run.type, latest);
     }
   }
 }
@@ -77,61 +102,154 @@ void DBImpl::AddSeries(std::unique_ptr<Series> s) {
   series_[sid] = std::move(s);
 }
 
-// How one point of a batch resolved (ResolvePoints).
-struct DBImpl::ResolvedPoint {
+namespace {
+
+// The two write forms seen through one interface: a unit is a Point (one
+// timestamp) or a SeriesPoints (a run of timestamps), each with fields.
+struct PointInput {
+  static constexpr bool kColumns = false;
+  const WriteBatch& batch;
+
+  size_t units() const { return batch.points.size(); }
+  size_t points(size_t) const { return 1; }
+  const std::string& measurement(size_t u) const { return batch.points[u].measurement; }
+  const std::vector<Tag>& tags(size_t u) const { return batch.points[u].tags; }
+  int64_t ts(size_t u, size_t) const { return batch.points[u].timestamp_ns; }
+  size_t fields(size_t u) const { return batch.points[u].fields.size(); }
+  const std::string& field_key(size_t u, size_t k) const { return batch.points[u].fields[k].key; }
+  FieldType field_type(size_t u, size_t k) const {
+    return TypeOf(batch.points[u].fields[k].value);
+  }
+  size_t field_size(size_t, size_t) const { return 1; }
+  bool finite(size_t u, size_t k, size_t) const {
+    const FieldValue& v = batch.points[u].fields[k].value;
+    return v.index() != 0 || std::isfinite(std::get<double>(v));
+  }
+  void Append(size_t u, size_t k, size_t, WalBatch* out) const {
+    const Point& p = batch.points[u];
+    const FieldValue& v = p.fields[k].value;
+    if (v.index() == 4) {
+      out->AddString(p.timestamp_ns, std::get<std::string>(v));
+    } else {
+      out->Add(p.timestamp_ns, ToBits(v));
+    }
+  }
+};
+
+struct ColumnInput {
+  static constexpr bool kColumns = true;
+  const ColumnBatch& batch;
+
+  size_t units() const { return batch.series.size(); }
+  size_t points(size_t u) const { return batch.series[u].timestamps_ns.size(); }
+  const std::string& measurement(size_t u) const { return batch.series[u].measurement; }
+  const std::vector<Tag>& tags(size_t u) const { return batch.series[u].tags; }
+  int64_t ts(size_t u, size_t j) const { return batch.series[u].timestamps_ns[j]; }
+  size_t fields(size_t u) const { return batch.series[u].fields.size(); }
+  const std::string& field_key(size_t u, size_t k) const { return batch.series[u].fields[k].key; }
+  FieldType field_type(size_t u, size_t k) const {
+    return ColumnType(batch.series[u].fields[k].values);
+  }
+  size_t field_size(size_t u, size_t k) const {
+    return ColumnSize(batch.series[u].fields[k].values);
+  }
+  bool finite(size_t u, size_t k, size_t j) const {
+    const FieldValues& v = batch.series[u].fields[k].values;
+    return v.index() != 0 || std::isfinite(std::get<0>(v)[j]);
+  }
+  void Append(size_t u, size_t k, size_t j, WalBatch* out) const {
+    const SeriesPoints& sp = batch.series[u];
+    const int64_t t = sp.timestamps_ns[j];
+    const FieldValues& v = sp.fields[k].values;
+    switch (v.index()) {
+      case 0:
+        out->Add(t, std::bit_cast<uint64_t>(std::get<0>(v)[j]));
+        break;
+      case 1:
+        out->Add(t, uint64_t(std::get<1>(v)[j]));
+        break;
+      case 2:
+        out->Add(t, std::get<2>(v)[j]);
+        break;
+      case 3:
+        out->Add(t, std::get<3>(v)[j] ? 1 : 0);
+        break;
+      default:
+        out->AddString(t, std::get<4>(v)[j]);
+        break;
+    }
+  }
+};
+
+}  // namespace
+
+// How one unit (point or series run) of a batch resolved (ResolveUnits).
+struct DBImpl::ResolvedUnit {
   enum class State : uint8_t { kOk, kDeferred, kRejected };
   State state = State::kDeferred;
-  uint32_t begin = 0, end = 0;  // its entries in ResolvedBatch::wal/targets
-  absl::Status status;          // kRejected: why
+  uint32_t begin = 0, end = 0;  // its fields in ResolvedBatch::targets/field_src
+  absl::Status status;          // kRejected: why, for every point not in point_errors
+  // Points rejected on their own (a run's timestamps and values), in order.
+  std::vector<std::pair<uint32_t, absl::Status>> point_errors;
 };
 
 struct DBImpl::ResolvedBatch {
-  std::vector<ResolvedPoint> points;
-  std::vector<WalPoint> wal;
-  std::vector<Series*> targets;
-  // Scratch reused across points: no allocation per point.
+  std::vector<ResolvedUnit> units;
+  std::vector<Series*> targets;     // series of each resolved field
+  std::vector<uint32_t> field_src;  // that field's index in its unit
+  // Scratch reused across units: no allocation per point.
   std::vector<Tag> sorted_tags;
-  std::vector<const Field*> fields;
+  std::vector<uint32_t> fields;  // kept fields of the unit being resolved
   std::vector<Series*> resolved;
   std::string tagset;
   size_t series_in_db = SIZE_MAX;  // counted on first need (exclusive only)
 };
 
-void DBImpl::ResolvePoints(const WriteBatch& batch, const RetentionPolicy& rp, bool exclusive,
-                           ResolvedBatch* rb) {
+template <class Input>
+void DBImpl::ResolveUnits(const Input& in, const std::string& database, const RetentionPolicy& rp,
+                          bool exclusive, ResolvedBatch* rb) {
   const int64_t now = Now();
   const int64_t oldest = rp.duration_ns > 0 ? now - rp.duration_ns : kMinTime;
-  auto dbit = dbs_.find(batch.database);
+  auto dbit = dbs_.find(database);
   LUX_CHECK(dbit != dbs_.end(), "resolved retention policy of an unknown database");
   DatabaseState& dbstate = dbit->second;
-  rb->points.resize(batch.points.size());
-  for (size_t i = 0; i < batch.points.size(); ++i) {
-    ResolvedPoint& out = rb->points[i];
-    if (out.state != ResolvedPoint::State::kDeferred) continue;  // settled by phase 1
-    const Point& pt = batch.points[i];
+  rb->units.resize(in.units());
+  // Why a timestamp cannot be stored, or OK.
+  auto check_time = [&](int64_t t) -> absl::Status {
+    if (t < kMinTime || t > kMaxTime) {
+      return absl::OutOfRangeError(absl::StrCat("time outside range ", kMinTime, " - ", kMaxTime));
+    }
+    if (t < oldest) return absl::OutOfRangeError("points beyond retention policy");
+    return absl::OkStatus();
+  };
+  for (size_t u = 0; u < in.units(); ++u) {
+    ResolvedUnit& out = rb->units[u];
+    if (out.state != ResolvedUnit::State::kDeferred) continue;  // settled by phase 1
+    out.point_errors.clear();
+    const std::string& measurement = in.measurement(u);
     auto reject = [&](absl::Status s) {
-      out.state = ResolvedPoint::State::kRejected;
+      out.state = ResolvedUnit::State::kRejected;
       out.status = std::move(s);
     };
-    if (pt.measurement.empty()) {
+    if (measurement.empty()) {
       reject(Invalid("missing measurement"));
       continue;
     }
-    if (pt.timestamp_ns < kMinTime || pt.timestamp_ns > kMaxTime) {
-      reject(absl::OutOfRangeError(absl::StrCat("time outside range ", kMinTime, " - ", kMaxTime)));
-      continue;
-    }
-    if (pt.timestamp_ns < oldest) {
-      reject(absl::OutOfRangeError("points beyond retention policy"));
-      continue;
+    const size_t npoints = in.points(u);
+    if constexpr (!Input::kColumns) {
+      if (absl::Status s = check_time(in.ts(u, 0)); !s.ok()) {
+        reject(std::move(s));
+        continue;
+      }
     }
     // Tags sorted by key; a repeated key keeps its last value. Already
     // sorted, unique tags (the common case) are used in place.
-    std::span<const Tag> tags(pt.tags);
-    if (!std::is_sorted(pt.tags.begin(), pt.tags.end(),
+    const std::vector<Tag>& given = in.tags(u);
+    std::span<const Tag> tags(given);
+    if (!std::is_sorted(given.begin(), given.end(),
                         [](const Tag& a, const Tag& b) { return a.key <= b.key; })) {
       auto& sorted = rb->sorted_tags;
-      sorted.assign(pt.tags.begin(), pt.tags.end());
+      sorted.assign(given.begin(), given.end());
       std::stable_sort(sorted.begin(), sorted.end(),
                        [](const Tag& a, const Tag& b) { return a.key < b.key; });
       for (size_t k = 0; k + 1 < sorted.size();) {
@@ -156,7 +274,7 @@ void DBImpl::ResolvePoints(const WriteBatch& batch, const RetentionPolicy& rp, b
       if (t.key.empty()) bad = Invalid("missing tag key");
       if (t.key == "time") {
         bad = Invalid(absl::StrCat("invalid tag key: input tag \"time\" on measurement \"",
-                                   pt.measurement, "\" is invalid"));
+                                   measurement, "\" is invalid"));
       }
     }
     if (!bad.ok()) {
@@ -167,50 +285,77 @@ void DBImpl::ResolvePoints(const WriteBatch& batch, const RetentionPolicy& rp, b
     auto& fields = rb->fields;
     fields.clear();
     bool had_time = false;
-    for (const Field& f : pt.fields) {
-      if (f.key.empty()) {
+    for (size_t k = 0; k < in.fields(u); ++k) {
+      const std::string& key = in.field_key(u, k);
+      if (key.empty()) {
         bad = Invalid("missing field key");
         break;
       }
-      if (f.key == "time") {
+      if (key == "time") {
         had_time = true;
         continue;
       }
-      if (f.value.index() == 0 && !std::isfinite(std::get<double>(f.value))) {
-        bad = Invalid(absl::StrCat("invalid number: field \"", f.key,
+      if (!Input::kColumns && !in.finite(u, k, 0)) {
+        bad = Invalid(absl::StrCat("invalid number: field \"", key,
                                    "\" is NaN or infinite, which line protocol cannot carry"));
         break;
       }
       auto same = std::find_if(fields.begin(), fields.end(),
-                               [&](const Field* g) { return g->key == f.key; });
+                               [&](uint32_t g) { return in.field_key(u, g) == key; });
       if (same != fields.end()) {
         // One line giving a field two types: dropped as InfluxDB 1.12 does.
-        if (TypeOf((*same)->value) != TypeOf(f.value)) {
-          bad = absl::FailedPreconditionError(
-              absl::StrCat("field type conflict: input field \"", f.key, "\" on measurement \"",
-                           pt.measurement, "\" is type ", FieldTypeName(TypeOf(f.value)),
-                           ", already exists as type ", FieldTypeName(TypeOf((*same)->value))));
+        if (in.field_type(u, *same) != in.field_type(u, k)) {
+          bad = absl::FailedPreconditionError(absl::StrCat(
+              "field type conflict: input field \"", key, "\" on measurement \"", measurement,
+              "\" is type ", FieldTypeName(in.field_type(u, k)), ", already exists as type ",
+              FieldTypeName(in.field_type(u, *same))));
           break;
         }
-        *same = &f;
+        *same = uint32_t(k);
       } else {
-        fields.push_back(&f);
+        fields.push_back(uint32_t(k));
       }
     }
     if (bad.ok() && fields.empty()) {
       bad = had_time ? Invalid(absl::StrCat("invalid field name: input field \"time\" on "
                                             "measurement \"",
-                                            pt.measurement, "\" is invalid"))
+                                            measurement, "\" is invalid"))
                      : Invalid("missing fields");
+    }
+    if constexpr (Input::kColumns) {
+      for (size_t k = 0; k < fields.size() && bad.ok(); ++k) {
+        if (in.field_size(u, fields[k]) != npoints) {
+          bad = Invalid(absl::StrCat("field \"", in.field_key(u, fields[k]), "\" has ",
+                                     in.field_size(u, fields[k]), " values for ", npoints,
+                                     " timestamps"));
+        }
+      }
     }
     if (!bad.ok()) {
       reject(bad);
       continue;
     }
-    // Resolve each field's series (one tag-set lookup per point) and check
+    if constexpr (Input::kColumns) {
+      // Each timestamp on its own: its range, and finite floats.
+      for (size_t j = 0; j < npoints; ++j) {
+        absl::Status s = check_time(in.ts(u, j));
+        for (size_t k = 0; k < fields.size() && s.ok(); ++k) {
+          if (!in.finite(u, fields[k], j)) {
+            s = Invalid(absl::StrCat("invalid number: field \"", in.field_key(u, fields[k]),
+                                     "\" is NaN or infinite, which line protocol cannot carry"));
+          }
+        }
+        if (!s.ok()) out.point_errors.emplace_back(uint32_t(j), std::move(s));
+      }
+      if (out.point_errors.size() == npoints) {
+        reject(absl::OkStatus());  // nothing left: every point has its own error
+        continue;
+      }
+    }
+    // Resolve each field's series (one tag-set lookup per unit) and check
     // its type: against the series for known ones, else against the schema
-    // (exclusive only: phase 1 defers points with new series).
-    AssignTagSetKey(batch.database, rp.name, pt.measurement, tags, &rb->tagset);
+    // (exclusive only: phase 1 defers units with new series).
+    AssignTagSetKey(database, rp.name, measurement, tags, &rb->tagset);
     const auto* known_fields = [&]() -> const std::vector<Series*>* {
       auto it = tagsets_.find(rb->tagset);
       return it == tagsets_.end() ? nullptr : &it->second;
@@ -219,12 +364,12 @@ void DBImpl::ResolvePoints(const WriteBatch& batch, const RetentionPolicy& rp, b
     resolved.assign(fields.size(), nullptr);
     bool deferred = false;
     for (size_t k = 0; k < fields.size() && bad.ok(); ++k) {
-      const Field* f = fields[k];
-      const FieldType type = TypeOf(f->value);
+      const std::string& key = in.field_key(u, fields[k]);
+      const FieldType type = in.field_type(u, fields[k]);
       std::optional<FieldType> existing;
       if (known_fields != nullptr) {
         for (Series* s : *known_fields) {
-          if (s->key.field == f->key) resolved[k] = s;
+          if (s->key.field == key) resolved[k] = s;
         }
       }
       if (resolved[k] != nullptr) {
@@ -233,21 +378,22 @@ void DBImpl::ResolvePoints(const WriteBatch& batch, const RetentionPolicy& rp, b
         deferred = true;
         break;
       } else {
-        auto known = dbstate.schema.find(pt.measurement);
+        auto known = dbstate.schema.find(measurement);
         if (known != dbstate.schema.end()) {
-          auto fit = known->second.find(f->key);
+          auto fit = known->second.find(key);
           if (fit != known->second.end()) existing = fit->second;
         }
       }
       if (existing && *existing != type) {
         bad = absl::FailedPreconditionError(
-            absl::StrCat("field type conflict: input field \"", f->key, "\" on measurement \"",
-                         pt.measurement, "\" is type ", FieldTypeName(type),
+            absl::StrCat("field type conflict: input field \"", key, "\" on measurement \"",
+                         measurement, "\" is type ", FieldTypeName(type),
                          ", already exists as type ", FieldTypeName(*existing)));
       }
     }
     if (deferred) continue;  // state stays kDeferred
     if (!bad.ok()) {
+      out.point_errors.clear();  // the unit's reason is every point's
       reject(bad);
       continue;
     }
@@ -264,32 +410,33 @@ void DBImpl::ResolvePoints(const WriteBatch& batch, const RetentionPolicy& rp, b
             absl::StrCat("max series per database exceeded: ", options_.max_series_per_database));
         break;
       }
-      const Field* f = fields[k];
       auto s = std::make_unique<Series>();
       s->sid = next_sid_++;
-      s->db = batch.database;
+      s->db = database;
       s->rp = rp.name;
-      s->key = SeriesKey{pt.measurement, std::vector<Tag>(tags.begin(), tags.end()), f->key};
-      s->type = TypeOf(f->value);
+      s->key = SeriesKey{measurement, std::vector<Tag>(tags.begin(), tags.end()),
+                         in.field_key(u, fields[k])};
+      s->type = in.field_type(u, fields[k]);
       s->durable = false;
       s->head.last_known = true;  // a new series has nothing stored yet
-      dbstate.schema[pt.measurement].try_emplace(f->key, s->type);
+      dbstate.schema[measurement].try_emplace(s->key.field, s->type);
       resolved[k] = s.get();
       ++rb->series_in_db;
       ++nondurable_series_;
       AddSeries(std::move(s));
     }
     if (!bad.ok()) {
+      out.point_errors.clear();
       reject(bad);  // the series made for its other fields stay, empty
       continue;
     }
-    out.state = ResolvedPoint::State::kOk;
-    out.begin = uint32_t(rb->wal.size());
+    out.state = ResolvedUnit::State::kOk;
+    out.begin = uint32_t(rb->targets.size());
     for (size_t k = 0; k < fields.size(); ++k) {
-      rb->wal.push_back(WalPoint{resolved[k]->sid, pt.timestamp_ns, fields[k]->value});
       rb->targets.push_back(resolved[k]);
+      rb->field_src.push_back(fields[k]);
     }
-    out.end = uint32_t(rb->wal.size());
+    out.end = uint32_t(rb->targets.size());
   }
 }
 
@@ -302,20 +449,35 @@ void DBImpl::DrainWrites() {
 }
 
 absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
+  return WriteUnits(PointInput{batch}, batch.database, batch.retention_policy, batch.batch_id,
+                    WrittenBatch{&batch, nullptr});
+}
+
+absl::StatusOr<WriteResult> DBImpl::Write(const ColumnBatch& batch) {
+  return WriteUnits(ColumnInput{batch}, batch.database, batch.retention_policy, batch.batch_id,
+                    WrittenBatch{nullptr, &batch});
+}
+
+template <class Input>
+absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::string& database,
+                                               const std::string& rp_name,
+                                               const std::string& batch_id,
+                                               const WrittenBatch& written) {
   RETURN_IF_ERROR(RecoverBeforeWrite());
-  if (batch.points.size() > options_.max_points_per_write) {
-    return absl::InvalidArgumentError(absl::StrCat("a write holds at most ",
-                                                   options_.max_points_per_write, " points, got ",
-                                                   batch.points.size()));
+  size_t total = 0;
+  for (size_t u = 0; u < in.units(); ++u) total += in.points(u);
+  if (total > options_.max_points_per_write) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a write holds at most ", options_.max_points_per_write, " points, got ", total));
   }
   // Four steps, so that concurrent writers share the CPU and the log sync:
-  // 1. (shared lock) validate and resolve the points of known series;
+  // 1. (shared lock) validate and resolve the units of known series;
   // 2. (exclusive) create new series, take a log sequence number;
   // 3. (no lock) encode and write the log record; RocksDB groups the
   //    concurrent writes into one sync;
   // 4. (exclusive, in sequence order) apply to the head.
-  const bool has_id = !batch.batch_id.empty() && options_.batch_id_window_ns > 0;
-  if (batch.batch_id.size() > options_.max_batch_id_bytes) {
+  const bool has_id = !batch_id.empty() && options_.batch_id_window_ns > 0;
+  if (batch_id.size() > options_.max_batch_id_bytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("batch id is longer than ", options_.max_batch_id_bytes, " bytes"));
   }
@@ -324,13 +486,13 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
   {
     absl::ReaderMutexLock l(&mu_);
     RETURN_IF_ERROR(CheckOpen());
-    ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(batch.database, batch.retention_policy));
+    ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(database, rp_name));
     epoch = layout_epoch_;
-    ResolvePoints(batch, *rp, /*exclusive=*/false, &rb);
+    ResolveUnits(in, database, *rp, /*exclusive=*/false, &rb);
   }
   WriteResult result;
-  std::vector<WalPoint> wal;
-  std::vector<Series*> targets;
+  WalBatch wal;
+  std::vector<Series*> targets;          // per run of wal
   std::vector<const Series*> to_record;  // not yet durable: recorded by this batch
   std::vector<std::string> expired_ids;  // batch ids to forget on disk too
   uint64_t seq = 0;
@@ -358,10 +520,10 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
         }
         batch_order_.pop_front();
       }
-      if (auto it = batches_.find(batch.batch_id); it != batches_.end()) {
+      if (auto it = batches_.find(batch_id); it != batches_.end()) {
         if (it->second.pending) {
           return absl::UnavailableError(
-              absl::StrCat("batch \"", batch.batch_id, "\" is being written; retry"));
+              absl::StrCat("batch \"", batch_id, "\" is being written; retry"));
         }
         WriteResult dup;
         dup.points_written = it->second.points_written;
@@ -369,25 +531,46 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
         return dup;
       }
     }
-    ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(batch.database, batch.retention_policy));
+    ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(database, rp_name));
     if (epoch != layout_epoch_) rb = ResolvedBatch();  // series may be gone: start over
-    ResolvePoints(batch, *rp, /*exclusive=*/true, &rb);
-    wal.reserve(rb.wal.size());
-    targets.reserve(rb.wal.size());
-    for (size_t i = 0; i < rb.points.size(); ++i) {
-      ResolvedPoint& p = rb.points[i];
-      if (p.state == ResolvedPoint::State::kRejected) {
-        result.rejected.push_back({i, std::move(p.status)});
-        continue;
+    ResolveUnits(in, database, *rp, /*exclusive=*/true, &rb);
+    // The log record: one run per resolved field of each unit, its
+    // accepted points in order.
+    wal.ts.reserve(total * 2);
+    wal.bits.reserve(total * 2);
+    size_t offset = 0;  // flat index of the unit's first point
+    for (size_t u = 0; u < rb.units.size(); ++u) {
+      ResolvedUnit& unit = rb.units[u];
+      const size_t n = in.points(u);
+      size_t e = 0;
+      for (size_t j = 0; j < n; ++j) {
+        if (e < unit.point_errors.size() && unit.point_errors[e].first == j) {
+          result.rejected.push_back({offset + j, std::move(unit.point_errors[e].second)});
+          ++e;
+        } else if (unit.state == ResolvedUnit::State::kRejected) {
+          result.rejected.push_back({offset + j, unit.status});
+        } else {
+          ++result.points_written;
+        }
       }
-      for (uint32_t k = p.begin; k < p.end; ++k) {
-        wal.push_back(std::move(rb.wal[k]));
-        targets.push_back(rb.targets[k]);
+      if (unit.state == ResolvedUnit::State::kOk) {
+        for (uint32_t f = unit.begin; f < unit.end; ++f) {
+          wal.BeginRun(rb.targets[f]->sid, rb.targets[f]->type);
+          targets.push_back(rb.targets[f]);
+          e = 0;
+          for (size_t j = 0; j < n; ++j) {
+            if (e < unit.point_errors.size() && unit.point_errors[e].first == j) {
+              ++e;
+              continue;
+            }
+            in.Append(u, rb.field_src[f], j, &wal);
+          }
+        }
       }
-      ++result.points_written;
+      offset += n;
     }
-    if (wal.empty()) return result;  // nothing stored: a retry may as well run
-    if (has_id) batches_[batch.batch_id] = BatchRecord{now, result.points_written, true};
+    if (wal.points() == 0) return result;  // nothing stored: a retry may as well run
+    if (has_id) batches_[batch_id] = BatchRecord{now, result.points_written, true};
     if (nondurable_series_ > 0) {
       for (const Series* s : targets) {
         if (!s->durable) to_record.push_back(s);
@@ -420,7 +603,7 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
     std::string v;
     PutFixed64(&v, uint64_t(now));
     PutVarint64(&v, result.points_written);
-    b.Put(meta_cf_, BatchKey(batch.batch_id), v);
+    b.Put(meta_cf_, BatchKey(batch_id), v);
   }
   for (const auto& id : expired_ids) b.Delete(meta_cf_, BatchKey(id));
   if (max_sid != 0) {
@@ -451,12 +634,12 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
     }
     ApplyToHead(wal, targets, seq);
     if (!observers_.empty()) {
-      const std::string& rp_name = targets.front()->rp;
-      for (const auto& [id, observer] : observers_) observer(batch, rp_name, result);
+      const std::string& rp = targets.front()->rp;
+      for (const auto& [id, observer] : observers_) observer(written, rp, result);
     }
     if (has_id) {
-      batches_[batch.batch_id].pending = false;
-      batch_order_.emplace_back(now, batch.batch_id);
+      batches_[batch_id].pending = false;
+      batch_order_.emplace_back(now, batch_id);
     }
     // Full heads go to the background sealer.
     for (const Series* s : targets) {
@@ -465,7 +648,7 @@ absl::StatusOr<WriteResult> DBImpl::Write(const WriteBatch& batch) {
       }
     }
   }
-  if (!rs.ok() && has_id) batches_.erase(batch.batch_id);
+  if (!rs.ok() && has_id) batches_.erase(batch_id);
   Unpin(seq);
   ++next_apply_seq_;
   --writes_in_flight_;

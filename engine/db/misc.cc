@@ -65,8 +65,10 @@ const char* FieldTypeName(FieldType type) {
   return "unknown";
 }
 
-FieldType TypeOf(const FieldValue& v) {
-  switch (v.index()) {
+namespace {
+// FieldValue and FieldValues list the types in the same order.
+FieldType TypeAt(size_t index) {
+  switch (index) {
     case 0:
       return FieldType::kFloat;
     case 1:
@@ -78,6 +80,13 @@ FieldType TypeOf(const FieldValue& v) {
     default:
       return FieldType::kString;
   }
+}
+}  // namespace
+
+FieldType TypeOf(const FieldValue& v) { return TypeAt(v.index()); }
+FieldType ColumnType(const FieldValues& values) { return TypeAt(values.index()); }
+size_t ColumnSize(const FieldValues& values) {
+  return std::visit([](const auto& v) { return v.size(); }, values);
 }
 
 absl::StatusOr<TagMatcher> TagMatcher::Compile(const std::vector<TagFilter>& filters) {

@@ -1,11 +1,17 @@
 // File: wal_record.h
 // -----------------------------------------------------------------------------
-// One write-ahead-log record: the accepted points of one Write, by series id.
-// Layout: u8 format (0 plain, 1 zstd frame of the plain body, 2 delete),
-// then for formats 0 and 1 the body: varint count, then per point varint sid, zz timestamp, u8
-// FieldType, value (float: fixed64 bits; integer: zz; unsigned: varint;
-// boolean: u8; string: length-prefixed). A delete record (format 2): zz
-// start, zz end, varint count, count x varint sid. Persisted.
+// One write-ahead-log record: the accepted points of one Write, as runs of
+// one series each. Layout: u8 format, then
+//  - 3 (runs) or 4 (zstd frame of a runs body): varint run count, then per
+//    run varint sid, u8 FieldType, varint n, n timestamps (zz first, then
+//    zz delta-of-delta, the first delta from 0), n values (float: fixed64
+//    bits; integer: zz; unsigned: varint; boolean: u8; string:
+//    length-prefixed);
+//  - 2 (delete): zz start, zz end, varint count, count x varint sid;
+//  - 0 (points) or 1 (zstd frame of a points body), written before runs
+//    existed and still read: varint count, then per point varint sid, zz
+//    timestamp, u8 FieldType, value as above. Read as runs of one point.
+// Persisted.
 #ifndef LUX_ENGINE_DB_WAL_RECORD_H_
 #define LUX_ENGINE_DB_WAL_RECORD_H_
 
@@ -20,10 +26,46 @@
 
 namespace lux::engine {
 
-struct WalPoint {
+// The points of one write as runs: run r holds positions [begin, end) of
+// ts/bits, all of series `sid` in write order. For strings, bits[i] is the
+// index of the value in strs.
+struct WalRun {
   uint64_t sid = 0;
-  int64_t ts = 0;
-  FieldValue value;
+  FieldType type = FieldType::kFloat;
+  uint32_t begin = 0;
+  uint32_t end = 0;
+};
+
+struct WalBatch {
+  std::vector<WalRun> runs;
+  std::vector<int64_t> ts;
+  std::vector<uint64_t> bits;
+  std::vector<std::string> strs;
+
+  size_t points() const { return ts.size(); }
+  void Clear() {
+    runs.clear();
+    ts.clear();
+    bits.clear();
+    strs.clear();
+  }
+  // Starts a run; Add appends its points.
+  void BeginRun(uint64_t sid, FieldType type) {
+    runs.push_back({sid, type, uint32_t(ts.size()), uint32_t(ts.size())});
+  }
+  void Add(int64_t t, uint64_t b) {
+    ts.push_back(t);
+    bits.push_back(b);
+    runs.back().end = uint32_t(ts.size());
+  }
+  void AddString(int64_t t, std::string s) {
+    ts.push_back(t);
+    bits.push_back(strs.size());
+    strs.push_back(std::move(s));
+    runs.back().end = uint32_t(ts.size());
+  }
+  // Value at position i of a run of `type`.
+  FieldValue Value(FieldType type, size_t i) const;
 };
 
 // Points of `sids` with start <= ts < end were deleted at this position.
@@ -33,12 +75,12 @@ struct WalDelete {
   int64_t end = 0;
 };
 
-void EncodeWalRecord(const std::vector<WalPoint>& points, std::string* dst);
+void EncodeWalRecord(const WalBatch& batch, std::string* dst);
 void EncodeWalDelete(const WalDelete& del, std::string* dst);
 
-// Decodes a record: points (for a write record) or *del (for a delete
-// record; points is then empty). kDataLoss when malformed.
-absl::Status DecodeWalRecord(std::string_view src, std::vector<WalPoint>* points,
+// Decodes a record into *batch (a write record) or *del (a delete record;
+// batch is then empty). kDataLoss when malformed.
+absl::Status DecodeWalRecord(std::string_view src, WalBatch* batch,
                              std::optional<WalDelete>* del);
 
 }  // namespace lux::engine

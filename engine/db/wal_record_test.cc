@@ -1,58 +1,139 @@
 #include "engine/db/wal_record.h"
 
-#include <cmath>
+#include <zstd.h>
 
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "engine/common/varint.h"
+#include "engine/db/keys.h"
 #include "gtest/gtest.h"
 
 namespace lux::engine {
 namespace {
 
-TEST(WalRecordTest, RoundTripsEveryType) {
-  std::vector<WalPoint> in = {{1, -5, 21.5},
-                              {2, 0, int64_t{-7}},
-                              {3, 1, uint64_t{1} << 63},
-                              {4, 2, true},
-                              {5, 3, std::string("a\0b", 3)},
-                              {6, 4, -0.0}};
-  std::string rec;
-  EncodeWalRecord(in, &rec);
-  std::vector<WalPoint> out;
-  std::optional<WalDelete> del;
-  ASSERT_TRUE(DecodeWalRecord(rec, &out, &del).ok());
-  EXPECT_FALSE(del.has_value());
-  ASSERT_EQ(out.size(), in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    EXPECT_EQ(out[i].sid, in[i].sid);
-    EXPECT_EQ(out[i].ts, in[i].ts);
-    EXPECT_EQ(out[i].value.index(), in[i].value.index());
-  }
-  EXPECT_TRUE(std::signbit(std::get<double>(out[5].value)));
-  EXPECT_EQ(std::get<std::string>(out[4].value), std::string("a\0b", 3));
-  for (size_t len = 0; len < rec.size(); ++len) {
-    EXPECT_EQ(DecodeWalRecord(rec.substr(0, len), &out, &del).code(), absl::StatusCode::kDataLoss);
+// Every type, runs of several points and of one, extreme timestamps.
+WalBatch EveryType() {
+  WalBatch b;
+  b.BeginRun(1, FieldType::kFloat);
+  b.Add(-5, std::bit_cast<uint64_t>(21.5));
+  b.Add(10'000'000'000, std::bit_cast<uint64_t>(-0.0));
+  b.Add(std::numeric_limits<int64_t>::max(), std::bit_cast<uint64_t>(1e300));
+  b.Add(std::numeric_limits<int64_t>::min(), std::bit_cast<uint64_t>(2.0));
+  b.BeginRun(2, FieldType::kInteger);
+  b.Add(0, uint64_t(int64_t{-7}));
+  b.BeginRun(3, FieldType::kUnsigned);
+  b.Add(1, uint64_t{1} << 63);
+  b.Add(1, 0);
+  b.BeginRun(4, FieldType::kBoolean);
+  b.Add(2, 1);
+  b.BeginRun(5, FieldType::kString);
+  b.AddString(3, std::string("a\0b", 3));
+  b.AddString(4, "");
+  return b;
+}
+
+void ExpectSame(const WalBatch& got, const WalBatch& want) {
+  ASSERT_EQ(got.runs.size(), want.runs.size());
+  for (size_t r = 0; r < want.runs.size(); ++r) {
+    const WalRun &g = got.runs[r], &w = want.runs[r];
+    EXPECT_EQ(g.sid, w.sid);
+    EXPECT_EQ(g.type, w.type);
+    ASSERT_EQ(g.end - g.begin, w.end - w.begin) << "run " << r;
+    for (uint32_t i = 0; i < w.end - w.begin; ++i) {
+      EXPECT_EQ(got.ts[g.begin + i], want.ts[w.begin + i]) << "run " << r << " point " << i;
+      if (w.type == FieldType::kString) {
+        EXPECT_EQ(got.strs[got.bits[g.begin + i]], want.strs[want.bits[w.begin + i]]);
+      } else {
+        EXPECT_EQ(got.bits[g.begin + i], want.bits[w.begin + i]) << "run " << r;
+      }
+    }
   }
 }
 
-TEST(WalRecordTest, LargeRecordsAreCompressedAndDeletesRoundTrip) {
-  std::vector<WalPoint> in;
-  for (int i = 0; i < 1000; ++i) in.push_back({uint64_t(i % 7), i * 10'000'000'000LL, 21.5});
+TEST(WalRecordTest, RoundTripsEveryTypeAndRejectsEveryTruncation) {
+  const WalBatch in = EveryType();
   std::string rec;
   EncodeWalRecord(in, &rec);
-  EXPECT_EQ(rec[0], 1) << "zstd format";
-  EXPECT_LT(rec.size(), 1000u * 19 / 2) << "under half the plain 19 bytes a point";
-  std::vector<WalPoint> out;
+  EXPECT_EQ(rec[0], 3) << "plain runs (small)";
+  WalBatch out;
   std::optional<WalDelete> del;
   ASSERT_TRUE(DecodeWalRecord(rec, &out, &del).ok());
-  EXPECT_EQ(out.size(), 1000u);
+  EXPECT_FALSE(del.has_value());
+  ExpectSame(out, in);
+  EXPECT_TRUE(std::signbit(std::bit_cast<double>(out.bits[1])));
+  for (size_t len = 0; len < rec.size(); ++len) {
+    EXPECT_EQ(DecodeWalRecord(rec.substr(0, len), &out, &del).code(), absl::StatusCode::kDataLoss)
+        << len;
+  }
+  // A bad type byte, a boolean that is neither 0 nor 1.
+  std::string bad = rec;
+  bad[3] = 9;  // format, run count, sid, type
+  EXPECT_EQ(DecodeWalRecord(bad, &out, &del).code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(WalRecordTest, LargeRecordsAreCompressedRegularTimestampsCostAByte) {
+  WalBatch in;
+  for (uint64_t sid = 0; sid < 7; ++sid) {
+    in.BeginRun(sid, FieldType::kFloat);
+    for (int i = 0; i < 1000; ++i) in.Add(i * 10'000'000'000LL, std::bit_cast<uint64_t>(21.5));
+  }
+  std::string rec;
+  EncodeWalRecord(in, &rec);
+  EXPECT_EQ(rec[0], 4) << "zstd runs";
+  EXPECT_LT(rec.size(), 7000u) << "under a byte a point";
+  WalBatch out;
+  std::optional<WalDelete> del;
+  ASSERT_TRUE(DecodeWalRecord(rec, &out, &del).ok());
+  ExpectSame(out, in);
   std::string d;
   EncodeWalDelete({{3, 300}, -5, 77}, &d);
   ASSERT_TRUE(DecodeWalRecord(d, &out, &del).ok());
   ASSERT_TRUE(del.has_value());
-  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(out.runs.empty());
   EXPECT_EQ(del->sids, (std::vector<uint64_t>{3, 300}));
   EXPECT_EQ(del->start, -5);
   EXPECT_EQ(del->end, 77);
   EXPECT_FALSE(DecodeWalRecord(d.substr(0, d.size() - 1), &out, &del).ok());
+}
+
+// Records written before runs (formats 0 and 1) are read as runs of one
+// point: logs left by an older luxd replay.
+TEST(WalRecordTest, ReadsThePointFormatsOfEarlierVersions) {
+  std::string body;
+  PutVarint64(&body, 3);
+  PutVarint64(&body, 7);  // sid
+  PutVarint64(&body, ZigZag(-5));
+  body.push_back(1);  // float
+  PutFixed64(&body, std::bit_cast<uint64_t>(21.5));
+  PutVarint64(&body, 8);
+  PutVarint64(&body, ZigZag(6));
+  body.push_back(2);  // integer
+  PutVarint64(&body, ZigZag(-7));
+  PutVarint64(&body, 9);
+  PutVarint64(&body, ZigZag(7));
+  body.push_back(5);  // string
+  PutLengthPrefixed(&body, "x");
+  WalBatch want;
+  want.BeginRun(7, FieldType::kFloat);
+  want.Add(-5, std::bit_cast<uint64_t>(21.5));
+  want.BeginRun(8, FieldType::kInteger);
+  want.Add(6, uint64_t(int64_t{-7}));
+  want.BeginRun(9, FieldType::kString);
+  want.AddString(7, "x");
+
+  WalBatch out;
+  std::optional<WalDelete> del;
+  ASSERT_TRUE(DecodeWalRecord(std::string(1, '\0') + body, &out, &del).ok());
+  ExpectSame(out, want);
+  std::string frame(ZSTD_compressBound(body.size()), '\0');
+  frame.resize(ZSTD_compress(frame.data(), frame.size(), body.data(), body.size(), 1));
+  ASSERT_TRUE(DecodeWalRecord(std::string(1, '\1') + frame, &out, &del).ok());
+  ExpectSame(out, want);
+  EXPECT_EQ(DecodeWalRecord(std::string(1, '\5') + body, &out, &del).code(),
+            absl::StatusCode::kDataLoss)
+      << "unknown format";
 }
 
 }  // namespace

@@ -47,8 +47,10 @@ absl::string_view TagValue(const std::vector<Tag>& tags, std::string_view key) {
 
 SubscriptionHub::SubscriptionHub(DB* db, SubscriptionHubOptions options)
     : db_(db), options_(options) {
-  observer_id_ = db_->AddWriteObserver([this](const WriteBatch& b, std::string_view rp,
-                                              const WriteResult& r) { OnWrite(b, rp, r); });
+  observer_id_ = db_->AddWriteObserver(
+      [this](const DB::WrittenBatch& w, std::string_view rp, const WriteResult& r) {
+        OnWrite(w, rp, r);
+      });
   dispatcher_ = std::thread([this] { DispatchLoop(); });
 }
 
@@ -172,29 +174,56 @@ SubscriptionHubStats SubscriptionHub::stats() const {
   return s;
 }
 
-void SubscriptionHub::OnWrite(const WriteBatch& batch, std::string_view rp,
+void SubscriptionHub::OnWrite(const DB::WrittenBatch& written, std::string_view rp,
                               const WriteResult& result) {
   absl::MutexLock l(&mu_);
   const uint64_t seq = ++write_seq_;
   if (subscribed_.empty()) return;
-  auto first = subscribed_.lower_bound({batch.database, ""});
-  if (first == subscribed_.end() || first->first.first != batch.database) return;
-  std::vector<bool> rejected(batch.points.size(), false);
-  for (const PointError& e : result.rejected) rejected[e.index] = true;
-  // The points on subscribed measurements, and those measurements.
-  std::vector<size_t> wanted;
+  const std::string& database = written.database();
+  auto first = subscribed_.lower_bound({database, ""});
+  if (first == subscribed_.end() || first->first.first != database) return;
+  // Units (points, or series of a columnar batch) on subscribed
+  // measurements, and those measurements.
+  const size_t units =
+      written.points != nullptr ? written.points->points.size() : written.columns->series.size();
+  auto measurement = [&](size_t u) -> const std::string& {
+    return written.points != nullptr ? written.points->points[u].measurement
+                                     : written.columns->series[u].measurement;
+  };
+  auto points_of = [&](size_t u) {
+    return written.points != nullptr ? 1 : written.columns->series[u].timestamps_ns.size();
+  };
+  std::vector<size_t> wanted_units;
   std::vector<BucketKey> hit;
-  for (size_t i = 0; i < batch.points.size(); ++i) {
-    if (rejected[i]) continue;
-    const std::string& m = batch.points[i].measurement;
+  for (size_t u = 0; u < units; ++u) {
+    const std::string& m = measurement(u);
     if (!hit.empty() && hit.back().second == m) {
-      wanted.push_back(i);
+      wanted_units.push_back(u);
       continue;
     }
-    BucketKey key{batch.database, m};
+    BucketKey key{database, m};
     if (!subscribed_.contains(key)) continue;
-    wanted.push_back(i);
+    wanted_units.push_back(u);
     if (std::find(hit.begin(), hit.end(), key) == hit.end()) hit.push_back(std::move(key));
+  }
+  if (wanted_units.empty()) return;
+  // The stored points among them: (unit, point in unit).
+  std::vector<size_t> offsets;  // flat index of each unit's first point
+  if (written.columns != nullptr) {
+    offsets.resize(units + 1);
+    for (size_t u = 0; u < units; ++u) offsets[u + 1] = offsets[u] + points_of(u);
+  }
+  auto flat = [&](size_t u, size_t j) { return offsets.empty() ? u : offsets[u] + j; };
+  std::vector<size_t> rejected;  // flat indices, ascending
+  for (const PointError& e : result.rejected) rejected.push_back(e.index);
+  std::sort(rejected.begin(), rejected.end());
+  std::vector<std::pair<size_t, size_t>> wanted;
+  for (size_t u : wanted_units) {
+    for (size_t j = 0; j < points_of(u); ++j) {
+      if (!std::binary_search(rejected.begin(), rejected.end(), flat(u, j))) {
+        wanted.emplace_back(u, j);
+      }
+    }
   }
   if (wanted.empty()) return;
   // (A write larger than the bound is queued when nothing waits: the
@@ -208,10 +237,24 @@ void SubscriptionHub::OnWrite(const WriteBatch& batch, std::string_view rp,
   }
   Item item;
   item.seq = seq;
-  item.database = batch.database;
+  item.database = database;
   item.rp = std::string(rp);
   item.points.reserve(wanted.size());
-  for (size_t i : wanted) item.points.push_back(batch.points[i]);
+  for (auto [u, j] : wanted) {
+    if (written.points != nullptr) {
+      item.points.push_back(written.points->points[u]);
+      continue;
+    }
+    const SeriesPoints& sp = written.columns->series[u];
+    Point& p = item.points.emplace_back();
+    p.measurement = sp.measurement;
+    p.tags = sp.tags;
+    p.timestamp_ns = sp.timestamps_ns[j];
+    for (const FieldColumn& c : sp.fields) {
+      p.fields.push_back(
+          {c.key, std::visit([j](const auto& v) -> FieldValue { return v[j]; }, c.values)});
+    }
+  }
   backlog_points_ += wanted.size();
   queue_.push_back(std::move(item));
 }

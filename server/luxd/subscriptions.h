@@ -119,7 +119,7 @@ class SubscriptionHub {
     std::vector<Point> points;
   };
 
-  void OnWrite(const WriteBatch& batch, std::string_view rp, const WriteResult& result);
+  void OnWrite(const DB::WrittenBatch& written, std::string_view rp, const WriteResult& result);
   void DispatchLoop();
   void Dispatch(Item& item) ABSL_LOCKS_EXCLUDED(index_mu_);
   // The sinks item's points go to, with their points (under index_mu_).

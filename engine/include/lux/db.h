@@ -63,6 +63,12 @@ class DB {
   // retention policy, I/O failure); an OK result is durable per
   // Options::sync. Same series and timestamp: the last write wins.
   virtual absl::StatusOr<WriteResult> Write(const WriteBatch& batch) = 0;
+  // The same for a columnar batch: identical validation, errors and
+  // durability, point for point (a series' points are its timestamps, each
+  // with every field). A series whose name, tags or fields are invalid, or
+  // whose columns do not have one value per timestamp, has all its points
+  // rejected with that reason.
+  virtual absl::StatusOr<WriteResult> Write(const ColumnBatch& batch) = 0;
 
   // Streams the answer to `spec`. kInvalidArgument for a malformed spec,
   // kNotFound for an unknown database or retention policy.
@@ -111,8 +117,16 @@ class DB {
   // `retention_policy`). It runs while other writes wait: it must only copy
   // or queue, never block or call into the DB. Returns an id for
   // RemoveWriteObserver, which returns once no call is running.
-  using WriteObserver =
-      std::function<void(const WriteBatch& batch, std::string_view rp, const WriteResult& result)>;
+  // Exactly one of `points` and `columns` is set: the batch as written.
+  struct WrittenBatch {
+    const WriteBatch* points = nullptr;
+    const ColumnBatch* columns = nullptr;
+    const std::string& database() const {
+      return points != nullptr ? points->database : columns->database;
+    }
+  };
+  using WriteObserver = std::function<void(const WrittenBatch& batch, std::string_view rp,
+                                           const WriteResult& result)>;
   virtual uint64_t AddWriteObserver(WriteObserver observer) = 0;
   virtual void RemoveWriteObserver(uint64_t id) = 0;
 };

@@ -61,8 +61,44 @@ struct WriteBatch {
   std::string batch_id;
 };
 
+// Columnar form of a write: each series (measurement + tag set) once, with
+// its timestamps and one column of values per field. What ingest services
+// that batch by sensor (and luxd's gRPC and HTTP paths) hand the engine:
+// the series is validated and looked up once per run, not once per point.
+// Values of a column are of one type, given by the vector's type.
+using FieldValues = std::variant<std::vector<double>, std::vector<int64_t>,
+                                 std::vector<uint64_t>, std::vector<bool>,
+                                 std::vector<std::string>>;
+
+struct FieldColumn {
+  std::string key;
+  FieldValues values;  // one per timestamp of its SeriesPoints
+};
+
+struct SeriesPoints {
+  std::string measurement;
+  std::vector<Tag> tags;  // any order; duplicates: the last wins
+  std::vector<int64_t> timestamps_ns;
+  // Every point has every field; a repeated key keeps its last column.
+  std::vector<FieldColumn> fields;
+};
+
+struct ColumnBatch {
+  std::string database;
+  std::string retention_policy;  // empty: the database's default
+  std::vector<SeriesPoints> series;
+  std::string batch_id;  // as WriteBatch::batch_id
+};
+
+// Number of values in a column.
+size_t ColumnSize(const FieldValues& values);
+// Type of a column's values.
+FieldType ColumnType(const FieldValues& values);
+
 struct PointError {
-  size_t index;         // position in WriteBatch::points
+  // Position in WriteBatch::points; for a ColumnBatch, the point's position
+  // counting every series' timestamps in order (series 0's first).
+  size_t index;
   absl::Status status;  // what was wrong with that point
 };
 
