@@ -3,6 +3,7 @@
 // path per batch, hot path per point).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <span>
@@ -125,6 +126,7 @@ struct PointInput {
     const FieldValue& v = batch.points[u].fields[k].value;
     return v.index() != 0 || std::isfinite(std::get<double>(v));
   }
+  void AppendAll(size_t u, size_t k, WalBatch* out) const { Append(u, k, 0, out); }
   void Append(size_t u, size_t k, size_t, WalBatch* out) const {
     const Point& p = batch.points[u];
     const FieldValue& v = p.fields[k].value;
@@ -156,6 +158,26 @@ struct ColumnInput {
   bool finite(size_t u, size_t k, size_t j) const {
     const FieldValues& v = batch.series[u].fields[k].values;
     return v.index() != 0 || std::isfinite(std::get<0>(v)[j]);
+  }
+  // Every point of unit u's field k.
+  void AppendAll(size_t u, size_t k, WalBatch* out) const {
+    const SeriesPoints& sp = batch.series[u];
+    const FieldValues& v = sp.fields[k].values;
+    const size_t at = out->ts.size(), n = sp.timestamps_ns.size();
+    if (v.index() > 2) {  // bool, string: one by one
+      for (size_t j = 0; j < n; ++j) Append(u, k, j, out);
+      return;
+    }
+    // double, int64, uint64: their bits as they are.
+    out->ts.insert(out->ts.end(), sp.timestamps_ns.begin(), sp.timestamps_ns.end());
+    out->bits.resize(at + n);
+    std::visit(
+        [&](const auto& col) {
+          using T = typename std::decay_t<decltype(col)>::value_type;
+          if constexpr (sizeof(T) == 8) std::memcpy(out->bits.data() + at, col.data(), n * 8);
+        },
+        v);
+    out->runs.back().end = uint32_t(out->ts.size());
   }
   void Append(size_t u, size_t k, size_t j, WalBatch* out) const {
     const SeriesPoints& sp = batch.series[u];
@@ -557,6 +579,10 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
         for (uint32_t f = unit.begin; f < unit.end; ++f) {
           wal.BeginRun(rb.targets[f]->sid, rb.targets[f]->type);
           targets.push_back(rb.targets[f]);
+          if (unit.point_errors.empty()) {
+            in.AppendAll(u, rb.field_src[f], &wal);
+            continue;
+          }
           e = 0;
           for (size_t j = 0; j < n; ++j) {
             if (e < unit.point_errors.size() && unit.point_errors[e].first == j) {

@@ -89,6 +89,32 @@ size_t ColumnSize(const FieldValues& values) {
   return std::visit([](const auto& v) { return v.size(); }, values);
 }
 
+Point PointAt(const SeriesPoints& series, size_t j) {
+  Point p;
+  p.measurement = series.measurement;
+  p.tags = series.tags;
+  p.timestamp_ns = series.timestamps_ns[j];
+  p.fields.reserve(series.fields.size());
+  for (const FieldColumn& c : series.fields) {
+    if (j < ColumnSize(c.values)) {
+      p.fields.push_back({c.key, std::visit([j](const auto& v) -> FieldValue { return v[j]; },
+                                            c.values)});
+    }
+  }
+  return p;
+}
+
+const SeriesPoints* SeriesOf(const ColumnBatch& batch, size_t k, size_t* j) {
+  for (const SeriesPoints& sp : batch.series) {
+    if (k < sp.timestamps_ns.size()) {
+      *j = k;
+      return &sp;
+    }
+    k -= sp.timestamps_ns.size();
+  }
+  return nullptr;
+}
+
 absl::StatusOr<TagMatcher> TagMatcher::Compile(const std::vector<TagFilter>& filters) {
   TagMatcher m;
   m.filters_ = filters;

@@ -1,5 +1,9 @@
 #include "server/lineproto/point_batch.h"
 
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "engine/common/varint.h"
 #include "server/lineproto/batch_writer.h"
 
 namespace lux::lineproto {
@@ -48,6 +52,107 @@ Point PointBatch::ToPoint(size_t i) const {
 void PointBatch::AppendPoints(std::vector<Point>* out) const {
   out->reserve(out->size() + size());
   for (size_t i = 0; i < size(); ++i) out->push_back(ToPoint(i));
+}
+
+void PointBatch::ToColumns(ColumnBatch* out, std::vector<uint32_t>* flat_to_point) const {
+  // 1. The group of each point, keyed by its names (length-prefixed: no two
+  // different series share a key) and field types; each group's size.
+  absl::flat_hash_map<std::string, uint32_t> groups;
+  std::vector<uint32_t> group_of(size());
+  std::vector<uint32_t> first;  // of each group: its first point
+  std::vector<uint32_t> next;   // of each group: its size, then its next flat index
+  std::string key;
+  auto put = [&key](std::string_view s) {
+    PutVarint64(&key, s.size());
+    key.append(s);
+  };
+  for (size_t i = 0; i < size(); ++i) {
+    key.clear();
+    put(measurement(i));
+    PutVarint64(&key, tag_count(i));
+    for (size_t t = 0; t < tag_count(i); ++t) {
+      put(tag_key(i, t));
+      put(tag_value(i, t));
+    }
+    for (size_t f = 0; f < field_count(i); ++f) {
+      put(field_key(i, f));
+      key.push_back(static_cast<char>(field_type(i, f)));
+    }
+    auto [it, fresh] = groups.try_emplace(key, uint32_t(first.size()));
+    if (fresh) {
+      first.push_back(uint32_t(i));
+      next.push_back(0);
+    }
+    group_of[i] = it->second;
+    ++next[it->second];
+  }
+  // 2. One SeriesPoints per group, its columns reserved.
+  out->series.resize(first.size());
+  for (size_t g = 0; g < first.size(); ++g) {
+    const size_t i = first[g], n = next[g];
+    SeriesPoints& sp = out->series[g];
+    sp.measurement = measurement(i);
+    sp.tags.resize(tag_count(i));
+    for (size_t t = 0; t < tag_count(i); ++t) {
+      sp.tags[t].key = tag_key(i, t);
+      sp.tags[t].value = tag_value(i, t);
+    }
+    sp.timestamps_ns.reserve(n);
+    sp.fields.resize(field_count(i));
+    for (size_t f = 0; f < field_count(i); ++f) {
+      sp.fields[f].key = field_key(i, f);
+      auto make = [&](auto empty) {
+        empty.reserve(n);
+        sp.fields[f].values = std::move(empty);
+      };
+      switch (field_type(i, f)) {
+        case FieldType::kFloat:
+          make(std::vector<double>());
+          break;
+        case FieldType::kInteger:
+          make(std::vector<int64_t>());
+          break;
+        case FieldType::kUnsigned:
+          make(std::vector<uint64_t>());
+          break;
+        case FieldType::kBoolean:
+          make(std::vector<bool>());
+          break;
+        case FieldType::kString:
+          make(std::vector<std::string>());
+          break;
+      }
+    }
+  }
+  // 3. Fill; flat positions: each group's points follow the earlier groups'.
+  uint32_t at = 0;
+  for (uint32_t& n : next) at += std::exchange(n, at);
+  flat_to_point->resize(size());
+  for (size_t i = 0; i < size(); ++i) {
+    (*flat_to_point)[next[group_of[i]]++] = uint32_t(i);
+    SeriesPoints& sp = out->series[group_of[i]];
+    sp.timestamps_ns.push_back(timestamp_ns(i));
+    for (size_t f = 0; f < field_count(i); ++f) {
+      FieldValues& col = sp.fields[f].values;
+      switch (col.index()) {
+        case 0:
+          std::get<0>(col).push_back(float_value(i, f));
+          break;
+        case 1:
+          std::get<1>(col).push_back(integer_value(i, f));
+          break;
+        case 2:
+          std::get<2>(col).push_back(unsigned_value(i, f));
+          break;
+        case 3:
+          std::get<3>(col).push_back(boolean_value(i, f));
+          break;
+        default:
+          std::get<4>(col).emplace_back(string_value(i, f));
+          break;
+      }
+    }
+  }
 }
 
 namespace internal {

@@ -83,6 +83,14 @@ class PointBatch {
   Point ToPoint(size_t i) const;
   void AppendPoints(std::vector<Point>* out) const;
 
+  // Appends the points to out->series grouped by series for
+  // DB::Write(ColumnBatch): one SeriesPoints per distinct measurement, tag
+  // set and field keys and types, in order of first appearance, with its
+  // points in body order. (*flat_to_point)[k] is the point behind flat index
+  // k of the write's result (PointError::index).
+  // REQUIRES: out->series is empty.
+  void ToColumns(ColumnBatch* out, std::vector<uint32_t>* flat_to_point) const;
+
   // Lines that did not parse, in body order.
   const std::vector<LineError>& errors() const { return errors_; }
 

@@ -62,6 +62,61 @@ bool ScansPlain(std::string_view line, const ParseOptions& options = {}) {
   return internal::ScanPlainLine(line, options, PrecisionMultiplier(options.precision), 0, &plain);
 }
 
+TEST(PointBatchTest, ToColumnsGroupsBySeriesAndFieldTypesAndMapsResultIndices) {
+  PointBatch batch;
+  ParseBatch(
+      "m,b=2,a=1 v=1.5,q=1i 10\n"          // series A
+      "m,a=1,b=2 v=2.5,q=2i 20\n"          // A again (tags sorted by the parser)
+      "m,a=1 v=3i 30\n"                    // B
+      "m,a=1,b=2 v=4.5 40\n"               // C: A's tags, other fields
+      "m,a=1,b=2 v=\"s\",q=3i 50\n"        // D: A's keys, other type
+      "n,a=1 x=t,y=1u,z=\"w\\\"x\" 60\n"  // E: every other type
+      "m,a=1,b=2 v=5.5,q=4i 70\n",         // A
+      ParseOptions{}, &batch);
+  ASSERT_EQ(batch.size(), 7u);
+  ColumnBatch c;
+  std::vector<uint32_t> point_of;
+  batch.ToColumns(&c, &point_of);
+  ASSERT_EQ(c.series.size(), 5u);
+  const SeriesPoints& a = c.series[0];
+  EXPECT_EQ(a.measurement, "m");
+  EXPECT_EQ(a.tags, (std::vector<Tag>{{"a", "1"}, {"b", "2"}}));
+  EXPECT_EQ(a.timestamps_ns, (std::vector<int64_t>{10, 20, 70}));
+  ASSERT_EQ(a.fields.size(), 2u);
+  EXPECT_EQ(a.fields[0].key, "v");
+  EXPECT_EQ(std::get<std::vector<double>>(a.fields[0].values), (std::vector<double>{1.5, 2.5, 5.5}));
+  EXPECT_EQ(std::get<std::vector<int64_t>>(a.fields[1].values), (std::vector<int64_t>{1, 2, 4}));
+  EXPECT_EQ(std::get<std::vector<int64_t>>(c.series[1].fields[0].values),
+            (std::vector<int64_t>{3}));
+  EXPECT_EQ(c.series[2].timestamps_ns, (std::vector<int64_t>{40}));
+  EXPECT_EQ(std::get<std::vector<std::string>>(c.series[3].fields[0].values),
+            (std::vector<std::string>{"s"}));
+  const SeriesPoints& e = c.series[4];
+  EXPECT_EQ(std::get<std::vector<bool>>(e.fields[0].values), (std::vector<bool>{true}));
+  EXPECT_EQ(std::get<std::vector<uint64_t>>(e.fields[1].values), (std::vector<uint64_t>{1}));
+  EXPECT_EQ(std::get<std::vector<std::string>>(e.fields[2].values),
+            (std::vector<std::string>{"w\"x"}));
+  // Flat order: A's three points, then B, C, D, E.
+  EXPECT_EQ(point_of, (std::vector<uint32_t>{0, 1, 6, 2, 3, 4, 5}));
+  for (size_t k = 0; k < point_of.size(); ++k) {
+    size_t j;
+    const SeriesPoints* sp = SeriesOf(c, k, &j);
+    ASSERT_NE(sp, nullptr);
+    const Point want = batch.ToPoint(point_of[k]);
+    const Point got = PointAt(*sp, j);
+    EXPECT_EQ(got.measurement, want.measurement);
+    EXPECT_EQ(got.tags, want.tags);
+    EXPECT_EQ(got.timestamp_ns, want.timestamp_ns);
+    ASSERT_EQ(got.fields.size(), want.fields.size());
+    for (size_t f = 0; f < want.fields.size(); ++f) {
+      EXPECT_EQ(got.fields[f].key, want.fields[f].key);
+      EXPECT_EQ(got.fields[f].value, want.fields[f].value);
+    }
+  }
+  size_t j;
+  EXPECT_EQ(SeriesOf(c, point_of.size(), &j), nullptr);
+}
+
 TEST(PointBatchTest, PlainScanTakesTheCommonShapeOnly) {
   for (const char* line : {
            "sensor_readings,facility_id=f3,sensor_id=s154,sensor_type=co2,zone_id=z0 "

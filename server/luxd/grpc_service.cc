@@ -666,24 +666,26 @@ grpc::Status LuxService::WriteOne(const v1::WriteRequest& req, const std::string
   if (req.database().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "database is required");
   }
-  WriteBatch batch;
-  batch.batch_id = req.batch_id();
+  ColumnBatch batch;
   std::vector<std::pair<uint32_t, uint32_t>> origin;
   std::vector<v1::PointError> errors;
-  proto::ToWriteBatch(req, &batch, &origin, &errors);
-  if (!batch.points.empty() || !batch.batch_id.empty()) {
+  proto::ToColumnBatch(req, &batch, &origin, &errors);
+  if (!origin.empty() || !batch.batch_id.empty()) {
     auto result = db_->Write(batch);
     // Refused points are kept for `luxctl rejected list|replay`.
-    auto keep = [&](size_t i, absl::string_view why) {
+    auto keep = [&](size_t k, absl::string_view why) {
       if (options_.rejected == nullptr) return;
+      size_t j;
+      const SeriesPoints* sp = SeriesOf(batch, k, &j);
+      if (sp == nullptr) return;
       std::string line;
-      AppendPoint(batch.points[i], &line);
+      AppendPoint(PointAt(*sp, j), &line);
       if (!line.empty()) line.pop_back();
       options_.rejected->Add({absl::ToUnixNanos(absl::Now()), peer, batch.database,
-                              batch.retention_policy, i + 1, std::move(line), std::string(why)});
+                              batch.retention_policy, k + 1, std::move(line), std::string(why)});
     };
     if (!result.ok()) {
-      for (size_t i = 0; i < batch.points.size(); ++i) keep(i, result.status().message());
+      for (size_t k = 0; k < origin.size(); ++k) keep(k, result.status().message());
       return ToGrpc(result.status());
     }
     for (const auto& rej : result->rejected) keep(rej.index, rej.status.message());

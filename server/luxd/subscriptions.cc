@@ -245,15 +245,7 @@ void SubscriptionHub::OnWrite(const DB::WrittenBatch& written, std::string_view 
       item.points.push_back(written.points->points[u]);
       continue;
     }
-    const SeriesPoints& sp = written.columns->series[u];
-    Point& p = item.points.emplace_back();
-    p.measurement = sp.measurement;
-    p.tags = sp.tags;
-    p.timestamp_ns = sp.timestamps_ns[j];
-    for (const FieldColumn& c : sp.fields) {
-      p.fields.push_back(
-          {c.key, std::visit([j](const auto& v) -> FieldValue { return v[j]; }, c.values)});
-    }
+    item.points.push_back(PointAt(written.columns->series[u], j));
   }
   backlog_points_ += wanted.size();
   queue_.push_back(std::move(item));

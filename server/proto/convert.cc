@@ -139,11 +139,12 @@ FieldType FromProto(v1::FieldType t) {
              : FieldType::kFloat;
 }
 
-void ToWriteBatch(const v1::WriteRequest& req, WriteBatch* batch,
+void ToColumnBatch(const v1::WriteRequest& req, ColumnBatch* batch,
                   std::vector<std::pair<uint32_t, uint32_t>>* origin,
                   std::vector<v1::PointError>* errors) {
   batch->database = req.database();
   batch->retention_policy = req.retention_policy();
+  batch->batch_id = req.batch_id();
   for (int si = 0; si < req.series_size(); ++si) {
     const v1::SeriesPoints& sp = req.series(si);
     const int n = sp.timestamps_ns_size();
@@ -173,20 +174,37 @@ void ToWriteBatch(const v1::WriteRequest& req, WriteBatch* batch,
       }
       continue;
     }
-    std::vector<Tag> tags;
-    tags.reserve(sp.tags_size());
-    for (const auto& t : sp.tags()) tags.push_back(Tag{t.key(), t.value()});
-    for (int p = 0; p < n; ++p) {
-      Point pt;
-      pt.measurement = sp.measurement();
-      pt.tags = tags;
-      pt.timestamp_ns = sp.timestamps_ns(p);
-      pt.fields.reserve(sp.fields_size());
-      for (const auto& col : sp.fields())
-        pt.fields.push_back(Field{col.name(), ValueAt(col.values(), p)});
-      batch->points.push_back(std::move(pt));
-      origin->emplace_back(si, p);
+    SeriesPoints& out = batch->series.emplace_back();
+    out.measurement = sp.measurement();
+    out.tags.reserve(sp.tags_size());
+    for (const auto& t : sp.tags()) out.tags.push_back(Tag{t.key(), t.value()});
+    out.timestamps_ns.assign(sp.timestamps_ns().begin(), sp.timestamps_ns().end());
+    out.fields.reserve(sp.fields_size());
+    for (const auto& col : sp.fields()) {
+      FieldColumn& c = out.fields.emplace_back();
+      c.key = col.name();
+      const v1::Values& v = col.values();
+      switch (v.values_case()) {
+        case v1::Values::kDoubles:
+          c.values = std::vector<double>(v.doubles().values().begin(), v.doubles().values().end());
+          break;
+        case v1::Values::kInt64S:
+          c.values = std::vector<int64_t>(v.int64s().values().begin(), v.int64s().values().end());
+          break;
+        case v1::Values::kUint64S:
+          c.values =
+              std::vector<uint64_t>(v.uint64s().values().begin(), v.uint64s().values().end());
+          break;
+        case v1::Values::kBools:
+          c.values = std::vector<bool>(v.bools().values().begin(), v.bools().values().end());
+          break;
+        default:
+          c.values =
+              std::vector<std::string>(v.strings().values().begin(), v.strings().values().end());
+          break;
+      }
     }
+    for (int p = 0; p < n; ++p) origin->emplace_back(si, p);
   }
 }
 

@@ -32,11 +32,12 @@ void SetType(FieldType t, v1::Values* out);
 absl::Status FromProto(const v1::Selector& in, const std::string& where, Selector* out);
 absl::Status FromProto(const v1::QueryRequest& req, QuerySpec* spec);
 RetentionPolicy FromProto(const v1::RetentionPolicy& p);
-// Converts a WriteRequest into engine points. `origin[i]` is the
-// (series_index, point_index) of batch->points[i]. Series whose shape is
-// wrong (a column of the wrong length or without values, no fields) are
-// not converted: each of their points is listed in *errors instead.
-void ToWriteBatch(const v1::WriteRequest& req, WriteBatch* batch,
+// Converts a WriteRequest into an engine batch. `origin[k]` is the
+// (series_index, point_index) of the batch's flat point index k. Series
+// whose shape is wrong (a column of the wrong length or without values, a
+// repeated field, no fields) are not converted: each of their points is
+// listed in *errors instead.
+void ToColumnBatch(const v1::WriteRequest& req, ColumnBatch* batch,
                   std::vector<std::pair<uint32_t, uint32_t>>* origin,
                   std::vector<v1::PointError>* errors);
 
