@@ -7,6 +7,7 @@
 #ifndef LUX_ENGINE_DB_DB_IMPL_H_
 #define LUX_ENGINE_DB_DB_IMPL_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -22,6 +23,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/codec/format.h"
 #include "engine/db/aggregate.h"
 #include "engine/db/column.h"
 #include "engine/db/head.h"
@@ -209,6 +211,11 @@ class DBImpl : public DB {
   absl::Status Seal(std::vector<uint64_t> sids, bool full_blocks_only = false)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_) ABSL_LOCKS_EXCLUDED(mu_);
   struct SealJob;
+  // Largest block a seal writes: block_points and a quarter, so that a
+  // partition's remainder joins its last block instead of forming its own.
+  size_t MaxBlockPoints() const {
+    return std::min(options_.block_points + options_.block_points / 4, codec::kMaxBlockValues);
+  }
   // Encodes one job's blocks into *batch (no mu_ needed).
   absl::Status BuildBlocks(const SealJob& job, rocksdb::WriteBatch* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_);
@@ -277,6 +284,9 @@ class DBImpl : public DB {
   // Shared by every open of this DBImpl (reopen in place keeps counting).
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::shared_ptr<rocksdb::Statistics> rocks_stats_;
+  // Options of every partition column family, made and reopened alike
+  // (shared block cache, no compression). Set by OpenLocked.
+  rocksdb::ColumnFamilyOptions partition_cf_options_;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* index_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* wal_cf_ = nullptr;

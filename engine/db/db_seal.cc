@@ -26,10 +26,8 @@ absl::StatusOr<Partition*> DBImpl::GetOrCreatePartition(const std::string& db,
   auto p = std::make_unique<Partition>();
   p->info = PartitionInfo{db, rp.name, start, start + rp.partition_ns};
   p->cf_name = absl::StrCat("p", next_partition_id_++);
-  rocksdb::ColumnFamilyOptions cfo;
-  cfo.compression = rocksdb::kNoCompression;  // blocks are compressed already
-  RETURN_IF_ERROR(
-      FromRocks(rocks_->CreateColumnFamily(cfo, p->cf_name, &p->cf), "creating a partition"));
+  RETURN_IF_ERROR(FromRocks(rocks_->CreateColumnFamily(partition_cf_options_, p->cf_name, &p->cf),
+                            "creating a partition"));
   all_handles_.push_back(p->cf);
   RETURN_IF_ERROR(FromRocks(
       rocks_->Put(WriteOpts(), meta_cf_, PartitionKey(p->cf_name), EncodePartition(p->info)),
@@ -74,14 +72,21 @@ absl::Status DBImpl::BuildBlocks(const SealJob& job, rocksdb::WriteBatch* batch)
     size_t hi = lo;
     while (hi < all.size() && all.ts[hi] < part->info.end_ns) ++hi;
     Column run = Slice(all, all.ts[lo], hi < all.size() ? all.ts[hi] : all.ts.back() + 1);
-    // Merge stored blocks that overlap [first, last] of the run.
+    // Merge stored blocks that overlap [first, last] of the run, and the
+    // block just before it when both fit one block: a partition's points
+    // sealed in pieces (a head cut at block_points, one aged out every
+    // hour) end up in full blocks, not in a tail of small ones.
     Column old;
     old.type = all.type;
+    const size_t max_block = MaxBlockPoints();
     RETURN_IF_ERROR(ForEachBlock(
         part->cf, sid, run.ts.front(), run.ts.back() + 1,
         [&](const rocksdb::Slice& key, int64_t, std::string_view block) {
           auto header = codec::ReadBlockHeader(block);
-          if (header.ok() && header->last_ts < run.ts.front()) return absl::OkStatus();
+          if (header.ok() && header->last_ts < run.ts.front() &&
+              header->count + run.size() > max_block) {
+            return absl::OkStatus();
+          }
           codec::BlockHeader hd;
           if (absl::Status st = DecodeColumnBlock(block, &hd, &old); !st.ok()) {
             // Never silently drop stored data: refuse to seal over a corrupt block.
@@ -92,13 +97,16 @@ absl::Status DBImpl::BuildBlocks(const SealJob& job, rocksdb::WriteBatch* batch)
           return absl::OkStatus();
         }));
     if (old.size() != 0) run = MergeColumns(old, run);
-    for (size_t c = 0; c < run.size(); c += options_.block_points) {
-      const size_t n = std::min(options_.block_points, run.size() - c);
+    // Blocks of equal size, none above max_block.
+    const size_t blocks = (run.size() + max_block - 1) / max_block;
+    for (size_t b = 0, c = 0; b < blocks; ++b) {
+      const size_t n = (run.size() - c) / (blocks - b);
       std::string block;
       EncodeColumnBlock(run, c, n, &block,
                         codec::EncodeOptions{.allow_rans = options_.entropy_coding});
       batch->Put(part->cf, BlockKey(sid, run.ts[c]), block);
       ++blocks_written_;
+      c += n;
     }
     lo = hi;
   }

@@ -112,7 +112,7 @@ TEST_F(DBTest, QueryStatsCountSeriesBlocksAndPoints) {
   }
   Write(pts);
   Write({MakePoint("env", {{"zone", "b"}}, "temp", 1.0, kT0)});
-  ASSERT_TRUE(db_->Flush().ok());  // 10 blocks of 16 for zone a, 1 for zone b
+  ASSERT_TRUE(db_->Flush().ok());  // 8 blocks of 20 for zone a (16 and a quarter), 1 for b
   auto stats_of = [&](const QuerySpec& q) {
     auto cursor = db_->Query(q);
     EXPECT_TRUE(cursor.ok()) << cursor.status();
@@ -127,7 +127,7 @@ TEST_F(DBTest, QueryStatsCountSeriesBlocksAndPoints) {
   raw.selector.tags = {{"zone", TagFilter::Op::kEqual, {"a"}}};
   QueryStats s = stats_of(raw);
   EXPECT_EQ(s.series_matched, 1u);
-  EXPECT_EQ(s.blocks_decoded, 10u);
+  EXPECT_EQ(s.blocks_decoded, 8u);
   EXPECT_EQ(s.blocks_from_headers, 0u);
   EXPECT_EQ(s.points_scanned, 160u);
 
@@ -139,12 +139,68 @@ TEST_F(DBTest, QueryStatsCountSeriesBlocksAndPoints) {
   s = stats_of(mean);
   EXPECT_EQ(s.series_matched, 2u);
   EXPECT_EQ(s.blocks_decoded, 0u);
-  EXPECT_EQ(s.blocks_from_headers, 11u);
+  EXPECT_EQ(s.blocks_from_headers, 9u);
   EXPECT_EQ(s.points_scanned, 0u);
 
   Write({MakePoint("env", {{"zone", "a"}}, "temp", 1.0, kT0 + 5000 * kSec)});  // unsealed
   s = stats_of(raw);
   EXPECT_EQ(s.points_scanned, 161u);
+}
+
+// A partition sealed in pieces (aged heads, Flush) fills its last block up
+// to block_points and a quarter instead of leaving a trail of small ones.
+TEST_F(DBTest, SealsInPiecesFillThePartitionsLastBlock) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  int next = 0;
+  auto write_and_flush = [&](int n) {
+    std::vector<Point> pts;
+    for (int i = 0; i < n; ++i, ++next) {
+      pts.push_back(MakePoint("env", {}, "temp", 0.5 * next, kT0 + next * 10 * kSec));
+    }
+    Write(pts);
+    ASSERT_TRUE(db_->Flush().ok());
+  };
+  auto blocks = [&] {
+    auto cursor = db_->Query(Raw("env"));
+    EXPECT_TRUE(cursor.ok());
+    Frame f;
+    size_t points = 0;
+    while ((*cursor)->Next(&f)) {
+      for (size_t i = 0; i < f.times.size(); ++i) {
+        EXPECT_EQ(f.times[i], kT0 + int64_t(i) * 10 * kSec);
+        EXPECT_EQ(std::get<double>(f.values[i]), 0.5 * double(i));
+      }
+      points += f.times.size();
+    }
+    EXPECT_EQ(points, size_t(next));
+    return (*cursor)->stats().blocks_decoded;
+  };
+  write_and_flush(10);
+  EXPECT_EQ(blocks(), 1u);
+  write_and_flush(10);
+  EXPECT_EQ(blocks(), 1u) << "10 + 10 fit one block of at most 20";
+  write_and_flush(5);
+  EXPECT_EQ(blocks(), 2u) << "the full block stays, 5 start the next";
+  write_and_flush(14);
+  EXPECT_EQ(blocks(), 2u) << "5 + 14";
+  write_and_flush(2);
+  EXPECT_EQ(blocks(), 3u);
+  Reopen();
+  EXPECT_EQ(blocks(), 3u);
+  // 41 points sealed at once: three blocks of equal size (13, 14, 14).
+  ASSERT_TRUE(db_->CreateDatabase("big").ok());
+  std::vector<Point> pts;
+  for (int i = 0; i < 41; ++i) pts.push_back(MakePoint("env", {}, "v", 1.0, kT0 + i * kSec));
+  Write(pts, "big");
+  ASSERT_TRUE(db_->Flush().ok());
+  QuerySpec q = Raw("env");
+  q.selector.database = "big";
+  auto cursor = db_->Query(q);
+  ASSERT_TRUE(cursor.ok());
+  Frame f;
+  while ((*cursor)->Next(&f)) {
+  }
+  EXPECT_EQ((*cursor)->stats().blocks_decoded, 3u);
 }
 
 TEST_F(DBTest, WritesReadBackFromHeadBlocksAndAfterReopen) {
