@@ -135,9 +135,7 @@ double Ingest(lux::DB* db, const Flags& f, bool ooo) {
       r = db->Write(batch);
       write_seconds += Seconds(w0);
     } else {
-      lux::ColumnBatch columns;
-      columns.database = batch.database;
-      lux::bench::GroupBySeries(&batch.points, &columns);
+      const lux::ColumnBatch columns = lux::ToColumnBatch(std::move(batch));
       const auto w0 = Clock::now();
       r = db->Write(columns);
       write_seconds += Seconds(w0);

@@ -3,7 +3,6 @@
 
 #include <cmath>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 
 namespace lux::bench {
@@ -47,38 +46,6 @@ void SensorWorkload::Reading(size_t s, double* value, int64_t* quality) {
   const double scale = std::pow(10.0, info.decimals);
   *value = std::round((st.level + normal_(rng_) * info.noise) * scale) / scale;
   *quality = (rng_() % 1000 == 0) ? 80 : 100;
-}
-
-void GroupBySeries(std::vector<Point>* points, ColumnBatch* out) {
-  absl::flat_hash_map<std::string, size_t> index;
-  std::string key;
-  for (Point& p : *points) {
-    key = p.measurement;
-    for (const Tag& t : p.tags) absl::StrAppend(&key, ",", t.key, "=", t.value);
-    auto [it, fresh] = index.try_emplace(key, out->series.size());
-    if (fresh) {
-      SeriesPoints& sp = out->series.emplace_back();
-      sp.measurement = std::move(p.measurement);
-      sp.tags = std::move(p.tags);
-      for (const Field& f : p.fields) {
-        FieldColumn& c = sp.fields.emplace_back();
-        c.key = f.key;
-        std::visit([&](const auto& v) { c.values = std::vector<std::decay_t<decltype(v)>>(); },
-                   f.value);
-      }
-    }
-    SeriesPoints& sp = out->series[it->second];
-    sp.timestamps_ns.push_back(p.timestamp_ns);
-    for (size_t k = 0; k < sp.fields.size(); ++k) {
-      std::visit(
-          [&](auto& col) {
-            using T = typename std::decay_t<decltype(col)>::value_type;
-            col.push_back(std::get<T>(std::move(p.fields[k].value)));
-          },
-          sp.fields[k].values);
-    }
-  }
-  points->clear();
 }
 
 void SensorWorkload::Next(size_t n, std::vector<Point>* out) {

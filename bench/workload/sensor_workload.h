@@ -29,12 +29,6 @@ struct SensorInfo {
   double noise = 0;
 };
 
-// Moves `points` into *out grouped by series (measurement and tags, in order
-// of first appearance; each series' points in order, with the field columns
-// of its first point: REQUIRES every point of a series to have the same
-// field keys and types, as this workload's do).
-void GroupBySeries(std::vector<Point>* points, ColumnBatch* out);
-
 class SensorWorkload {
  public:
   static constexpr int64_t kInterval = 10'000'000'000;                    // 10 s

@@ -237,7 +237,7 @@ void RunAgainstModel(uint32_t seed, bool segmented) {
         b.points.push_back(p);
       }
       // Either form of a write: the columnar one groups each series' points.
-      auto r = rng() % 2 == 0 ? db->Write(b) : db->Write(testing::ToColumns(b));
+      auto r = rng() % 2 == 0 ? db->Write(b) : db->Write(ToColumnBatch(b));
       ASSERT_TRUE(r.ok()) << r.status();
       ASSERT_TRUE(r->rejected.empty());
       ASSERT_EQ(r->points_written, b.points.size());

@@ -393,7 +393,7 @@ TEST_F(DBTest, ColumnarWritesAnswerErrorForErrorAsPointWrites) {
   b.database = "points";
   auto by_points = db_->Write(b);
   b.database = "columns";
-  auto by_columns = db_->Write(testing::ToColumns(b, /*one_per_point=*/true));
+  auto by_columns = db_->Write(testing::OneSeriesPerPoint(b));
   ASSERT_TRUE(by_points.ok() && by_columns.ok());
   EXPECT_EQ(by_columns->points_written, by_points->points_written);
   EXPECT_EQ(by_points->points_written, 8u);

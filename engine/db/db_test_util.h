@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -41,53 +40,17 @@ inline Point MakePoint(std::string measurement, std::vector<Tag> tags, std::stri
   return p;
 }
 
-// The points of `b` as a columnar batch: one SeriesPoints per distinct
-// measurement, tags and field keys and types, in order of first appearance,
-// each with its points in order (or one SeriesPoints per point with
-// `one_per_point`: then the flat indices of errors are the points').
-inline ColumnBatch ToColumns(const WriteBatch& b, bool one_per_point = false) {
+// The points of `b` as a columnar batch with one SeriesPoints per point,
+// so that the flat indices of errors are the points'.
+inline ColumnBatch OneSeriesPerPoint(const WriteBatch& b) {
   ColumnBatch c;
   c.database = b.database;
   c.retention_policy = b.retention_policy;
   c.batch_id = b.batch_id;
-  auto same_shape = [](const Point& p, const SeriesPoints& sp) {
-    if (p.measurement != sp.measurement || p.tags != sp.tags ||
-        p.fields.size() != sp.fields.size()) {
-      return false;
-    }
-    for (size_t k = 0; k < p.fields.size(); ++k) {
-      if (p.fields[k].key != sp.fields[k].key ||
-          p.fields[k].value.index() != sp.fields[k].values.index()) {
-        return false;
-      }
-    }
-    return true;
-  };
   for (const Point& p : b.points) {
-    auto it = std::find_if(c.series.begin(), c.series.end(),
-                           [&](const SeriesPoints& sp) { return same_shape(p, sp); });
-    if (one_per_point || it == c.series.end()) {
-      it = c.series.insert(c.series.end(), SeriesPoints());
-      SeriesPoints& sp = *it;
-      sp.measurement = p.measurement;
-      sp.tags = p.tags;
-      for (const Field& f : p.fields) {
-        FieldColumn& col = sp.fields.emplace_back();
-        col.key = f.key;
-        std::visit([&](const auto& v) { col.values = std::vector<std::decay_t<decltype(v)>>(); },
-                   f.value);
-      }
-    }
-    SeriesPoints& sp = *it;
-    sp.timestamps_ns.push_back(p.timestamp_ns);
-    for (size_t k = 0; k < p.fields.size(); ++k) {
-      std::visit(
-          [&](auto& col) {
-            col.push_back(std::get<typename std::decay_t<decltype(col)>::value_type>(
-                p.fields[k].value));
-          },
-          sp.fields[k].values);
-    }
+    WriteBatch one;
+    one.points = {p};
+    c.series.push_back(ToColumnBatch(std::move(one)).series.front());
   }
   return c;
 }

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "engine/common/varint.h"
 #include "lux/clock.h"
 #include "lux/options.h"
 #include "lux/point.h"
@@ -87,6 +89,55 @@ FieldType TypeOf(const FieldValue& v) { return TypeAt(v.index()); }
 FieldType ColumnType(const FieldValues& values) { return TypeAt(values.index()); }
 size_t ColumnSize(const FieldValues& values) {
   return std::visit([](const auto& v) { return v.size(); }, values);
+}
+
+ColumnBatch ToColumnBatch(WriteBatch batch) {
+  ColumnBatch out;
+  out.database = std::move(batch.database);
+  out.retention_policy = std::move(batch.retention_policy);
+  out.batch_id = std::move(batch.batch_id);
+  absl::flat_hash_map<std::string, size_t> index;
+  std::string key;
+  auto put = [&key](std::string_view s) {
+    PutVarint64(&key, s.size());
+    key.append(s);
+  };
+  for (Point& p : batch.points) {
+    key.clear();
+    put(p.measurement);
+    PutVarint64(&key, p.tags.size());
+    for (const Tag& t : p.tags) {
+      put(t.key);
+      put(t.value);
+    }
+    for (const Field& f : p.fields) {
+      put(f.key);
+      key.push_back(static_cast<char>(f.value.index()));
+    }
+    auto [it, fresh] = index.try_emplace(key, out.series.size());
+    if (fresh) {
+      SeriesPoints& sp = out.series.emplace_back();
+      sp.measurement = std::move(p.measurement);
+      sp.tags = std::move(p.tags);
+      for (const Field& f : p.fields) {
+        FieldColumn& c = sp.fields.emplace_back();
+        c.key = f.key;
+        std::visit([&](const auto& v) { c.values = std::vector<std::decay_t<decltype(v)>>(); },
+                   f.value);
+      }
+    }
+    SeriesPoints& sp = out.series[it->second];
+    sp.timestamps_ns.push_back(p.timestamp_ns);
+    for (size_t k = 0; k < sp.fields.size(); ++k) {
+      std::visit(
+          [&](auto& col) {
+            using T = typename std::decay_t<decltype(col)>::value_type;
+            col.push_back(std::get<T>(std::move(p.fields[k].value)));
+          },
+          sp.fields[k].values);
+    }
+  }
+  return out;
 }
 
 Point PointAt(const SeriesPoints& series, size_t j) {

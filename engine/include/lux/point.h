@@ -94,6 +94,11 @@ struct ColumnBatch {
 size_t ColumnSize(const FieldValues& values);
 // Type of a column's values.
 FieldType ColumnType(const FieldValues& values);
+// `batch` in columns: one SeriesPoints per distinct measurement, tags (as
+// given) and field keys and types, in order of first appearance, each with
+// its points in order. Writing it stores what writing `batch` stores; the
+// indices in WriteResult follow the new order.
+ColumnBatch ToColumnBatch(WriteBatch batch);
 // Point j of a series run as a Point (its fields as given).
 Point PointAt(const SeriesPoints& series, size_t j);
 // The point behind flat index k of a ColumnBatch (PointError::index), or
