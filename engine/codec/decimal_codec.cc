@@ -197,7 +197,7 @@ absl::Status DecodeDecimal(std::string_view src, size_t n, double* out) {
     const int64_t pos = positions[k];
     if (pos <= prev || uint64_t(pos) >= n) return Corrupt("exception position out of order");
     prev = pos;
-    out[pos] = std::bit_cast<double>(LoadFixed64(raw.data() + 8 * k));
+    std::memcpy(&out[pos], raw.data() + 8 * k, 8);  // f64 little-endian, as is the host
   }
   return absl::OkStatus();
 }

@@ -159,14 +159,20 @@ LUX_AVX512 uint64_t DeltaAvx512(uint64_t* u, size_t n, uint64_t mul, uint64_t ad
   return acc;
 }
 
-// DigitsToValue on 8 lanes: the same operations in the same order.
-LUX_AVX512 inline __m512d DigitsToValues8(__m512i d, __m512d pow, __m512d inv) {
-  const __m512i magic = _mm512_set1_epi64(0x4338000000000000);  // 1.5 * 2^52
-  const __m512d x = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_add_epi64(d, magic)),
-                                  _mm512_set1_pd(6755399441055744.0));
+constexpr uint64_t kMagicBits = 0x4338000000000000;  // 1.5 * 2^52
+
+// DigitsToValue on 8 lanes, from the digits plus kMagicBits (mod 2^64):
+// the same operations in the same order.
+LUX_AVX512 inline __m512d BiasedDigitsToValues8(__m512i biased, __m512d pow, __m512d inv) {
+  const __m512d x = _mm512_sub_pd(_mm512_castsi512_pd(biased), _mm512_set1_pd(6755399441055744.0));
   const __m512d q = _mm512_mul_pd(x, inv);
   const __m512d r = _mm512_fnmadd_pd(q, pow, x);  // fma(-q, pow, x)
   return _mm512_fmadd_pd(r, inv, q);
+}
+
+LUX_AVX512 inline __m512d DigitsToValues8(__m512i d, __m512d pow, __m512d inv) {
+  return BiasedDigitsToValues8(
+      _mm512_add_epi64(d, _mm512_set1_epi64(static_cast<long long>(kMagicBits))), pow, inv);
 }
 
 LUX_AVX512 void DigitsToValuesAvx512(uint64_t* v, size_t n, double pow, double inv) {
@@ -184,17 +190,20 @@ LUX_AVX512 void DigitsToValuesAvx512(uint64_t* v, size_t n, double pow, double i
   }
 }
 
+// With kScale, the integers are carried plus kMagicBits (folded into `add`
+// or the running sum: the conversion's integer add is then free).
 template <bool kDelta, bool kMul, bool kScale>
 LUX_AVX512 inline uint64_t DecodePacked(const char* src, size_t n, int width, uint64_t mul,
                                         uint64_t add, uint64_t acc, const double* scale,
                                         uint64_t* out) {
+  const uint64_t bias = kScale ? kMagicBits : 0;
   const Unpacker u = MakeUnpacker(width);
   const __m512i vmul = _mm512_set1_epi64(static_cast<long long>(mul));
-  const __m512i vadd = _mm512_set1_epi64(static_cast<long long>(add));
+  const __m512i vadd = _mm512_set1_epi64(static_cast<long long>(kDelta ? add : add + bias));
   const __m512i last = _mm512_set1_epi64(7);
   const __m512d vpow = _mm512_set1_pd(kScale ? scale[0] : 0);
   const __m512d vinv = _mm512_set1_pd(kScale ? scale[1] : 0);
-  __m512i carry = _mm512_set1_epi64(static_cast<long long>(acc));
+  __m512i carry = _mm512_set1_epi64(static_cast<long long>(acc + bias));
   const char* const end = src + (n * static_cast<size_t>(width) + 7) / 8;
   const char* p = src;
   for (size_t i = 0; i < n; i += 8, p += width) {
@@ -212,25 +221,26 @@ LUX_AVX512 inline uint64_t DecodePacked(const char* src, size_t n, int width, ui
       const size_t k = n - i;
       if constexpr (kDelta) {
         acc = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm512_castsi512_si128(
-            _mm512_permutexvar_epi64(_mm512_set1_epi64(static_cast<long long>(k - 1)), v))));
+                  _mm512_permutexvar_epi64(_mm512_set1_epi64(static_cast<long long>(k - 1)), v)))) -
+              bias;
       }
       const __mmask8 m = static_cast<__mmask8>((1u << k) - 1);
       if constexpr (kScale) {
         _mm512_mask_storeu_pd(reinterpret_cast<double*>(out + i), m,
-                              DigitsToValues8(v, vpow, vinv));
+                              BiasedDigitsToValues8(v, vpow, vinv));
       } else {
         _mm512_mask_storeu_epi64(out + i, m, v);
       }
       return acc;
     }
     if constexpr (kScale) {
-      _mm512_storeu_pd(reinterpret_cast<double*>(out + i), DigitsToValues8(v, vpow, vinv));
+      _mm512_storeu_pd(reinterpret_cast<double*>(out + i), BiasedDigitsToValues8(v, vpow, vinv));
     } else {
       _mm512_storeu_si512(out + i, v);
     }
   }
   if constexpr (kDelta) {
-    acc = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm512_castsi512_si128(carry)));
+    acc = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm512_castsi512_si128(carry))) - bias;
   }
   return acc;
 }
