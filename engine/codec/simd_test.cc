@@ -61,12 +61,13 @@ TEST(SimdTest, IntColumnsOfEveryWidthDecodeAlike) {
     for (size_t n : kLengths) {
       // Random values (FOR), a walk of random steps (delta), and multiples
       // of 10 of each (a divisor).
+      // (Arithmetic modulo 2^64, as the codec's.)
       std::vector<int64_t> flat(n), walk(n), tens(n);
-      int64_t acc = int64_t(rng());
+      uint64_t acc = rng();
       for (size_t i = 0; i < n; ++i) {
         flat[i] = int64_t(rng() & mask);
-        walk[i] = acc += int64_t(rng() & mask) - int64_t(mask / 2);
-        tens[i] = walk[i] * 10;
+        walk[i] = int64_t(acc += (rng() & mask) - mask / 2);
+        tens[i] = int64_t(uint64_t(walk[i]) * 10);
       }
       for (const auto& in : {flat, walk, tens}) {
         std::string enc;
