@@ -12,6 +12,7 @@
 
 #include "engine/codec/bitpack.h"
 #include "engine/codec/decimal_codec.h"
+#include "engine/codec/format.h"
 #include "engine/codec/int_codec.h"
 #include "engine/codec/testing/patterns.h"
 #include "gtest/gtest.h"
@@ -144,6 +145,36 @@ TEST(SimdTest, CorruptColumnsFailAlike) {
       absl::Status s =
           DecodeDecimal(std::string_view(bad.data(), bad.size()), v.size(), out.data());
       return std::make_pair(s.code(), s.ok() ? testing::BitPatterns(out) : std::vector<uint64_t>{});
+    });
+  }
+}
+
+TEST(SimdTest, DictionaryCodesOutOfRangeAreDataLossOnBothPaths) {
+  // A hand-built mode-4 column: entries {10, 20}, 1100 bit-packed codes.
+  std::mt19937_64 rng(14);
+  for (size_t bad_at : {size_t{0}, size_t{511}, size_t{700}, size_t{1099}, SIZE_MAX}) {
+    std::vector<int64_t> codes(1100), want(1100);
+    for (size_t i = 0; i < codes.size(); ++i) {
+      codes[i] = int64_t(rng() % 2);
+      want[i] = codes[i] == 0 ? 10 : 20;
+    }
+    if (bad_at != SIZE_MAX) codes[bad_at] = 2;
+    std::string enc(1, static_cast<char>(IntMode::kDict));
+    PutVarint64(&enc, 2);
+    EncodeInts(std::vector<int64_t>{10, 20}, &enc);
+    EncodeInts(codes, &enc);
+    std::vector<char> exact(enc.begin(), enc.end());
+    ExpectSameOnBothPaths([&] {
+      std::vector<int64_t> out(codes.size());
+      Reader r(std::string_view(exact.data(), exact.size()));
+      absl::Status s = DecodeInts(&r, codes.size(), out.data());
+      if (bad_at == SIZE_MAX) {
+        EXPECT_TRUE(s.ok()) << s;
+        EXPECT_EQ(out, want);
+      } else {
+        EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << bad_at;
+      }
+      return s.code();
     });
   }
 }
