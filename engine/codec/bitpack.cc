@@ -1,11 +1,14 @@
 // File: bitpack.cc
 // Hot path (per value). UnpackBits dispatches to one fully unrolled kernel per
 // width: 8 values per step consume exactly `width` bytes, so every shift is a
-// compile-time constant.
+// compile-time constant; on AVX-512 CPUs, simd.h's kernel (one byte
+// permutation per 8 values) takes widths up to 56.
 #include "engine/codec/bitpack.h"
 
 #include <array>
 #include <cstring>
+
+#include "engine/codec/simd.h"
 
 namespace lux::codec {
 namespace {
@@ -101,6 +104,10 @@ void PackBits(const uint64_t* in, size_t n, int width, std::string* dst) {
 
 void UnpackBits(const char* src, size_t n, int width, uint64_t* out) {
   if (n == 0) return;
+  if (width != 0 && width <= simd::kMaxAvx512UnpackWidth && UseAvx512()) {
+    simd::UnpackBitsAvx512(src, n, width, out);
+    return;
+  }
   kKernels[width](src, n, out);
 }
 

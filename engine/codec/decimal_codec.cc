@@ -1,6 +1,8 @@
 // File: decimal_codec.cc
-// Encode: warm path (per block). Decode: hot path (per value), written as
-// separate tight loops that the compiler vectorises.
+// Encode: warm path (per block). Decode: hot path (per value): the digits
+// become values inside the integer decoder (DecodeIntsMapped), per
+// mini-block while it is in cache, or once per dictionary entry; AVX-512
+// kernels (simd.h) where the CPU has them.
 #include "engine/codec/decimal_codec.h"
 
 #include <bit>
@@ -12,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/codec/format.h"
 #include "engine/codec/int_codec.h"
+#include "engine/codec/simd.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/varint.h"
 
@@ -80,6 +83,16 @@ void DigitsToValues(double* out, size_t n, int e) {
     int64_t d;
     std::memcpy(&d, &out[i], 8);
     out[i] = DigitsToValue(d, e);
+  }
+}
+
+// IntMap::fn: digits to values in place; ctx points to the exponent.
+void MapDigits(uint64_t* v, size_t n, const void* ctx) {
+  const int e = *static_cast<const int*>(ctx);
+  if (UseAvx512()) {
+    simd::DigitsToValuesAvx512(v, n, kPow10[e], kInvPow10[e]);
+  } else {
+    DigitsToValues(reinterpret_cast<double*>(v), n, e);
   }
 }
 
@@ -171,18 +184,20 @@ absl::Status DecodeDecimal(std::string_view src, size_t n, double* out) {
     RETURN_IF_ERROR(DecodeInts(&r, num_exceptions, positions.data()));
     if (!r.GetBytes(num_exceptions * 8, &raw)) return Corrupt("truncated exceptions");
   }
-  // Digits are decoded in place: int64 and double have the same size.
+  // Digits are decoded in place and become values there: int64 and double
+  // have the same size.
   static_assert(sizeof(int64_t) == sizeof(double));
-  int64_t* digits = reinterpret_cast<int64_t*>(out);
-  RETURN_IF_ERROR(DecodeInts(&r, n, digits));
+  const int exponent = e;
+  const double scale[2] = {kPow10[e], kInvPow10[e]};
+  RETURN_IF_ERROR(DecodeIntsMapped(&r, n, reinterpret_cast<uint64_t*>(out),
+                                   IntMap{&MapDigits, &exponent, scale}));
   if (!r.empty()) return Corrupt("trailing bytes");
-  DigitsToValues(out, n, e);
   int64_t prev = -1;
   for (size_t k = 0; k < num_exceptions; ++k) {
     const int64_t pos = positions[k];
     if (pos <= prev || uint64_t(pos) >= n) return Corrupt("exception position out of order");
     prev = pos;
-    out[pos] = std::bit_cast<double>(LoadFixed64(raw.data() + 8 * k));
+    std::memcpy(&out[pos], raw.data() + 8 * k, 8);  // f64 little-endian, as is the host
   }
   return absl::OkStatus();
 }

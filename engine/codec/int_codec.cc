@@ -16,6 +16,7 @@
 #include "engine/codec/format.h"
 #include "engine/codec/predictor.h"
 #include "engine/codec/rans.h"
+#include "engine/codec/simd.h"
 #include "engine/common/status_macros.h"
 
 namespace lux::codec {
@@ -334,91 +335,178 @@ void EncodeAt(std::span<const int64_t> v, std::string* dst, int depth, Allowed a
   dst->append(best);
 }
 
-// Reads what AppendResiduals wrote for n values into u[0..n) (still to be
-// multiplied by *divisor).
-absl::Status ReadResiduals(Reader* src, size_t n, uint64_t* u, uint64_t* divisor) {
-  if (!src->GetVarint64(divisor)) return Corrupt("truncated divisor");
-  if (*divisor == 0) return Corrupt("zero divisor");
-  for (size_t start = 0; start < n; start += kMiniBlock) {
-    const size_t len = std::min(kMiniBlock, n - start);
+// v[i] = v[i] * mul + add (mod 2^64): frame of reference, divisor and
+// mini-block reference in one step.
+void ApplyFor(uint64_t* v, size_t n, uint64_t mul, uint64_t add) {
+  if (UseAvx512()) return simd::ForAvx512(v, n, mul, add);
+  if (mul == 1) {
+    for (size_t i = 0; i < n; ++i) v[i] += add;
+  } else {
+    for (size_t i = 0; i < n; ++i) v[i] = v[i] * mul + add;
+  }
+}
+
+// v[i] = acc += v[i] * mul + add (mod 2^64); returns the last acc.
+uint64_t ApplyDelta(uint64_t* v, size_t n, uint64_t mul, uint64_t add, uint64_t acc) {
+  if (UseAvx512()) return simd::DeltaAvx512(v, n, mul, add, acc);
+  if (mul == 1) {
+    for (size_t i = 0; i < n; ++i) v[i] = acc += v[i] + add;
+  } else {
+    for (size_t i = 0; i < n; ++i) v[i] = acc += v[i] * mul + add;
+  }
+  return acc;
+}
+
+// Modes 1 (FOR) and 2 (delta) after the mode byte: the header, then the
+// bit-packed residuals. Each mini-block is unpacked, finished (value =
+// base + (packed + reference) * divisor, or the running sum of
+// min delta + (packed + reference) * divisor) and mapped while it is in
+// cache.
+absl::Status DecodePacked(Reader* src, size_t n, uint64_t* u, bool delta, const IntMap* map) {
+  uint64_t first = 0, offset;  // offset: FOR base or min delta (zigzag)
+  if (delta) {
+    if (n == 0) return Corrupt("delta column with no values");
+    if (!src->GetVarint64(&first) || !src->GetVarint64(&offset)) {
+      return Corrupt("truncated delta header");
+    }
+  } else if (!src->GetVarint64(&offset)) {
+    return Corrupt("truncated base");
+  }
+  uint64_t divisor;
+  if (!src->GetVarint64(&divisor)) return Corrupt("truncated divisor");
+  if (divisor == 0) return Corrupt("zero divisor");
+  const uint64_t off = uint64_t(UnZigZag(offset));
+  uint64_t acc = uint64_t(UnZigZag(first));
+  uint64_t* r = u;  // residual i finishes value i (FOR) or i + 1 (delta)
+  size_t m = n;
+  if (delta) {
+    u[0] = acc;
+    if (map != nullptr) map->fn(u, 1, map->ctx);
+    ++r;
+    --m;
+  }
+  uint64_t* pending = nullptr;
+  size_t pending_len = 0;
+  for (size_t start = 0; start < m; start += kMiniBlock) {
+    const size_t len = std::min(kMiniBlock, m - start);
     uint64_t ref;
     uint8_t width;
     std::string_view bytes;
     if (!src->GetVarint64(&ref) || !src->GetByte(&width)) return Corrupt("truncated mini-block");
     if (width > 64) return Corrupt(absl::StrCat("bit width ", width, " > 64"));
     if (!src->GetBytes(PackedSize(len, width), &bytes)) return Corrupt("truncated bit-packed data");
-    uint64_t* mb = u + start;
-    UnpackBits(bytes.data(), len, width, mb);
-    if (ref != 0) {
-      for (size_t i = 0; i < len; ++i) mb[i] += ref;
+    uint64_t* mb = r + start;
+    if (width <= simd::kMaxAvx512UnpackWidth && UseAvx512()) {
+      const double* scale = map != nullptr ? map->decimal_scale : nullptr;
+      acc = simd::DecodePackedAvx512(bytes.data(), len, width, divisor, ref * divisor + off, delta,
+                                     acc, scale, mb);
+      if (map != nullptr && scale == nullptr) {
+        // One mini-block behind: mapping right after the vector stores
+        // would wait for them.
+        if (pending != nullptr) map->fn(pending, pending_len, map->ctx);
+        pending = mb;
+        pending_len = len;
+      }
+      continue;
     }
+    if (pending != nullptr) {
+      map->fn(pending, pending_len, map->ctx);
+      pending = nullptr;
+    }
+    UnpackBits(bytes.data(), len, width, mb);
+    if (delta) {
+      acc = ApplyDelta(mb, len, divisor, ref * divisor + off, acc);
+    } else {
+      ApplyFor(mb, len, divisor, ref * divisor + off);
+    }
+    if (map != nullptr) map->fn(mb, len, map->ctx);
   }
+  if (pending != nullptr) map->fn(pending, pending_len, map->ctx);
   return absl::OkStatus();
 }
 
-using ResidualReader = absl::Status (*)(Reader*, size_t, uint64_t*, uint64_t*);
-
-// Mode 1 (and 6/1) after the mode byte: base, residuals.
-absl::Status DecodeFor(Reader* src, size_t n, uint64_t* u, ResidualReader read) {
+// Mode 6 with transform 1 (FOR) after the transform byte: base, residuals.
+absl::Status DecodeRansFor(Reader* src, size_t n, uint64_t* u) {
   uint64_t base, divisor;
   if (!src->GetVarint64(&base)) return Corrupt("truncated base");
-  RETURN_IF_ERROR(read(src, n, u, &divisor));
-  const uint64_t b = uint64_t(UnZigZag(base));
-  if (divisor == 1) {
-    for (size_t i = 0; i < n; ++i) u[i] += b;
-  } else {
-    for (size_t i = 0; i < n; ++i) u[i] = b + u[i] * divisor;
-  }
+  RETURN_IF_ERROR(ReadRansResiduals(src, n, u, &divisor));
+  ApplyFor(u, n, divisor, uint64_t(UnZigZag(base)));
   return absl::OkStatus();
 }
 
-// Mode 2 (and 6/2) after the mode byte: first, min delta, residuals.
-absl::Status DecodeDelta(Reader* src, size_t n, uint64_t* u, ResidualReader read) {
+// Mode 6 with transform 2 (delta): first, min delta, residuals.
+absl::Status DecodeRansDelta(Reader* src, size_t n, uint64_t* u) {
   uint64_t first, min_delta, divisor;
-  if (n == 0) return Corrupt("delta column with no values");
   if (!src->GetVarint64(&first) || !src->GetVarint64(&min_delta)) {
     return Corrupt("truncated delta header");
   }
-  RETURN_IF_ERROR(read(src, n - 1, u + 1, &divisor));
-  const uint64_t md = uint64_t(UnZigZag(min_delta));
-  uint64_t acc = uint64_t(UnZigZag(first));
-  u[0] = acc;
-  if (divisor == 1) {
-    for (size_t i = 1; i < n; ++i) u[i] = acc += u[i] + md;
-  } else {
-    for (size_t i = 1; i < n; ++i) u[i] = acc += u[i] * divisor + md;
-  }
+  RETURN_IF_ERROR(ReadRansResiduals(src, n - 1, u + 1, &divisor));
+  u[0] = uint64_t(UnZigZag(first));
+  ApplyDelta(u + 1, n - 1, divisor, uint64_t(UnZigZag(min_delta)), u[0]);
   return absl::OkStatus();
 }
 
-absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_ok);
+// Decodes a column of any mode at `depth`; then maps its values through
+// *map unless map is null.
+absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_ok,
+                      const IntMap* map);
 
-absl::Status DecodeNested(Reader* src, size_t n, std::vector<int64_t>* out, int depth) {
+absl::Status DecodeNested(Reader* src, size_t n, std::vector<int64_t>* out, int depth,
+                          const IntMap* map = nullptr) {
   out->resize(n);
-  return DecodeAt(src, n, out->data(), depth, false);
+  return DecodeAt(src, n, out->data(), depth, false, map);
 }
 
-absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_ok) {
+// An IntMap that replaces dictionary codes by their entries; a code out of
+// range sets `bad` (and takes entry 0).
+struct Lookup {
+  static void Fn(uint64_t* v, size_t n, const void* ctx) {
+    Lookup* l = const_cast<Lookup*>(static_cast<const Lookup*>(ctx));
+    const uint64_t* const entries = l->entries;
+    const uint64_t size = l->size;
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t code = v[i];
+      if (code >= size) {
+        l->bad = true;
+        v[i] = entries[0];
+        continue;
+      }
+      v[i] = entries[code];
+    }
+  }
+  const uint64_t* entries;
+  uint64_t size;
+  bool bad = false;
+};
+
+void MapAll(const IntMap* map, uint64_t* v, size_t n) {
+  if (map != nullptr) map->fn(v, n, map->ctx);
+}
+
+absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_ok,
+                      const IntMap* map) {
   uint8_t mode;
   if (!src->GetByte(&mode)) return Corrupt("missing mode");
   uint64_t* u = reinterpret_cast<uint64_t*>(out);
   switch (static_cast<IntMode>(mode)) {
     case IntMode::kFor:
-      return DecodeFor(src, n, u, ReadResiduals);
+      return DecodePacked(src, n, u, /*delta=*/false, map);
     case IntMode::kDelta:
-      return DecodeDelta(src, n, u, ReadResiduals);
+      return DecodePacked(src, n, u, /*delta=*/true, map);
     case IntMode::kRans: {
       uint8_t transform;
       if (!src->GetByte(&transform)) return Corrupt("truncated rANS transform");
       if (transform == kRansFor) {
         if (n == 0) return Corrupt("rANS column with no values");
-        return DecodeFor(src, n, u, ReadRansResiduals);
-      }
-      if (transform == kRansDelta) {
+        RETURN_IF_ERROR(DecodeRansFor(src, n, u));
+      } else if (transform == kRansDelta) {
         if (n < 2) return Corrupt("rANS delta column with fewer than 2 values");
-        return DecodeDelta(src, n, u, ReadRansResiduals);
+        RETURN_IF_ERROR(DecodeRansDelta(src, n, u));
+      } else {
+        return Corrupt(absl::StrCat("unknown rANS transform ", transform));
       }
-      return Corrupt(absl::StrCat("unknown rANS transform ", transform));
+      MapAll(map, u, n);
+      return absl::OkStatus();
     }
     case IntMode::kPredict: {
       if (n < 2) return Corrupt("predicted column with fewer than 2 values");
@@ -430,6 +518,7 @@ absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_
       if (step == 0) return Corrupt("zero step");
       RETURN_IF_ERROR(ReadRansResiduals(src, n - 1, u + 1, &divisor));
       ApplyPredictions(uint64_t(UnZigZag(first)), params, step, divisor, u, n);
+      MapAll(map, u, n);
       return absl::OkStatus();
     }
     case IntMode::kRle: {
@@ -439,7 +528,7 @@ absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_
         return Corrupt("bad run count");
       }
       std::vector<int64_t> values, lengths;
-      RETURN_IF_ERROR(DecodeNested(src, runs, &values, depth + 1));
+      RETURN_IF_ERROR(DecodeNested(src, runs, &values, depth + 1, map));
       RETURN_IF_ERROR(DecodeNested(src, runs, &lengths, depth + 1));
       size_t pos = 0;
       for (size_t r = 0; r < runs; ++r) {
@@ -458,12 +547,11 @@ absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_
         return Corrupt("bad dictionary size");
       }
       std::vector<int64_t> dict;
-      RETURN_IF_ERROR(DecodeNested(src, size, &dict, depth + 1));
-      RETURN_IF_ERROR(DecodeAt(src, n, out, depth + 1, false));
-      for (size_t i = 0; i < n; ++i) {
-        if (u[i] >= size) return Corrupt("dictionary code out of range");
-        out[i] = dict[u[i]];
-      }
+      RETURN_IF_ERROR(DecodeNested(src, size, &dict, depth + 1, map));
+      Lookup lookup{reinterpret_cast<const uint64_t*>(dict.data()), size};
+      const IntMap lookup_map{&Lookup::Fn, &lookup};
+      RETURN_IF_ERROR(DecodeAt(src, n, out, depth + 1, false, &lookup_map));
+      if (lookup.bad) return Corrupt("dictionary code out of range");
       return absl::OkStatus();
     }
     case IntMode::kZstd: {
@@ -478,7 +566,7 @@ absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_
       size_t got = ZSTD_decompress(raw.data(), raw.size(), frame.data(), frame.size());
       if (ZSTD_isError(got) || got != raw_len) return Corrupt("bad zstd frame");
       Reader inner(raw);
-      RETURN_IF_ERROR(DecodeAt(&inner, n, out, depth, false));
+      RETURN_IF_ERROR(DecodeAt(&inner, n, out, depth, false, map));
       if (!inner.empty()) return Corrupt("trailing bytes in zstd content");
       return absl::OkStatus();
     }
@@ -499,7 +587,12 @@ size_t MaxEncodedIntsSize(size_t n) {
 
 absl::Status DecodeInts(Reader* src, size_t n, int64_t* out) {
   if (n > kMaxBlockValues) return Corrupt("too many values");
-  return DecodeAt(src, n, out, 0, true);
+  return DecodeAt(src, n, out, 0, true, nullptr);
+}
+
+absl::Status DecodeIntsMapped(Reader* src, size_t n, uint64_t* out, const IntMap& map) {
+  if (n > kMaxBlockValues) return Corrupt("too many values");
+  return DecodeAt(src, n, reinterpret_cast<int64_t*>(out), 0, true, &map);
 }
 
 }  // namespace lux::codec
