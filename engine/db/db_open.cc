@@ -304,7 +304,15 @@ absl::Status DBImpl::ReplayWal() {
     // Points of series that were dropped since are gone for good.
     std::erase_if(batch.runs, [&](const WalRun& r) { return !series_.contains(r.sid); });
     targets.clear();
-    for (const WalRun& run : batch.runs) targets.push_back(series_.at(run.sid).get());
+    for (const WalRun& run : batch.runs) {
+      Series* s = series_.at(run.sid).get();
+      if (run.type != s->type) {
+        return absl::DataLossError(absl::StrCat("write-ahead-log record ", seq, " holds ",
+                                                FieldTypeName(run.type), " points for series ",
+                                                run.sid, " of type ", FieldTypeName(s->type)));
+      }
+      targets.push_back(s);
+    }
     ApplyToHead(batch, targets, seq);
     next_seq_ = seq + 1;
   }

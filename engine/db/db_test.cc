@@ -418,6 +418,38 @@ TEST_F(DBTest, ColumnarWritesAnswerErrorForErrorAsPointWrites) {
   }
 }
 
+// Grouped into columns, each series keeps its points' order: the later of
+// two writes at one timestamp wins as it does point by point, even when the
+// tag set's field sets or its tags' order change in between.
+TEST_F(DBTest, ToColumnBatchKeepsEachSeriesInOrder) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  const int64_t t = kT0 + 86000 * kSec;
+  Point both = MakePoint("cpu", {{"host", "a"}}, "usage", 2.0, t);
+  both.fields.push_back(Field{"idle", 5.0});
+  WriteBatch b;
+  b.database = "farm";
+  b.points = {MakePoint("cpu", {{"host", "a"}}, "usage", 1.0, t), both,
+              MakePoint("cpu", {{"host", "a"}}, "usage", 3.0, t),
+              MakePoint("m", {{"a", "1"}, {"b", "2"}}, "v", 1.0, t),
+              MakePoint("m", {{"b", "2"}, {"a", "1"}}, "v", 2.0, t),
+              MakePoint("m", {{"a", "1"}, {"b", "2"}}, "v", 3.0, t)};
+  const ColumnBatch c = ToColumnBatch(b);
+  EXPECT_EQ(c.series.size(), 4u) << "m's tag orders are one tag set";
+  auto r = db_->Write(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->points_written, 6u);
+  auto last = db_->Last(Selector{"farm", "", "cpu", {}, {}});
+  ASSERT_TRUE(last.ok());
+  ASSERT_EQ(last->size(), 2u);
+  for (const LastValue& lv : *last) {
+    EXPECT_EQ(std::get<double>(lv.value), lv.field == "usage" ? 3.0 : 5.0) << lv.field;
+  }
+  auto frames = Run(Raw("m"));
+  ASSERT_EQ(frames.size(), 1u);
+  ASSERT_EQ(frames[0].values.size(), 1u);
+  EXPECT_EQ(std::get<double>(frames[0].values[0]), 3.0);
+}
+
 TEST_F(DBTest, ColumnarWriteRejectsPointsAloneOrTheWholeSeries) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   ASSERT_TRUE(db_->CreateRetentionPolicy("farm", {"day", 86400 * kSec, 0, true}).ok());

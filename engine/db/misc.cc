@@ -96,29 +96,48 @@ ColumnBatch ToColumnBatch(WriteBatch batch) {
   out.database = std::move(batch.database);
   out.retention_policy = std::move(batch.retention_policy);
   out.batch_id = std::move(batch.batch_id);
-  absl::flat_hash_map<std::string, size_t> index;
-  std::string key;
-  auto put = [&key](std::string_view s) {
-    PutVarint64(&key, s.size());
-    key.append(s);
+  // A group is a run of one tag set with one field signature (keys and
+  // types in order); a tag set's points join its latest group while their
+  // signature matches and open a new one when it changes, so that each
+  // series keeps its points in order across groups (the later of two points
+  // at one timestamp still wins). Tag sets are keyed as the engine resolves
+  // them: sorted by key, the last of a repeated key, empty values dropped.
+  struct Latest {
+    size_t group;
+    std::string signature;
+  };
+  absl::flat_hash_map<std::string, Latest> latest;
+  std::string key, signature;
+  std::vector<const Tag*> tags;
+  auto put = [](std::string* dst, std::string_view s) {
+    PutVarint64(dst, s.size());
+    dst->append(s);
   };
   for (Point& p : batch.points) {
+    tags.clear();
+    for (const Tag& t : p.tags) tags.push_back(&t);
+    std::stable_sort(tags.begin(), tags.end(),
+                     [](const Tag* x, const Tag* y) { return x->key < y->key; });
     key.clear();
-    put(p.measurement);
-    PutVarint64(&key, p.tags.size());
-    for (const Tag& t : p.tags) {
-      put(t.key);
-      put(t.value);
+    put(&key, p.measurement);
+    for (size_t k = 0; k < tags.size(); ++k) {
+      if (k + 1 < tags.size() && tags[k + 1]->key == tags[k]->key) continue;  // the last wins
+      if (tags[k]->value.empty()) continue;
+      put(&key, tags[k]->key);
+      put(&key, tags[k]->value);
     }
+    signature.clear();
     for (const Field& f : p.fields) {
-      put(f.key);
-      key.push_back(static_cast<char>(f.value.index()));
+      put(&signature, f.key);
+      signature.push_back(static_cast<char>(f.value.index()));
     }
-    auto [it, fresh] = index.try_emplace(key, out.series.size());
-    if (fresh) {
+    auto [it, fresh] = latest.try_emplace(key);
+    if (fresh || it->second.signature != signature) {
+      it->second.group = out.series.size();
+      it->second.signature = signature;
       SeriesPoints& sp = out.series.emplace_back();
-      sp.measurement = std::move(p.measurement);
-      sp.tags = std::move(p.tags);
+      sp.measurement = p.measurement;
+      sp.tags = p.tags;
       for (const Field& f : p.fields) {
         FieldColumn& c = sp.fields.emplace_back();
         c.key = f.key;
@@ -126,7 +145,7 @@ ColumnBatch ToColumnBatch(WriteBatch batch) {
                    f.value);
       }
     }
-    SeriesPoints& sp = out.series[it->second];
+    SeriesPoints& sp = out.series[it->second.group];
     sp.timestamps_ns.push_back(p.timestamp_ns);
     for (size_t k = 0; k < sp.fields.size(); ++k) {
       std::visit(

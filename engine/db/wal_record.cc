@@ -107,7 +107,8 @@ void EncodeRuns(const WalBatch& b, std::string* dst) {
 absl::Status DecodeRuns(std::string_view src, WalBatch* out) {
   Reader r(src);
   uint64_t nruns;
-  if (!r.GetVarint64(&nruns) || nruns > src.size()) return Corrupt();
+  // A run takes at least 3 bytes (sid, type, count).
+  if (!r.GetVarint64(&nruns) || nruns > src.size() / 3) return Corrupt();
   out->runs.reserve(nruns);
   std::vector<int64_t> ts;
   for (uint64_t k = 0; k < nruns; ++k) {
@@ -144,7 +145,8 @@ absl::Status DecodeRuns(std::string_view src, WalBatch* out) {
 absl::Status DecodePoints(std::string_view src, WalBatch* out) {
   Reader r(src);
   uint64_t n;
-  if (!r.GetVarint64(&n) || n > src.size()) return Corrupt();
+  // A point takes at least 4 bytes (sid, timestamp, type, value).
+  if (!r.GetVarint64(&n) || n > src.size() / 4) return Corrupt();
   out->runs.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t sid;
@@ -163,8 +165,11 @@ absl::Status DecodePoints(std::string_view src, WalBatch* out) {
 
 absl::Status Decompress(std::string_view src, std::string* body) {
   const unsigned long long size = ZSTD_getFrameContentSize(src.data(), src.size());
-  // A record holds at most Options::max_points_per_write points of bounded size.
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ull << 31)) {
+  // A record holds at most Options::max_points_per_write points of bounded
+  // size; zstd compresses a body at most ~1:1000 (a claim beyond that is a
+  // damaged frame, not a reason to allocate).
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ull << 31) ||
+      size / 1024 > src.size()) {
     return absl::DataLossError("corrupt compressed write-ahead-log record");
   }
   body->resize(size);

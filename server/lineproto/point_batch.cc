@@ -55,36 +55,48 @@ void PointBatch::AppendPoints(std::vector<Point>* out) const {
 }
 
 void PointBatch::ToColumns(ColumnBatch* out, std::vector<uint32_t>* flat_to_point) const {
-  // 1. The group of each point, keyed by its names (length-prefixed: no two
-  // different series share a key) and field types; each group's size.
-  absl::flat_hash_map<std::string, uint32_t> groups;
+  // 1. The group of each point and each group's size. A group is a run of
+  // one tag set (measurement and tags, length-prefixed: no two tag sets
+  // share a key) with one field signature (keys and types in order). A tag
+  // set's points join its latest group while their signature matches it and
+  // open a new group when it changes, so that every series (tag set and
+  // field) keeps its points in body order across groups: the later of two
+  // points at one timestamp still wins.
+  struct Latest {
+    uint32_t group;
+    std::string signature;
+  };
+  absl::flat_hash_map<std::string, Latest> latest;  // by tag set
   std::vector<uint32_t> group_of(size());
   std::vector<uint32_t> first;  // of each group: its first point
   std::vector<uint32_t> next;   // of each group: its size, then its next flat index
-  std::string key;
-  auto put = [&key](std::string_view s) {
-    PutVarint64(&key, s.size());
-    key.append(s);
+  std::string key, signature;
+  auto put = [](std::string* dst, std::string_view s) {
+    PutVarint64(dst, s.size());
+    dst->append(s);
   };
   for (size_t i = 0; i < size(); ++i) {
     key.clear();
-    put(measurement(i));
+    put(&key, measurement(i));
     PutVarint64(&key, tag_count(i));
     for (size_t t = 0; t < tag_count(i); ++t) {
-      put(tag_key(i, t));
-      put(tag_value(i, t));
+      put(&key, tag_key(i, t));
+      put(&key, tag_value(i, t));
     }
+    signature.clear();
     for (size_t f = 0; f < field_count(i); ++f) {
-      put(field_key(i, f));
-      key.push_back(static_cast<char>(field_type(i, f)));
+      put(&signature, field_key(i, f));
+      signature.push_back(static_cast<char>(field_type(i, f)));
     }
-    auto [it, fresh] = groups.try_emplace(key, uint32_t(first.size()));
-    if (fresh) {
+    auto [it, fresh] = latest.try_emplace(key);
+    if (fresh || it->second.signature != signature) {
+      it->second.group = uint32_t(first.size());
+      it->second.signature = signature;
       first.push_back(uint32_t(i));
       next.push_back(0);
     }
-    group_of[i] = it->second;
-    ++next[it->second];
+    group_of[i] = it->second.group;
+    ++next[it->second.group];
   }
   // 2. One SeriesPoints per group, its columns reserved.
   out->series.resize(first.size());

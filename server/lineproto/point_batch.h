@@ -83,11 +83,12 @@ class PointBatch {
   Point ToPoint(size_t i) const;
   void AppendPoints(std::vector<Point>* out) const;
 
-  // Appends the points to out->series grouped by series for
-  // DB::Write(ColumnBatch): one SeriesPoints per distinct measurement, tag
-  // set and field keys and types, in order of first appearance, with its
-  // points in body order. (*flat_to_point)[k] is the point behind flat index
-  // k of the write's result (PointError::index).
+  // Appends the points to out->series grouped for DB::Write(ColumnBatch):
+  // one SeriesPoints per run of a tag set with the same field keys and types
+  // (a tag set whose lines change field signature opens a new one), in order
+  // of first appearance, each with its points in body order; writing it
+  // stores what writing the lines one by one stores. (*flat_to_point)[k] is
+  // the point behind flat index k of the write's result (PointError::index).
   // REQUIRES: out->series is empty.
   void ToColumns(ColumnBatch* out, std::vector<uint32_t>* flat_to_point) const;
 

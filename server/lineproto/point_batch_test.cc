@@ -1,9 +1,12 @@
 #include "server/lineproto/point_batch.h"
 
+#include <map>
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "server/lineproto/line_protocol.h"
 #include "server/lineproto/parse_test_util.h"
@@ -62,32 +65,33 @@ bool ScansPlain(std::string_view line, const ParseOptions& options = {}) {
   return internal::ScanPlainLine(line, options, PrecisionMultiplier(options.precision), 0, &plain);
 }
 
-TEST(PointBatchTest, ToColumnsGroupsBySeriesAndFieldTypesAndMapsResultIndices) {
+TEST(PointBatchTest, ToColumnsGroupsRunsOfATagSetAndMapsResultIndices) {
   PointBatch batch;
   ParseBatch(
-      "m,b=2,a=1 v=1.5,q=1i 10\n"          // series A
+      "m,b=2,a=1 v=1.5,q=1i 10\n"          // A: tag set T, fields v q
       "m,a=1,b=2 v=2.5,q=2i 20\n"          // A again (tags sorted by the parser)
-      "m,a=1 v=3i 30\n"                    // B
-      "m,a=1,b=2 v=4.5 40\n"               // C: A's tags, other fields
-      "m,a=1,b=2 v=\"s\",q=3i 50\n"        // D: A's keys, other type
+      "m,a=1 v=3i 30\n"                    // B: another tag set
+      "m,a=1,b=2 v=4.5 40\n"               // C: T, other fields: a new group
+      "m,a=1,b=2 v=\"s\",q=3i 50\n"        // D: T, other type: a new group
       "n,a=1 x=t,y=1u,z=\"w\\\"x\" 60\n"  // E: every other type
-      "m,a=1,b=2 v=5.5,q=4i 70\n",         // A
+      "m,a=1,b=2 v=5.5,q=4i 70\n"          // F: T with A's fields, after D: a new group
+      "m,a=1 v=4i 80\n",                   // B's tag set still on B's fields: joins B
       ParseOptions{}, &batch);
-  ASSERT_EQ(batch.size(), 7u);
+  ASSERT_EQ(batch.size(), 8u);
   ColumnBatch c;
   std::vector<uint32_t> point_of;
   batch.ToColumns(&c, &point_of);
-  ASSERT_EQ(c.series.size(), 5u);
+  ASSERT_EQ(c.series.size(), 6u);
   const SeriesPoints& a = c.series[0];
   EXPECT_EQ(a.measurement, "m");
   EXPECT_EQ(a.tags, (std::vector<Tag>{{"a", "1"}, {"b", "2"}}));
-  EXPECT_EQ(a.timestamps_ns, (std::vector<int64_t>{10, 20, 70}));
+  EXPECT_EQ(a.timestamps_ns, (std::vector<int64_t>{10, 20}));
   ASSERT_EQ(a.fields.size(), 2u);
   EXPECT_EQ(a.fields[0].key, "v");
-  EXPECT_EQ(std::get<std::vector<double>>(a.fields[0].values), (std::vector<double>{1.5, 2.5, 5.5}));
-  EXPECT_EQ(std::get<std::vector<int64_t>>(a.fields[1].values), (std::vector<int64_t>{1, 2, 4}));
+  EXPECT_EQ(std::get<std::vector<double>>(a.fields[0].values), (std::vector<double>{1.5, 2.5}));
+  EXPECT_EQ(std::get<std::vector<int64_t>>(a.fields[1].values), (std::vector<int64_t>{1, 2}));
   EXPECT_EQ(std::get<std::vector<int64_t>>(c.series[1].fields[0].values),
-            (std::vector<int64_t>{3}));
+            (std::vector<int64_t>{3, 4}));
   EXPECT_EQ(c.series[2].timestamps_ns, (std::vector<int64_t>{40}));
   EXPECT_EQ(std::get<std::vector<std::string>>(c.series[3].fields[0].values),
             (std::vector<std::string>{"s"}));
@@ -96,8 +100,9 @@ TEST(PointBatchTest, ToColumnsGroupsBySeriesAndFieldTypesAndMapsResultIndices) {
   EXPECT_EQ(std::get<std::vector<uint64_t>>(e.fields[1].values), (std::vector<uint64_t>{1}));
   EXPECT_EQ(std::get<std::vector<std::string>>(e.fields[2].values),
             (std::vector<std::string>{"w\"x"}));
-  // Flat order: A's three points, then B, C, D, E.
-  EXPECT_EQ(point_of, (std::vector<uint32_t>{0, 1, 6, 2, 3, 4, 5}));
+  EXPECT_EQ(c.series[5].timestamps_ns, (std::vector<int64_t>{70}));
+  // Flat order: A's two points, B's two, then C, D, E, F.
+  EXPECT_EQ(point_of, (std::vector<uint32_t>{0, 1, 2, 7, 3, 4, 5, 6}));
   for (size_t k = 0; k < point_of.size(); ++k) {
     size_t j;
     const SeriesPoints* sp = SeriesOf(c, k, &j);
@@ -115,6 +120,42 @@ TEST(PointBatchTest, ToColumnsGroupsBySeriesAndFieldTypesAndMapsResultIndices) {
   }
   size_t j;
   EXPECT_EQ(SeriesOf(c, point_of.size(), &j), nullptr);
+}
+
+// Every series (tag set and field) sees its values in body order in the
+// grouped batch, whatever field sets its lines carry: at one timestamp the
+// last line still wins.
+TEST(PointBatchTest, ToColumnsKeepsEachSeriesInBodyOrder) {
+  std::mt19937 rng(11);
+  std::string body;
+  for (int i = 0; i < 2000; ++i) {
+    // A random subset of the fields, in a random order; the value is the line.
+    std::vector<std::string> fields = {"a", "b", "c"};
+    std::shuffle(fields.begin(), fields.end(), rng);
+    const size_t n = 1 + rng() % 3;
+    absl::StrAppend(&body, "m,t=", rng() % 3);
+    for (size_t f = 0; f < n; ++f) absl::StrAppend(&body, f == 0 ? " " : ",", fields[f], "=", i, "i");
+    absl::StrAppend(&body, " ", 100 + rng() % 5, "\n");
+  }
+  PointBatch batch;
+  ParseBatch(body, ParseOptions{}, &batch);
+  ASSERT_EQ(batch.size(), 2000u);
+  ColumnBatch c;
+  std::vector<uint32_t> point_of;
+  batch.ToColumns(&c, &point_of);
+  // (tag value, field) -> the line numbers of its values, in flat order.
+  std::map<std::pair<std::string, std::string>, std::vector<int64_t>> seen;
+  for (const SeriesPoints& sp : c.series) {
+    for (const FieldColumn& col : sp.fields) {
+      for (int64_t v : std::get<std::vector<int64_t>>(col.values)) {
+        seen[{sp.tags[0].value, col.key}].push_back(v);
+      }
+    }
+  }
+  for (const auto& [series, values] : seen) {
+    EXPECT_TRUE(std::is_sorted(values.begin(), values.end())) << series.first << " " << series.second;
+  }
+  EXPECT_LT(c.series.size(), 2000u);
 }
 
 TEST(PointBatchTest, PlainScanTakesTheCommonShapeOnly) {

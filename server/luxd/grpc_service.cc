@@ -2,6 +2,7 @@
 // Warm path (per request); the per-point work is in the engine.
 #include "server/luxd/grpc_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <limits>
@@ -673,13 +674,19 @@ grpc::Status LuxService::WriteOne(const v1::WriteRequest& req, const std::string
   if (!origin.empty() || !batch.batch_id.empty()) {
     auto result = db_->Write(batch);
     // Refused points are kept for `luxctl rejected list|replay`.
+    // (flat index of its first point, series) of each series with points.
+    std::vector<std::pair<size_t, size_t>> starts;
+    size_t at = 0;
+    for (size_t s = 0; s < batch.series.size(); ++s) {
+      if (batch.series[s].timestamps_ns.empty()) continue;
+      starts.emplace_back(at, s);
+      at += batch.series[s].timestamps_ns.size();
+    }
     auto keep = [&](size_t k, absl::string_view why) {
-      if (options_.rejected == nullptr) return;
-      size_t j;
-      const SeriesPoints* sp = SeriesOf(batch, k, &j);
-      if (sp == nullptr) return;
+      if (options_.rejected == nullptr || k >= at) return;
+      auto it = std::upper_bound(starts.begin(), starts.end(), std::pair(k, SIZE_MAX)) - 1;
       std::string line;
-      AppendPoint(PointAt(*sp, j), &line);
+      AppendPoint(PointAt(batch.series[it->second], k - it->first), &line);
       if (!line.empty()) line.pop_back();
       options_.rejected->Add({absl::ToUnixNanos(absl::Now()), peer, batch.database,
                               batch.retention_policy, k + 1, std::move(line), std::string(why)});

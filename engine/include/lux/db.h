@@ -63,11 +63,13 @@ class DB {
   // retention policy, I/O failure); an OK result is durable per
   // Options::sync. Same series and timestamp: the last write wins.
   virtual absl::StatusOr<WriteResult> Write(const WriteBatch& batch) = 0;
-  // The same for a columnar batch: identical validation, errors and
-  // durability, point for point (a series' points are its timestamps, each
-  // with every field). A series whose name, tags or fields are invalid, or
-  // whose columns do not have one value per timestamp, has all its points
-  // rejected with that reason.
+  // The same for a columnar batch, with the same checks and durability (a
+  // series' points are its timestamps, each with every field). Reasons that
+  // belong to the series (its name, tags or fields invalid, a field type
+  // conflict, a column without one value per timestamp, the series limit)
+  // reject all its points with that reason, even points that also have a
+  // reason of their own; a point's own reasons (its timestamp, a non-finite
+  // value in a kept column) reject it alone.
   virtual absl::StatusOr<WriteResult> Write(const ColumnBatch& batch) = 0;
 
   // Streams the answer to `spec`. kInvalidArgument for a malformed spec,

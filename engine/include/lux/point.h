@@ -94,10 +94,11 @@ struct ColumnBatch {
 size_t ColumnSize(const FieldValues& values);
 // Type of a column's values.
 FieldType ColumnType(const FieldValues& values);
-// `batch` in columns: one SeriesPoints per distinct measurement, tags (as
-// given) and field keys and types, in order of first appearance, each with
-// its points in order. Writing it stores what writing `batch` stores; the
-// indices in WriteResult follow the new order.
+// `batch` in columns: one SeriesPoints per run of a tag set with the same
+// field keys and types (a tag set whose points change field signature opens
+// a new one), in order of first appearance, each with its points in order.
+// Writing it stores what writing `batch` stores (each series keeps its
+// points' order); the indices in WriteResult follow the new order.
 ColumnBatch ToColumnBatch(WriteBatch batch);
 // Point j of a series run as a Point (its fields as given).
 Point PointAt(const SeriesPoints& series, size_t j);
