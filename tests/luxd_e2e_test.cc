@@ -84,6 +84,24 @@ TEST_F(LuxdTest, WritesReadBackThroughExport) {
             "env,zone=b\\ 2 temp=-3 1767225600000000000\n");
 }
 
+// Lines are written to the engine grouped by tag set and fields; at one
+// timestamp the last line still wins, as in InfluxDB, whatever fields the
+// lines between carry.
+TEST_F(LuxdTest, TheLastLineAtATimestampWinsAcrossFieldSets) {
+  auto r = Post("/write?db=farm",
+                "cpu,host=a usage=1 1767225600000000000\n"
+                "cpu,host=a usage=2,idle=5 1767225600000000000\n"
+                "cpu,host=a usage=3 1767225600000000000\n"
+                "cpu,host=a idle=6,usage=4 1767225610000000000\n"
+                "cpu,host=a usage=7,idle=8 1767225610000000000\n");
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(Export("cpu"),
+            "cpu,host=a usage=3 1767225600000000000\n"
+            "cpu,host=a usage=7 1767225610000000000\n"
+            "cpu,host=a idle=5 1767225600000000000\n"
+            "cpu,host=a idle=8 1767225610000000000\n");
+}
+
 TEST_F(LuxdTest, AWriteToAnUnknownDatabaseIsKeptForReplay) {
   auto r = Post("/write?db=nope", "m v=1 1\n# comment\n\nm v=2 2\n");
   EXPECT_EQ(r.status, 404);
