@@ -23,6 +23,11 @@ constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max() - 1;
 
 absl::Status Invalid(absl::string_view what) { return absl::InvalidArgumentError(what); }
 
+absl::Status NotFinite(const std::string& field) {
+  return Invalid(absl::StrCat("invalid number: field \"", field,
+                              "\" is NaN or infinite, which line protocol cannot carry"));
+}
+
 }  // namespace
 
 void DBImpl::Unpin(uint64_t seq) {
@@ -31,8 +36,7 @@ void DBImpl::Unpin(uint64_t seq) {
   if (--it->second == 0) pins_.erase(it);
 }
 
-void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targets,
-                         uint64_t seq) {
+void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targets, uint64_t seq) {
   const int64_t now = Now();
   const size_t compact_at = options_.head_segment_points == 0 ? std::numeric_limits<size_t>::max()
                                                               : options_.head_segment_points;
@@ -118,9 +122,7 @@ struct PointInput {
   int64_t ts(size_t u, size_t) const { return batch.points[u].timestamp_ns; }
   size_t fields(size_t u) const { return batch.points[u].fields.size(); }
   const std::string& field_key(size_t u, size_t k) const { return batch.points[u].fields[k].key; }
-  FieldType field_type(size_t u, size_t k) const {
-    return TypeOf(batch.points[u].fields[k].value);
-  }
+  FieldType field_type(size_t u, size_t k) const { return TypeOf(batch.points[u].fields[k].value); }
   size_t field_size(size_t, size_t) const { return 1; }
   bool finite(size_t u, size_t k, size_t) const {
     const FieldValue& v = batch.points[u].fields[k].value;
@@ -318,8 +320,7 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
         continue;
       }
       if (!Input::kColumns && !in.finite(u, k, 0)) {
-        bad = Invalid(absl::StrCat("invalid number: field \"", key,
-                                   "\" is NaN or infinite, which line protocol cannot carry"));
+        bad = NotFinite(key);
         break;
       }
       auto same = std::find_if(fields.begin(), fields.end(),
@@ -327,10 +328,10 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
       if (same != fields.end()) {
         // One line giving a field two types: dropped as InfluxDB 1.12 does.
         if (in.field_type(u, *same) != in.field_type(u, k)) {
-          bad = absl::FailedPreconditionError(absl::StrCat(
-              "field type conflict: input field \"", key, "\" on measurement \"", measurement,
-              "\" is type ", FieldTypeName(in.field_type(u, k)), ", already exists as type ",
-              FieldTypeName(in.field_type(u, *same))));
+          bad = absl::FailedPreconditionError(
+              absl::StrCat("field type conflict: input field \"", key, "\" on measurement \"",
+                           measurement, "\" is type ", FieldTypeName(in.field_type(u, k)),
+                           ", already exists as type ", FieldTypeName(in.field_type(u, *same))));
           break;
         }
         *same = uint32_t(k);
@@ -362,10 +363,7 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
       for (size_t j = 0; j < npoints; ++j) {
         absl::Status s = check_time(in.ts(u, j));
         for (size_t k = 0; k < fields.size() && s.ok(); ++k) {
-          if (!in.finite(u, fields[k], j)) {
-            s = Invalid(absl::StrCat("invalid number: field \"", in.field_key(u, fields[k]),
-                                     "\" is NaN or infinite, which line protocol cannot carry"));
-          }
+          if (!in.finite(u, fields[k], j)) s = NotFinite(in.field_key(u, fields[k]));
         }
         if (!s.ok()) out.point_errors.emplace_back(uint32_t(j), std::move(s));
       }
@@ -564,22 +562,27 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
     for (size_t u = 0; u < rb.units.size(); ++u) {
       ResolvedUnit& unit = rb.units[u];
       const size_t n = in.points(u);
+      const bool clean = unit.state == ResolvedUnit::State::kOk && unit.point_errors.empty();
       size_t e = 0;
-      for (size_t j = 0; j < n; ++j) {
-        if (e < unit.point_errors.size() && unit.point_errors[e].first == j) {
-          result.rejected.push_back({offset + j, std::move(unit.point_errors[e].second)});
-          ++e;
-        } else if (unit.state == ResolvedUnit::State::kRejected) {
-          result.rejected.push_back({offset + j, unit.status});
-        } else {
-          ++result.points_written;
+      if (clean) {
+        result.points_written += n;
+      } else {
+        for (size_t j = 0; j < n; ++j) {
+          if (e < unit.point_errors.size() && unit.point_errors[e].first == j) {
+            result.rejected.push_back({offset + j, std::move(unit.point_errors[e].second)});
+            ++e;
+          } else if (unit.state == ResolvedUnit::State::kRejected) {
+            result.rejected.push_back({offset + j, unit.status});
+          } else {
+            ++result.points_written;
+          }
         }
       }
       if (unit.state == ResolvedUnit::State::kOk) {
         for (uint32_t f = unit.begin; f < unit.end; ++f) {
           wal.BeginRun(rb.targets[f]->sid, rb.targets[f]->type);
           targets.push_back(rb.targets[f]);
-          if (unit.point_errors.empty()) {
+          if (clean) {
             in.AppendAll(u, rb.field_src[f], &wal);
             continue;
           }

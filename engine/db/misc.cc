@@ -87,6 +87,22 @@ FieldType TypeAt(size_t index) {
 
 FieldType TypeOf(const FieldValue& v) { return TypeAt(v.index()); }
 FieldType ColumnType(const FieldValues& values) { return TypeAt(values.index()); }
+FieldValues EmptyColumn(FieldType type) {
+  switch (type) {
+    case FieldType::kFloat:
+      return std::vector<double>();
+    case FieldType::kInteger:
+      return std::vector<int64_t>();
+    case FieldType::kUnsigned:
+      return std::vector<uint64_t>();
+    case FieldType::kBoolean:
+      return std::vector<bool>();
+    case FieldType::kString:
+      break;
+  }
+  return std::vector<std::string>();
+}
+
 size_t ColumnSize(const FieldValues& values) {
   return std::visit([](const auto& v) { return v.size(); }, values);
 }
@@ -139,10 +155,7 @@ ColumnBatch ToColumnBatch(WriteBatch batch) {
       sp.measurement = p.measurement;
       sp.tags = p.tags;
       for (const Field& f : p.fields) {
-        FieldColumn& c = sp.fields.emplace_back();
-        c.key = f.key;
-        std::visit([&](const auto& v) { c.values = std::vector<std::decay_t<decltype(v)>>(); },
-                   f.value);
+        sp.fields.push_back({f.key, EmptyColumn(TypeOf(f.value))});
       }
     }
     SeriesPoints& sp = out.series[it->second.group];
@@ -167,22 +180,11 @@ Point PointAt(const SeriesPoints& series, size_t j) {
   p.fields.reserve(series.fields.size());
   for (const FieldColumn& c : series.fields) {
     if (j < ColumnSize(c.values)) {
-      p.fields.push_back({c.key, std::visit([j](const auto& v) -> FieldValue { return v[j]; },
-                                            c.values)});
+      p.fields.push_back(
+          {c.key, std::visit([j](const auto& v) -> FieldValue { return v[j]; }, c.values)});
     }
   }
   return p;
-}
-
-const SeriesPoints* SeriesOf(const ColumnBatch& batch, size_t k, size_t* j) {
-  for (const SeriesPoints& sp : batch.series) {
-    if (k < sp.timestamps_ns.size()) {
-      *j = k;
-      return &sp;
-    }
-    k -= sp.timestamps_ns.size();
-  }
-  return nullptr;
 }
 
 absl::StatusOr<TagMatcher> TagMatcher::Compile(const std::vector<TagFilter>& filters) {

@@ -113,27 +113,8 @@ void PointBatch::ToColumns(ColumnBatch* out, std::vector<uint32_t>* flat_to_poin
     sp.fields.resize(field_count(i));
     for (size_t f = 0; f < field_count(i); ++f) {
       sp.fields[f].key = field_key(i, f);
-      auto make = [&](auto empty) {
-        empty.reserve(n);
-        sp.fields[f].values = std::move(empty);
-      };
-      switch (field_type(i, f)) {
-        case FieldType::kFloat:
-          make(std::vector<double>());
-          break;
-        case FieldType::kInteger:
-          make(std::vector<int64_t>());
-          break;
-        case FieldType::kUnsigned:
-          make(std::vector<uint64_t>());
-          break;
-        case FieldType::kBoolean:
-          make(std::vector<bool>());
-          break;
-        case FieldType::kString:
-          make(std::vector<std::string>());
-          break;
-      }
+      sp.fields[f].values = EmptyColumn(field_type(i, f));
+      std::visit([n](auto& col) { col.reserve(n); }, sp.fields[f].values);
     }
   }
   // 3. Fill; flat positions: each group's points follow the earlier groups'.

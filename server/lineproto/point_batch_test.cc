@@ -1,7 +1,7 @@
 #include "server/lineproto/point_batch.h"
 
-#include <map>
 #include <algorithm>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -68,14 +68,14 @@ bool ScansPlain(std::string_view line, const ParseOptions& options = {}) {
 TEST(PointBatchTest, ToColumnsGroupsRunsOfATagSetAndMapsResultIndices) {
   PointBatch batch;
   ParseBatch(
-      "m,b=2,a=1 v=1.5,q=1i 10\n"          // A: tag set T, fields v q
-      "m,a=1,b=2 v=2.5,q=2i 20\n"          // A again (tags sorted by the parser)
-      "m,a=1 v=3i 30\n"                    // B: another tag set
-      "m,a=1,b=2 v=4.5 40\n"               // C: T, other fields: a new group
-      "m,a=1,b=2 v=\"s\",q=3i 50\n"        // D: T, other type: a new group
+      "m,b=2,a=1 v=1.5,q=1i 10\n"         // A: tag set T, fields v q
+      "m,a=1,b=2 v=2.5,q=2i 20\n"         // A again (tags sorted by the parser)
+      "m,a=1 v=3i 30\n"                   // B: another tag set
+      "m,a=1,b=2 v=4.5 40\n"              // C: T, other fields: a new group
+      "m,a=1,b=2 v=\"s\",q=3i 50\n"       // D: T, other type: a new group
       "n,a=1 x=t,y=1u,z=\"w\\\"x\" 60\n"  // E: every other type
-      "m,a=1,b=2 v=5.5,q=4i 70\n"          // F: T with A's fields, after D: a new group
-      "m,a=1 v=4i 80\n",                   // B's tag set still on B's fields: joins B
+      "m,a=1,b=2 v=5.5,q=4i 70\n"         // F: T with A's fields, after D: a new group
+      "m,a=1 v=4i 80\n",                  // B's tag set still on B's fields: joins B
       ParseOptions{}, &batch);
   ASSERT_EQ(batch.size(), 8u);
   ColumnBatch c;
@@ -103,23 +103,24 @@ TEST(PointBatchTest, ToColumnsGroupsRunsOfATagSetAndMapsResultIndices) {
   EXPECT_EQ(c.series[5].timestamps_ns, (std::vector<int64_t>{70}));
   // Flat order: A's two points, B's two, then C, D, E, F.
   EXPECT_EQ(point_of, (std::vector<uint32_t>{0, 1, 2, 7, 3, 4, 5, 6}));
-  for (size_t k = 0; k < point_of.size(); ++k) {
-    size_t j;
-    const SeriesPoints* sp = SeriesOf(c, k, &j);
-    ASSERT_NE(sp, nullptr);
-    const Point want = batch.ToPoint(point_of[k]);
-    const Point got = PointAt(*sp, j);
-    EXPECT_EQ(got.measurement, want.measurement);
-    EXPECT_EQ(got.tags, want.tags);
-    EXPECT_EQ(got.timestamp_ns, want.timestamp_ns);
-    ASSERT_EQ(got.fields.size(), want.fields.size());
-    for (size_t f = 0; f < want.fields.size(); ++f) {
-      EXPECT_EQ(got.fields[f].key, want.fields[f].key);
-      EXPECT_EQ(got.fields[f].value, want.fields[f].value);
+  // Flat index k is point j of series s, counting every series' points in order.
+  size_t k = 0;
+  for (const SeriesPoints& sp : c.series) {
+    for (size_t j = 0; j < sp.timestamps_ns.size(); ++j, ++k) {
+      ASSERT_LT(k, point_of.size());
+      const Point want = batch.ToPoint(point_of[k]);
+      const Point got = PointAt(sp, j);
+      EXPECT_EQ(got.measurement, want.measurement);
+      EXPECT_EQ(got.tags, want.tags);
+      EXPECT_EQ(got.timestamp_ns, want.timestamp_ns);
+      ASSERT_EQ(got.fields.size(), want.fields.size());
+      for (size_t f = 0; f < want.fields.size(); ++f) {
+        EXPECT_EQ(got.fields[f].key, want.fields[f].key);
+        EXPECT_EQ(got.fields[f].value, want.fields[f].value);
+      }
     }
   }
-  size_t j;
-  EXPECT_EQ(SeriesOf(c, point_of.size(), &j), nullptr);
+  EXPECT_EQ(k, point_of.size());
 }
 
 // Every series (tag set and field) sees its values in body order in the
@@ -134,7 +135,8 @@ TEST(PointBatchTest, ToColumnsKeepsEachSeriesInBodyOrder) {
     std::shuffle(fields.begin(), fields.end(), rng);
     const size_t n = 1 + rng() % 3;
     absl::StrAppend(&body, "m,t=", rng() % 3);
-    for (size_t f = 0; f < n; ++f) absl::StrAppend(&body, f == 0 ? " " : ",", fields[f], "=", i, "i");
+    for (size_t f = 0; f < n; ++f)
+      absl::StrAppend(&body, f == 0 ? " " : ",", fields[f], "=", i, "i");
     absl::StrAppend(&body, " ", 100 + rng() % 5, "\n");
   }
   PointBatch batch;
@@ -153,7 +155,8 @@ TEST(PointBatchTest, ToColumnsKeepsEachSeriesInBodyOrder) {
     }
   }
   for (const auto& [series, values] : seen) {
-    EXPECT_TRUE(std::is_sorted(values.begin(), values.end())) << series.first << " " << series.second;
+    EXPECT_TRUE(std::is_sorted(values.begin(), values.end()))
+        << series.first << " " << series.second;
   }
   EXPECT_LT(c.series.size(), 2000u);
 }

@@ -94,6 +94,8 @@ struct ColumnBatch {
 size_t ColumnSize(const FieldValues& values);
 // Type of a column's values.
 FieldType ColumnType(const FieldValues& values);
+// An empty column of `type`.
+FieldValues EmptyColumn(FieldType type);
 // `batch` in columns: one SeriesPoints per run of a tag set with the same
 // field keys and types (a tag set whose points change field signature opens
 // a new one), in order of first appearance, each with its points in order.
@@ -102,9 +104,6 @@ FieldType ColumnType(const FieldValues& values);
 ColumnBatch ToColumnBatch(WriteBatch batch);
 // Point j of a series run as a Point (its fields as given).
 Point PointAt(const SeriesPoints& series, size_t j);
-// The point behind flat index k of a ColumnBatch (PointError::index), or
-// nullptr when k is past the end; *j is its position in the series.
-const SeriesPoints* SeriesOf(const ColumnBatch& batch, size_t k, size_t* j);
 
 struct PointError {
   // Position in WriteBatch::points; for a ColumnBatch, the point's position
