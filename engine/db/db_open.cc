@@ -130,6 +130,7 @@ absl::Status DBImpl::OpenLocked() {
   ro.create_missing_column_families = true;
   ro.max_background_jobs = 2;
   ro.keep_log_file_num = 3;
+  if (!options_.rocksdb_info_log) ro.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   // Many partition column families share one RocksDB log; cap it so that a
   // quiet partition does not pin old log files.
   ro.max_total_wal_size = 256 << 20;

@@ -285,9 +285,8 @@ TEST_F(DBTest, BatchIdsApplyABatchOnceAcrossReopenWithinTheWindow) {
 TEST_F(DBTest, WriteObserversSeeStoredWritesInLogOrder) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   std::vector<std::string> seen;
-  const uint64_t id =
-      db_->AddWriteObserver([&](const DB::WrittenBatch& w, std::string_view rp,
-                                const WriteResult& r) {
+  const uint64_t id = db_->AddWriteObserver(
+      [&](const DB::WrittenBatch& w, std::string_view rp, const WriteResult& r) {
         ASSERT_NE(w.points, nullptr);
         seen.push_back(absl::StrCat(w.points->points.size(), " points to ", std::string(rp), ", ",
                                     r.points_written, " stored, ", r.rejected.size(), " rejected"));
@@ -388,7 +387,11 @@ TEST_F(DBTest, ColumnarWritesAnswerErrorForErrorAsPointWrites) {
       MakePoint("m", {{"s", "1"}}, "s", std::string("text"), t + 7),
       MakePoint("m", {{"s", "1"}}, "b", true, t + 8),
       MakePoint("m", {{"s", "1"}}, "u", uint64_t{1} << 63, t + 8),
-      twice, same_twice, only_time, no_fields, two_fields,
+      twice,
+      same_twice,
+      only_time,
+      no_fields,
+      two_fields,
   };
   b.database = "points";
   auto by_points = db_->Write(b);
@@ -428,7 +431,8 @@ TEST_F(DBTest, ToColumnBatchKeepsEachSeriesInOrder) {
   both.fields.push_back(Field{"idle", 5.0});
   WriteBatch b;
   b.database = "farm";
-  b.points = {MakePoint("cpu", {{"host", "a"}}, "usage", 1.0, t), both,
+  b.points = {MakePoint("cpu", {{"host", "a"}}, "usage", 1.0, t),
+              both,
               MakePoint("cpu", {{"host", "a"}}, "usage", 3.0, t),
               MakePoint("m", {{"a", "1"}, {"b", "2"}}, "v", 1.0, t),
               MakePoint("m", {{"b", "2"}, {"a", "1"}}, "v", 2.0, t),
@@ -456,11 +460,11 @@ TEST_F(DBTest, ColumnarWriteRejectsPointsAloneOrTheWholeSeries) {
   const int64_t t = kT0 + 86000 * kSec;
   Write({MakePoint("env", {{"s", "3"}}, "v", 1.0, t)});
   std::vector<std::string> observed;
-  const uint64_t id = db_->AddWriteObserver(
-      [&](const DB::WrittenBatch& w, std::string_view, const WriteResult& r) {
+  const uint64_t id =
+      db_->AddWriteObserver([&](const DB::WrittenBatch& w, std::string_view, const WriteResult& r) {
         ASSERT_NE(w.columns, nullptr);
-        observed.push_back(absl::StrCat(w.columns->series.size(), " series, ", r.points_written,
-                                        " stored"));
+        observed.push_back(
+            absl::StrCat(w.columns->series.size(), " series, ", r.points_written, " stored"));
       });
   ColumnBatch c;
   c.database = "farm";
@@ -489,13 +493,13 @@ TEST_F(DBTest, ColumnarWriteRejectsPointsAloneOrTheWholeSeries) {
   const std::string conflictc =
       "field type conflict: input field \"v\" on measurement \"env\" is type integer, already "
       "exists as type float";
-  EXPECT_EQ(errors, (std::vector<std::pair<size_t, std::string>>{
-                        {1, "points beyond retention policy"},
-                        {2, nan},
-                        {4, shortc},
-                        {5, shortc},
-                        {6, conflictc},
-                        {7, conflictc}}));
+  EXPECT_EQ(errors,
+            (std::vector<std::pair<size_t, std::string>>{{1, "points beyond retention policy"},
+                                                         {2, nan},
+                                                         {4, shortc},
+                                                         {5, shortc},
+                                                         {6, conflictc},
+                                                         {7, conflictc}}));
   QuerySpec q = Raw("env");
   q.selector.tags = {{"s", TagFilter::Op::kEqual, {"1"}}};
   auto frames = Run(q);
@@ -780,6 +784,28 @@ TEST_F(DBTest, EntropyCodedBlocksAreSmallerAndReadBackExactly) {
   EXPECT_EQ(hot, cold);
   ASSERT_EQ(hot.size(), 8192u);
   EXPECT_LT(cold_bytes, hot_bytes) << "rANS should win on noise";
+}
+
+TEST_F(DBTest, RocksDBInfoLogIsQuietUnlessAskedFor) {
+  auto log_bytes = [&](bool info) {
+    db_.reset();
+    TempDir dir;
+    Options o = options_;
+    o.rocksdb_info_log = info;
+    auto db = DB::Open(o, dir.path());
+    EXPECT_TRUE(db.ok());
+    EXPECT_TRUE((*db)->CreateDatabase("farm").ok());
+    WriteBatch b;
+    b.database = "farm";
+    for (int i = 0; i < 64; ++i) b.points.push_back(MakePoint("m", {}, "v", i, kT0 + i * kSec));
+    EXPECT_TRUE((*db)->Write(b).ok());
+    EXPECT_TRUE((*db)->Flush().ok());  // seals: a new partition column family, flushes
+    EXPECT_TRUE((*db)->Close().ok());
+    return int64_t(std::filesystem::file_size(std::filesystem::path(dir.path()) / "LOG"));
+  };
+  const int64_t quiet = log_bytes(false), verbose = log_bytes(true);
+  EXPECT_GT(verbose, 20'000) << "RocksDB dumps every column family's options at info level";
+  EXPECT_LT(quiet, verbose / 10);
 }
 
 TEST_F(DBTest, CorruptBlockIsDataLossAndTheRestStillAnswers) {

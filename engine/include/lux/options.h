@@ -57,6 +57,12 @@ struct Options {
   int64_t batch_id_window_ns = int64_t{600} * 1'000'000'000;
   // Longest batch id accepted. Default 256 bytes.
   size_t max_batch_id_bytes = 256;
+  // Let RocksDB write its informational log (every flush, compaction and
+  // column family with its options, a statistics dump every 10 minutes) to
+  // <path>/LOG. Off by default: it only logs warnings and errors, which
+  // keeps LOG from growing with the partitions (it was ~0.2 MB at 100M
+  // points, 0.5 % of the data). Turn on to debug RocksDB itself.
+  bool rocksdb_info_log = false;
   // RocksDB block cache, bytes. Default 256 MiB.
   size_t block_cache_bytes = size_t{256} << 20;
   // Source of "now". Default: the system clock.
