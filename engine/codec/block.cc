@@ -7,9 +7,12 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "engine/codec/bool_codec.h"
+#include "engine/codec/decimal_codec.h"
 #include "engine/codec/float_codec.h"
 #include "engine/codec/int_codec.h"
 #include "engine/codec/string_codec.h"
@@ -43,6 +46,32 @@ void PutNumericStats(uint64_t min, uint64_t max, uint64_t sum, uint64_t first, u
   for (uint64_t v : {min, max, sum, first, last}) PutFixed64(dst, v);
 }
 
+// Version 2 float statistics: when min, max, first and last are all exact
+// decimals at one exponent e (sensor readings are), `u8` e then their
+// digits (min as `zz`, the others as `varint` distances above it), a few
+// bytes instead of 32; otherwise `u8` 0xFF and the five raw patterns. The
+// sum stays raw (the IEEE sum is rarely a short decimal).
+constexpr uint8_t kRawFloatStats = 0xFF;
+
+void PutFloatStats(double mn, double mx, double sum, double first, double last, std::string* dst) {
+  const double v[4] = {mn, mx, first, last};
+  int64_t d[4];
+  for (int e = 0; e <= kMaxDecimalExponent; ++e) {
+    bool exact = true;
+    for (int i = 0; i < 4 && exact; ++i) exact = DecimalDigits(v[i], e, &d[i]);
+    if (!exact) continue;
+    dst->push_back(static_cast<char>(e));
+    PutVarint64(dst, ZigZag(d[0]));
+    for (int i = 1; i < 4; ++i) PutVarint64(dst, uint64_t(d[i]) - uint64_t(d[0]));
+    PutFixed64(dst, std::bit_cast<uint64_t>(sum));
+    return;
+  }
+  dst->push_back(static_cast<char>(kRawFloatStats));
+  PutNumericStats(std::bit_cast<uint64_t>(mn), std::bit_cast<uint64_t>(mx),
+                  std::bit_cast<uint64_t>(sum), std::bit_cast<uint64_t>(first),
+                  std::bit_cast<uint64_t>(last), dst);
+}
+
 // Appends columns and checksum to a block whose header starts at `start`.
 void FinishBlock(size_t start, const std::string& ts_col, const std::string& value_col,
                  std::string* dst) {
@@ -52,12 +81,19 @@ void FinishBlock(size_t start, const std::string& ts_col, const std::string& val
   PutFixed64(dst, XXH3_64bits(dst->data() + start, dst->size() - start));
 }
 
+// Version 2 integer statistics: min (`zz` for int64, `varint` for uint64),
+// then max, first and last as `varint` distances above min, then the
+// wrapping sum (`zz` / `varint`). Sensor integers are small: ~6 bytes
+// instead of 40.
 template <typename T>
 void PutIntegerStats(std::span<const T> v, std::string* dst) {
   auto [mn, mx] = std::minmax_element(v.begin(), v.end());
   uint64_t sum = 0;
   for (T x : v) sum += uint64_t(x);
-  PutNumericStats(uint64_t(*mn), uint64_t(*mx), sum, uint64_t(v.front()), uint64_t(v.back()), dst);
+  const uint64_t min = uint64_t(*mn);
+  PutVarint64(dst, std::is_signed_v<T> ? ZigZag(int64_t(min)) : min);
+  for (T x : {*mx, v.front(), v.back()}) PutVarint64(dst, uint64_t(x) - min);
+  PutVarint64(dst, std::is_signed_v<T> ? ZigZag(int64_t(sum)) : sum);
 }
 
 template <typename T>
@@ -72,6 +108,62 @@ void EncodeIntegerBlock(ValueType type, std::span<const int64_t> ts, std::span<c
   PutHeaderStart(type, ts_codec, ColumnCodec::kIntPipeline, ts, dst);
   PutIntegerStats(values, dst);
   FinishBlock(start, ts_col, value_col, dst);
+}
+
+absl::Status ReadRawStats(Reader* r, BlockHeader* h) {
+  for (uint64_t* f : {&h->min, &h->max, &h->sum, &h->first, &h->last}) {
+    if (!r->GetFixed64(f)) return Corrupt("truncated statistics");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadStatsV2(Reader* r, BlockHeader* h) {
+  uint64_t min, dist[3];
+  if (h->type == ValueType::kFloat64) {
+    uint8_t e;
+    if (!r->GetByte(&e)) return Corrupt("truncated statistics");
+    if (e == kRawFloatStats) return ReadRawStats(r, h);
+    if (e > kMaxDecimalExponent) return Corrupt(absl::StrCat("bad statistics exponent ", e));
+    if (!r->GetVarint64(&min) || !r->GetVarint64(&dist[0]) || !r->GetVarint64(&dist[1]) ||
+        !r->GetVarint64(&dist[2]) || !r->GetFixed64(&h->sum)) {
+      return Corrupt("truncated statistics");
+    }
+    const int64_t d_min = UnZigZag(min);
+    if (d_min < -kMaxDecimalDigits || d_min > kMaxDecimalDigits) {
+      return Corrupt("statistics out of range");
+    }
+    h->min = std::bit_cast<uint64_t>(DecimalValue(d_min, e));
+    uint64_t* out[3] = {&h->max, &h->first, &h->last};
+    for (int i = 0; i < 3; ++i) {
+      if (dist[i] > uint64_t(kMaxDecimalDigits - d_min) || dist[i] > dist[0]) {
+        return Corrupt("statistics out of range");
+      }
+      *out[i] = std::bit_cast<uint64_t>(DecimalValue(d_min + int64_t(dist[i]), e));
+    }
+    return absl::OkStatus();
+  }
+  uint64_t sum;
+  if (!r->GetVarint64(&min) || !r->GetVarint64(&dist[0]) || !r->GetVarint64(&dist[1]) ||
+      !r->GetVarint64(&dist[2]) || !r->GetVarint64(&sum)) {
+    return Corrupt("truncated statistics");
+  }
+  const bool is_signed = h->type == ValueType::kInt64;
+  if (is_signed) {
+    min = uint64_t(UnZigZag(min));
+    sum = uint64_t(UnZigZag(sum));
+  }
+  // Largest distance above min that stays in the type's range.
+  const uint64_t room =
+      is_signed ? uint64_t(std::numeric_limits<int64_t>::max()) - min : ~uint64_t{0} - min;
+  if (dist[0] > room || dist[1] > dist[0] || dist[2] > dist[0]) {
+    return Corrupt("statistics out of range");
+  }
+  h->min = min;
+  h->max = min + dist[0];
+  h->first = min + dist[1];
+  h->last = min + dist[2];
+  h->sum = sum;
+  return absl::OkStatus();
 }
 
 struct ParsedBlock {
@@ -89,8 +181,9 @@ absl::StatusOr<ParsedBlock> Parse(std::string_view block) {
   ParsedBlock p;
   BlockHeader& h = p.header;
   if (static_cast<uint8_t>(body[0]) != kBlockMagic) return Corrupt("bad magic");
-  if (static_cast<uint8_t>(body[1]) != kBlockVersion) {
-    return Corrupt(absl::StrCat("unsupported version ", static_cast<uint8_t>(body[1])));
+  const uint8_t version = static_cast<uint8_t>(body[1]);
+  if (version != 1 && version != kBlockVersion) {
+    return Corrupt(absl::StrCat("unsupported version ", version));
   }
   h.type = static_cast<ValueType>(body[2]);
   h.ts_codec = static_cast<ColumnCodec>(body[3]);
@@ -108,9 +201,7 @@ absl::StatusOr<ParsedBlock> Parse(std::string_view block) {
     case ValueType::kFloat64:
     case ValueType::kInt64:
     case ValueType::kUint64:
-      for (uint64_t* f : {&h.min, &h.max, &h.sum, &h.first, &h.last}) {
-        if (!r.GetFixed64(f)) return Corrupt("truncated statistics");
-      }
+      RETURN_IF_ERROR(version == 1 ? ReadRawStats(&r, &h) : ReadStatsV2(&r, &h));
       break;
     case ValueType::kBool: {
       uint64_t trues;
@@ -150,9 +241,7 @@ void EncodeBlock(std::span<const int64_t> ts, std::span<const double> values, st
   }
   const size_t start = dst->size();
   PutHeaderStart(ValueType::kFloat64, ts_codec, value_codec, ts, dst);
-  PutNumericStats(std::bit_cast<uint64_t>(mn), std::bit_cast<uint64_t>(mx),
-                  std::bit_cast<uint64_t>(sum), std::bit_cast<uint64_t>(values.front()),
-                  std::bit_cast<uint64_t>(values.back()), dst);
+  PutFloatStats(mn, mx, sum, values.front(), values.back(), dst);
   FinishBlock(start, ts_col, value_col, dst);
 }
 

@@ -20,9 +20,10 @@
 
 namespace lux::codec {
 
-// First byte of every block, then the format version.
+// First byte of every block, then the format version. Encoders write
+// kBlockVersion; decoders also read every earlier version (FORMAT.md).
 inline constexpr uint8_t kBlockMagic = 0xB7;
-inline constexpr uint8_t kBlockVersion = 1;  // persisted: bump only with a new layout
+inline constexpr uint8_t kBlockVersion = 2;  // persisted: bump only with a new layout
 
 // Points per block the engine seals by default. 8192 readings are 22.8 hours
 // of a 10 s sensor (under a one-day partition) and enough for a decimal

@@ -1,7 +1,11 @@
 #include "engine/codec/block.h"
 
+#include <xxhash.h>
+
+#include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -94,6 +98,99 @@ TEST(BlockTest, IntegerBoolStringBlocksRoundTrip) {
   ASSERT_TRUE(DecodeBlock(sb, &h, &dts, &dv).ok());
   EXPECT_EQ(std::get<std::vector<std::string>>(dv), sv);
   EXPECT_EQ(dts, ts);
+}
+
+// Version 2 statistics are short (decimal digits, integer distances) where
+// they can be and exact everywhere: every extreme and special value comes
+// back as the same 64-bit pattern.
+TEST(BlockTest, StatisticsRoundTripBitExactInEveryForm) {
+  const std::vector<int64_t> ts3 = {1, 2, 3};
+  auto stats_of = [](const std::string& block) {
+    auto h = ReadBlockHeader(block);
+    EXPECT_TRUE(h.ok()) << h.status();
+    return h.ok() ? std::vector<uint64_t>{h->min, h->max, h->sum, h->first, h->last}
+                  : std::vector<uint64_t>{};
+  };
+  auto bits = [](double d) { return std::bit_cast<uint64_t>(d); };
+  const double kInf = std::numeric_limits<double>::infinity();
+  const std::vector<std::vector<double>> floats = {
+      {21.5, 21.6, 21.4},         {-40.25, 0, 1e15},     {0.1, 0.2, 0.3},
+      {123456.789012, 1e-18, 5},  {-0.0, 1, 2},          {1e300, -1e300, 3},
+      {4.9e-324, 1, 2},           {NAN, 7.5, 1},         {kInf, -kInf, 0},
+      {2251799813685248.0, 0, 1}, {1.0 / 3, 2.0 / 3, 1}, {NAN, NAN, NAN}};
+  for (const auto& v : floats) {
+    std::string block;
+    EncodeBlock(ts3, v, &block);
+    double mn = NAN, mx = NAN, sum = 0;
+    for (double x : v) {
+      sum += x;
+      if (std::isnan(x)) continue;
+      if (!(x >= mn)) mn = x;
+      if (!(x <= mx)) mx = x;
+    }
+    EXPECT_EQ(stats_of(block), (std::vector<uint64_t>{bits(mn), bits(mx), bits(sum),
+                                                      bits(v.front()), bits(v.back())}))
+        << v[0] << " " << v[1] << " " << v[2];
+  }
+  // Decimal statistics take a few bytes where raw ones take 40.
+  std::string decimal, raw;
+  EncodeBlock(ts3, std::vector<double>{21.5, 21.6, 21.4}, &decimal);
+  EncodeBlock(ts3, std::vector<double>{1.0 / 3, 21.6, 21.4}, &raw);
+  EXPECT_LT(decimal.size() + 20, raw.size());
+
+  const int64_t kMin = std::numeric_limits<int64_t>::min(),
+                kMax = std::numeric_limits<int64_t>::max();
+  for (const auto& v : std::vector<std::vector<int64_t>>{
+           {-3, 7, 5}, {kMin, kMax, 0}, {kMax, kMax, kMax}, {kMin, kMin, -1}, {0, 0, 0}}) {
+    std::string block;
+    EncodeBlock(ts3, v, &block);
+    uint64_t sum = 0;
+    for (int64_t x : v) sum += uint64_t(x);
+    EXPECT_EQ(stats_of(block),
+              (std::vector<uint64_t>{uint64_t(*std::min_element(v.begin(), v.end())),
+                                     uint64_t(*std::max_element(v.begin(), v.end())), sum,
+                                     uint64_t(v.front()), uint64_t(v.back())}));
+  }
+  const uint64_t kUMax = std::numeric_limits<uint64_t>::max();
+  for (const auto& v :
+       std::vector<std::vector<uint64_t>>{{0, kUMax, 1}, {kUMax, kUMax, 5}, {9, 3, 4}}) {
+    std::string block;
+    EncodeBlock(ts3, v, &block);
+    uint64_t sum = 0;
+    for (uint64_t x : v) sum += x;
+    EXPECT_EQ(stats_of(block), (std::vector<uint64_t>{*std::min_element(v.begin(), v.end()),
+                                                      *std::max_element(v.begin(), v.end()), sum,
+                                                      v.front(), v.back()}));
+  }
+}
+
+// A block whose checksum matches but whose statistics cannot be right is
+// still refused: the header is never trusted for more than it can say.
+TEST(BlockTest, ImpossibleStatisticsAreDataLoss) {
+  auto reseal = [](std::string block, size_t at, uint8_t byte) {
+    block.resize(block.size() - 8);
+    block[at] = static_cast<char>(byte);
+    const uint64_t sum = XXH3_64bits(block.data(), block.size());
+    for (int i = 0; i < 8; ++i) block.push_back(static_cast<char>(sum >> (8 * i)));
+    return block;
+  };
+  const std::vector<int64_t> ts3 = {1, 2, 3};
+  constexpr size_t kStats = 8;  // magic, version, 3 ids, count 3, first ts 1, span 2
+  std::string f;
+  EncodeBlock(ts3, std::vector<double>{21.5, 21.6, 21.4}, &f);
+  ASSERT_EQ(uint8_t(f[kStats]), 1) << "decimal statistics at exponent 1";
+  ASSERT_TRUE(ReadBlockHeader(reseal(f, kStats, 1)).ok());
+  auto bad_exponent = ReadBlockHeader(reseal(f, kStats, 19));
+  EXPECT_EQ(bad_exponent.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(bad_exponent.status().message().find("exponent 19"), std::string::npos);
+  // max - min 2, first - min 1: a first of 3 above min exceeds the max.
+  EXPECT_EQ(ReadBlockHeader(reseal(f, kStats + 4, 3)).status().code(), absl::StatusCode::kDataLoss);
+
+  std::string i;
+  EncodeBlock(ts3, std::vector<int64_t>{-3, 7, 5}, &i);
+  ASSERT_TRUE(ReadBlockHeader(reseal(i, kStats + 2, 0)).ok());
+  EXPECT_EQ(ReadBlockHeader(reseal(i, kStats + 2, 11)).status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST(BlockTest, EveryTruncationAndBitFlipIsDataLoss) {

@@ -202,4 +202,8 @@ absl::Status DecodeDecimal(std::string_view src, size_t n, double* out) {
   return absl::OkStatus();
 }
 
+bool DecimalDigits(double v, int e, int64_t* digits) { return ToDigits(v, e, digits); }
+
+double DecimalValue(int64_t digits, int e) { return DigitsToValue(digits, e); }
+
 }  // namespace lux::codec

@@ -37,6 +37,16 @@ void EncodeDecimal(std::span<const double> values, int e, std::string* dst,
 // Decodes exactly n values from the whole of `src`. kDataLoss when malformed.
 absl::Status DecodeDecimal(std::string_view src, size_t n, double* out);
 
+// The codec's exact conversions for one value, for other formats that store
+// decimals (block header statistics). DecimalDigits: true and the digits d
+// (|d| <= 2^51) when v is exactly DecimalValue(d, e); false for NaN, -0.0,
+// infinities and anything inexact. DecimalValue: d / 10^e correctly
+// rounded. REQUIRES: 0 <= e <= kMaxDecimalExponent; |d| <= 2^51 for
+// DecimalValue.
+inline constexpr int64_t kMaxDecimalDigits = int64_t{1} << 51;
+bool DecimalDigits(double v, int e, int64_t* digits);
+double DecimalValue(int64_t digits, int e);
+
 }  // namespace lux::codec
 
 #endif  // LUX_CODEC_DECIMAL_CODEC_H_
