@@ -76,12 +76,30 @@ TEST(PredictorTest, GoldenPipelineColumn) {
   std::string s;
   EncodeInts(Sensor(320, 2.0, 7), &s, kCold);
   EXPECT_EQ(static_cast<IntMode>(s[0]), IntMode::kPredict);
+  // 07 mode, 72 parameters, cc0f first value, 01 step, 01 divisor, 8d08 a
+  // coarse table of 13 symbols (1024 + 13) in 8 bytes, then raw bits and stream.
   EXPECT_EQ(
       Hex(s),
+      "0772cc0f01018d089852110443103407008601c57f0f4305b41106e38b5ec3382adc91355d1d201e3f6cefee"
+      "42f453c6564ca5739b8bbdbae9828511944b92ec0eb373c53a22ffade9cc84e6a83d15563d589d424cf0f1a8"
+      "63c8fd9323c65a164d69892f058dd91992cc83da98805fdb9f00edaa10194837668ce5565a9db6dab3eac27c"
+      "dd08564782de44c5a7ab94467e74b3c52751dae140");
+}
+
+// Sessions 3-4 wrote the same column with the exact 4096-scale table
+// (13 varint frequencies, 26 bytes); it still decodes.
+TEST(PredictorTest, ExactTableColumnStillDecodes) {
+  const std::string old = absl::HexStringToBytes(
       "0772cc0f01010d8f059c05e804ce038204f4028e028d01cd015a400d1a008601bc7fe33ba302ed04ae3c9cf3"
       "b42a0e70d8fd8c70a6355effc3539192ab552151c48c560d6e2a9a154934a2e1b5ce781440bae25efe79b733"
       "b9d8795700cdd34d7acc07afabce2ccde0246ee9b19df399af126be924319fb4c1788dbfe55fa00d4052e1b8"
       "6f75b185bb5982952ee49e744bfd26d622e2f454aad7bd94686eb5048bd8035b67e1");
+  std::vector<int64_t> out;
+  ASSERT_TRUE(Decode(old, 320, &out).ok());
+  EXPECT_EQ(out, Sensor(320, 2.0, 7));
+  std::string now;
+  EncodeInts(Sensor(320, 2.0, 7), &now, kCold);
+  EXPECT_LT(now.size() + 12, old.size());
 }
 
 TEST(PredictorTest, HandBuiltColumnsRoundTrip) {

@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "engine/codec/bit_stream.h"  // BitWriter
+#include "engine/codec/bit_stream.h"  // BitWriter, BitReader
+#include "engine/common/status_macros.h"
 
 namespace lux::codec {
 namespace {
@@ -116,6 +117,113 @@ size_t TableBytes(const Table& t) {
   return s.size();
 }
 
+// The coarse table (FORMAT.md): the size field is A + kCoarseTable, then per
+// symbol a weight code w (0: absent; w >= 1 is the weight W(w), about
+// 2^((w-1)/4)): w(0) in 7 bits, then each w(s) - w(s-1) zigzagged in
+// Exp-Golomb order 0, LSB-first, zero-padded to a byte. The frequencies are
+// Normalize() of the weights. A 4096-scale table of a noisy column costs
+// ~1.5 bytes a symbol exactly and ~2-3 bits coarsely, while weights within
+// 2^(1/8) of the counts cost the stream only ~0.002 bits a value.
+constexpr uint64_t kCoarseTable = 1024;
+constexpr uint32_t kMaxWeightCode = 124;
+constexpr int kFirstCodeBits = 7;
+
+uint64_t WeightOf(uint32_t w) {
+  static constexpr uint64_t kMantissa[4] = {65536, 77936, 92682, 110218};  // 2^(r/4) << 16
+  if (w == 0) return 0;
+  const uint64_t v = (kMantissa[(w - 1) & 3] << ((w - 1) >> 2)) >> 16;
+  return v == 0 ? 1 : v;
+}
+
+// The code whose weight is nearest to `count` >= 1 in ratio.
+uint32_t WeightCodeOf(uint64_t count) {
+  uint32_t lo = 1;
+  while (lo < kMaxWeightCode && WeightOf(lo + 1) <= count) ++lo;
+  if (lo == kMaxWeightCode || WeightOf(lo) == count) return lo;
+  const uint64_t a = WeightOf(lo), b = WeightOf(lo + 1);  // a < count < b
+  return count * count > a * b ? lo + 1 : lo;
+}
+
+// n >= 0 as Exp-Golomb order 0 in an LSB-first stream: k = bit_width(n+1)-1
+// zeros, a one, then the low k bits of n + 1.
+void PutExpGolomb(BitWriter* bits, uint64_t n) {
+  const int k = std::bit_width(n + 1) - 1;
+  bits->Write(0, k);
+  bits->Write(1, 1);
+  bits->Write((n + 1) & ((uint64_t{1} << k) - 1), k);
+}
+
+// Weight codes for the symbol counts (size symbols), their weights and the
+// table they make.
+void CoarseTable(const uint64_t* counts, uint32_t size, uint8_t* codes, Table* t) {
+  std::vector<uint64_t> weights(kRansAlphabet, 0);
+  uint64_t total = 0;
+  for (uint32_t s = 0; s < size; ++s) {
+    codes[s] = counts[s] == 0 ? 0 : uint8_t(WeightCodeOf(counts[s]));
+    weights[s] = WeightOf(codes[s]);
+    total += weights[s];
+  }
+  Normalize(weights.data(), total, t);
+  t->size = size;
+}
+
+void AppendCoarseTable(const uint8_t* codes, uint32_t size, std::string* dst) {
+  PutVarint64(dst, size + kCoarseTable);
+  std::string bytes;
+  BitWriter bits(&bytes);
+  bits.Write(codes[0], kFirstCodeBits);
+  for (uint32_t s = 1; s < size; ++s) {
+    PutExpGolomb(&bits, ZigZag(int64_t(codes[s]) - int64_t(codes[s - 1])));
+  }
+  bits.Finish();
+  dst->append(bytes);
+}
+
+size_t CoarseTableBytes(const uint8_t* codes, uint32_t size) {
+  std::string s;
+  AppendCoarseTable(codes, size, &s);
+  return s.size();
+}
+
+// Bits of the rANS stream for `counts` under table t (an estimate: the
+// entropy under t's frequencies, without the states).
+double StreamBits(const uint64_t* counts, const Table& t) {
+  double bits = 0;
+  for (uint32_t s = 0; s < t.size; ++s) {
+    if (counts[s] != 0) bits += double(counts[s]) * (kRansScaleBits - std::log2(double(t.freq[s])));
+  }
+  return bits;
+}
+
+// The cheaper table for `counts`: the coarse one when it saves at least
+// kCoarseMinSaving bytes by the estimate (which is good to a byte or two).
+constexpr double kCoarseMinSaving = 4;
+
+struct ChosenTable {
+  Table table;
+  bool coarse = false;
+  uint8_t codes[kRansAlphabet] = {};
+  size_t table_bytes = 0;
+  double stream_bits = 0;
+};
+
+void ChooseTable(const uint64_t* counts, size_t m, ChosenTable* c) {
+  Normalize(counts, m, &c->table);
+  c->table_bytes = TableBytes(c->table);
+  c->stream_bits = StreamBits(counts, c->table);
+  Table coarse;
+  CoarseTable(counts, c->table.size, c->codes, &coarse);
+  const size_t coarse_bytes = CoarseTableBytes(c->codes, coarse.size);
+  const double coarse_bits = StreamBits(counts, coarse);
+  if (double(coarse_bytes) + coarse_bits / 8 + kCoarseMinSaving <
+      double(c->table_bytes) + c->stream_bits / 8) {
+    c->table = coarse;
+    c->coarse = true;
+    c->table_bytes = coarse_bytes;
+    c->stream_bits = coarse_bits;
+  }
+}
+
 }  // namespace
 
 size_t EstimateRansResidualsSize(const uint64_t* u, size_t m, uint64_t divisor) {
@@ -123,15 +231,11 @@ size_t EstimateRansResidualsSize(const uint64_t* u, size_t m, uint64_t divisor) 
   std::vector<uint64_t> counts(kRansAlphabet, 0);
   uint64_t extra;
   Count(u, m, divisor, counts.data(), &extra);
-  Table t;
-  Normalize(counts.data(), m, &t);
-  double bits = double(extra);
-  for (uint32_t s = 0; s < t.size; ++s) {
-    if (counts[s] != 0) bits += double(counts[s]) * (kRansScaleBits - std::log2(double(t.freq[s])));
-  }
+  ChosenTable c;
+  ChooseTable(counts.data(), m, &c);
   const size_t extra_bytes = (extra + 7) / 8;
-  const size_t rans_bytes = 8 + size_t(std::ceil((bits - double(extra)) / 8));
-  return VarintSize(divisor) + TableBytes(t) + VarintSize(extra_bytes) + extra_bytes +
+  const size_t rans_bytes = 8 + size_t(std::ceil(c.stream_bits / 8));
+  return VarintSize(divisor) + c.table_bytes + VarintSize(extra_bytes) + extra_bytes +
          VarintSize(rans_bytes) + rans_bytes;
 }
 
@@ -148,8 +252,9 @@ void AppendRansResiduals(const uint64_t* u, size_t m, uint64_t divisor, std::str
     if (nb > 0) bits.Write(r & (~uint64_t{0} >> (64 - nb)), nb);
   }
   bits.Finish();
-  Table t;
-  Normalize(counts.data(), m, &t);
+  ChosenTable chosen;
+  ChooseTable(counts.data(), m, &chosen);
+  const Table& t = chosen.table;
 
   // Encode backwards, 16-bit words little-endian; a symbol emits at most
   // one word.
@@ -176,35 +281,88 @@ void AppendRansResiduals(const uint64_t* u, size_t m, uint64_t divisor, std::str
   }
 
   PutVarint64(dst, divisor);
-  AppendTable(t, dst);
+  if (chosen.coarse) {
+    AppendCoarseTable(chosen.codes, t.size, dst);
+  } else {
+    AppendTable(t, dst);
+  }
   PutVarint64(dst, extra.size());
   dst->append(extra);
   PutVarint64(dst, uint64_t(end - p));
   dst->append(reinterpret_cast<const char*>(p), end - p);
 }
 
+namespace {
+
+// Reads a coarse table of `size` (1..kRansAlphabet) symbols into freq[0..size).
+absl::Status ReadCoarseTable(Reader* src, uint32_t size, uint16_t* freq) {
+  BitReader bits(src->rest());
+  uint64_t consumed = kFirstCodeBits;
+  uint64_t code;
+  if (!bits.Read(kFirstCodeBits, &code)) return Corrupt("truncated coarse table");
+  std::vector<uint64_t> weights(kRansAlphabet, 0);
+  uint64_t total = 0;
+  for (uint32_t s = 0;;) {
+    if (code > kMaxWeightCode) return Corrupt(absl::StrCat("weight code ", code));
+    weights[s] = WeightOf(uint32_t(code));
+    total += weights[s];
+    if (++s == size) break;
+    int zeros = 0;  // Exp-Golomb: zeros, then a one and `zeros` more bits
+    bool bit;
+    for (;;) {
+      if (!bits.ReadBit(&bit)) return Corrupt("truncated coarse table");
+      if (bit) break;
+      if (++zeros > 16) return Corrupt("bad weight difference");
+    }
+    uint64_t rest;
+    if (!bits.Read(zeros, &rest)) return Corrupt("truncated coarse table");
+    consumed += 2 * uint64_t(zeros) + 1;
+    const int64_t delta = UnZigZag(((uint64_t{1} << zeros) | rest) - 1);
+    code = uint64_t(int64_t(code) + delta);  // checked above on the next turn
+  }
+  if (total == 0) return Corrupt("coarse table without symbols");
+  uint64_t padding;
+  if (!bits.Read(int((8 - consumed % 8) % 8), &padding) || padding != 0) {
+    return Corrupt("nonzero padding bits");
+  }
+  std::string_view table_bytes;
+  if (!src->GetBytes((consumed + 7) / 8, &table_bytes)) return Corrupt("truncated coarse table");
+  Table t;
+  Normalize(weights.data(), total, &t);
+  for (uint32_t s = 0; s < size; ++s) freq[s] = uint16_t(t.freq[s]);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ReadRansResiduals(Reader* src, size_t m, uint64_t* u, uint64_t* divisor) {
   uint64_t size;
   if (!src->GetVarint64(divisor)) return Corrupt("truncated divisor");
   if (*divisor == 0) return Corrupt("zero divisor");
   if (!src->GetVarint64(&size)) return Corrupt("truncated table size");
-  if (size == 0 || size > kRansAlphabet) return Corrupt(absl::StrCat("table size ", size));
   uint16_t freq[kRansAlphabet];
-  uint32_t sum = 0;
-  for (uint64_t s = 0; s < size;) {
-    uint64_t f;
-    if (!src->GetVarint64(&f)) return Corrupt("truncated table");
-    if (f > kScale - sum) return Corrupt("frequencies exceed the scale");
-    freq[s++] = uint16_t(f);
-    sum += uint32_t(f);
-    if (f == 0) {
-      uint64_t zeros;
-      if (!src->GetVarint64(&zeros)) return Corrupt("truncated table");
-      if (zeros > size - s) return Corrupt("zero run past the table");
-      for (uint64_t k = 0; k < zeros; ++k) freq[s++] = 0;
+  if (size > kCoarseTable) {
+    size -= kCoarseTable;
+    if (size > kRansAlphabet) return Corrupt(absl::StrCat("coarse table size ", size));
+    RETURN_IF_ERROR(ReadCoarseTable(src, uint32_t(size), freq));
+  } else {
+    if (size == 0 || size > kRansAlphabet) return Corrupt(absl::StrCat("table size ", size));
+    uint32_t sum = 0;
+    for (uint64_t s = 0; s < size;) {
+      uint64_t f;
+      if (!src->GetVarint64(&f)) return Corrupt("truncated table");
+      if (f > kScale - sum) return Corrupt("frequencies exceed the scale");
+      freq[s++] = uint16_t(f);
+      sum += uint32_t(f);
+      if (f == 0) {
+        uint64_t zeros;
+        if (!src->GetVarint64(&zeros)) return Corrupt("truncated table");
+        if (zeros > size - s) return Corrupt("zero run past the table");
+        for (uint64_t k = 0; k < zeros; ++k) freq[s++] = 0;
+      }
     }
+    if (sum != kScale) return Corrupt("frequencies short of the scale");
   }
-  if (sum != kScale) return Corrupt("frequencies short of the scale");
 
   // slot -> (symbol, frequency, slot - cumulative frequency)
   struct Slot {

@@ -2,6 +2,7 @@
 // through the pipeline's picker, the stage on its own, hostile input.
 #include "engine/codec/rans.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -213,6 +214,63 @@ TEST(RansTest, HostileTables) {
       std::string("\x06\x02\x00\x00\x01\x01\x80\x20\x00\x08", 10) + states;
   Reader r2(one_delta);
   EXPECT_EQ(DecodeInts(&r2, 1, out.data()).code(), StatusCode::kDataLoss);
+}
+
+TEST(RansTest, HostileCoarseTables) {
+  auto decode = [](const std::string& s, size_t m) {
+    Reader r(s);
+    std::vector<uint64_t> out(m);
+    uint64_t divisor;
+    return ReadRansResiduals(&r, m, out.data(), &divisor);
+  };
+  using absl::StatusCode;
+  const std::string states = std::string("\x00\x00\x01\x00\x00\x00\x01\x00", 8);
+  // divisor 1, table size 1024 + 1 (coarse, one symbol), its weight code 1
+  // in 7 bits, no raw bits, the two final states: a valid column of zeros.
+  EXPECT_TRUE(decode(std::string("\x01\x81\x08\x01\x00\x08", 6) + states, 5).ok());
+  auto message = [&](const std::string& s) { return std::string(decode(s, 5).message()); };
+  EXPECT_EQ(decode(std::string("\x01\x81\x08\x00\x00\x08", 6) + states, 5).code(),
+            StatusCode::kDataLoss);
+  EXPECT_NE(message(std::string("\x01\x81\x08\x00\x00\x08", 6) + states)
+                .find("coarse table without symbols"),
+            std::string::npos);
+  EXPECT_NE(message(std::string("\x01\x81\x08\x7d\x00\x08", 6) + states).find("weight code 125"),
+            std::string::npos);
+  EXPECT_NE(
+      message(std::string("\x01\x81\x08\x81\x00\x08", 6) + states).find("nonzero padding bits"),
+      std::string::npos);
+  EXPECT_NE(message(std::string("\x01\xe5\x0a", 3)).find("coarse table size 357"),
+            std::string::npos);
+  EXPECT_NE(message(std::string("\x01\x82\x08\x01", 4)).find("truncated coarse table"),
+            std::string::npos);
+  EXPECT_NE(
+      message(std::string("\x01\x82\x08\x01\x00\x00\x00\x00", 8)).find("bad weight difference"),
+      std::string::npos);
+  // Symbol 1's code: 1 + zigzag difference 2 (+1) as Exp-Golomb 0,1,1: both
+  // symbols present. The rANS stream then has to hold them; these states do
+  // not decode five values of one symbol.
+  EXPECT_EQ(decode(std::string("\x01\x82\x08\x01\x03\x00\x08", 7) + states, 5).code(),
+            StatusCode::kDataLoss);
+}
+
+// On full blocks of sensor noise the coarse table wins: the column shrinks
+// by most of the exact table's ~1.5 bytes a symbol and still round-trips.
+TEST(RansTest, CoarseTablesPayOffOnFullBlocks) {
+  for (double sigma : {0.8, 3.0, 6.0}) {
+    const auto in = Noisy(8640, sigma, 11);
+    std::string encoded;
+    EXPECT_EQ(RoundTrip(in, &encoded), in);
+    std::vector<uint64_t> u;  // the residuals of mode 6 over FOR: v - min
+    const int64_t mn = *std::min_element(in.begin(), in.end());
+    for (int64_t v : in) u.push_back(uint64_t(v - mn));
+    std::string s;
+    AppendRansResiduals(u.data(), u.size(), 1, &s);
+    Reader r(s);
+    uint64_t divisor, size;
+    ASSERT_TRUE(r.GetVarint64(&divisor) && r.GetVarint64(&size));
+    EXPECT_GT(size, 1024u) << "sigma " << sigma << ": the coarse table is the smaller";
+    EXPECT_LE(s.size(), EstimateRansResidualsSize(u.data(), u.size(), 1) + 4);
+  }
 }
 
 TEST(RansTest, HotEncodingDoesNotUseIt) {
