@@ -65,6 +65,23 @@ void BM_DecodeTimestamps(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeTimestamps)->Arg(0)->Arg(1'000'000);
 
+// Cold-partition integer columns: sensor noise of range(0) steps through the
+// entropy stage (a predicted column, mode 7, for this noise).
+void BM_DecodeEntropyInts(benchmark::State& state) {
+  const auto v = testing::NoisyWalk(kN, double(state.range(0)), 1);
+  std::string buf;
+  EncodeInts(v, &buf, EncodeOptions{.allow_rans = true});
+  std::vector<int64_t> out(kN);
+  for (auto _ : state) {
+    Reader r(buf);
+    benchmark::DoNotOptimize(DecodeInts(&r, kN, out.data()).ok());
+  }
+  state.SetItemsProcessed(state.iterations() * kN);
+  state.counters["bytes_per_value"] = double(buf.size()) / kN;
+  state.counters["mode"] = double(uint8_t(buf[0]));
+}
+BENCHMARK(BM_DecodeEntropyInts)->Arg(1)->Arg(3)->Arg(6);
+
 }  // namespace
 }  // namespace lux::codec
 

@@ -511,13 +511,12 @@ absl::Status DecodeAt(Reader* src, size_t n, int64_t* out, int depth, bool zstd_
     case IntMode::kPredict: {
       if (n < 2) return Corrupt("predicted column with fewer than 2 values");
       uint8_t params;
-      uint64_t first, step, divisor;
+      uint64_t first, step;
       if (!src->GetByte(&params) || !src->GetVarint64(&first) || !src->GetVarint64(&step)) {
         return Corrupt("truncated predictor header");
       }
       if (step == 0) return Corrupt("zero step");
-      RETURN_IF_ERROR(ReadRansResiduals(src, n - 1, u + 1, &divisor));
-      ApplyPredictions(uint64_t(UnZigZag(first)), params, step, divisor, u, n);
+      RETURN_IF_ERROR(ReadRansPredicted(src, n, uint64_t(UnZigZag(first)), params, step, u));
       MapAll(map, u, n);
       return absl::OkStatus();
     }

@@ -12,7 +12,7 @@ namespace lux::codec {
 namespace {
 
 // Fractional bits of the smoother's fixed point. Part of the format.
-constexpr int kFrac = 16;
+constexpr int kFrac = kPredictorFracBits;
 
 // Holt's smoother over the differences k[i] = (v[i] - v[i-1]) / step, kept
 // relative to the last value so that its state stays small whatever the
@@ -69,14 +69,10 @@ void PredictionErrors(std::span<const int64_t> v, uint8_t params, uint64_t step,
 
 void ApplyPredictions(uint64_t first, uint8_t params, uint64_t step, uint64_t divisor, uint64_t* u,
                       size_t n) {
-  Smoother s(params);
-  uint64_t v = first;
-  u[0] = v;
-  for (size_t i = 1; i < n; ++i) {
-    const uint64_t k = s.Predict() + uint64_t(UnZigZag(u[i] * divisor));
-    s.Update(k);
-    u[i] = v += k * step;
-  }
+  u[0] = first;
+  WithPredictionDecoder(first, params, step, [&](auto p) {
+    for (size_t i = 1; i < n; ++i) u[i] = p.Next(u[i] * divisor);
+  });
 }
 
 }  // namespace lux::codec

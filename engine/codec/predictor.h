@@ -41,6 +41,65 @@ uint64_t DeltaStep(std::span<const int64_t> v);
 // REQUIRES: v.size() >= 1; step == DeltaStep(v).
 void PredictionErrors(std::span<const int64_t> v, uint8_t params, uint64_t step, uint64_t* out);
 
+// Fractional bits of the smoother's fixed point. Part of the format.
+inline constexpr int kPredictorFracBits = 16;
+
+// The decoder's chain: Next(error) takes the zigzag error of the next value
+// (already multiplied by the rANS divisor) and returns the value as uint64.
+// It computes the same values as the encoder's smoother (predictor.cc) by
+// identities modulo 2^64, with a serial chain of 5 operations a value
+// instead of ~9. With S = e + t, h = 2^15 and z the error
+// (k = ((S + h) >> 16) + z):
+//   err = (k << 16) - S = h + (z << 16) - ((S + h) & 0xffff)
+// because ((x >> 16) << 16) = x - (x & 0xffff) for an arithmetic shift.
+// It keeps R = S + h and Th = t + h, so that
+//   R' = e' + t' + h = ((err >> a) - err) + Th'   with Th' = Th + (err >> b).
+// k itself, and v += k * step, hang off the chain.
+// kA, kB: the parameters' a and t fixed at compile time (the encoder's two
+// choices), or -1 to take them from `params` (then kB == -1 requires t != 0;
+// kB == 0 is no trend).
+template <int kA, int kB>
+class PredictionDecoder {
+ public:
+  PredictionDecoder(uint64_t first, uint8_t params, uint64_t step)
+      : a_(kA >= 0 ? kA : params & 15), b_(kB >= 0 ? kB : params >> 4), step_(step), v_(first) {}
+
+  uint64_t Next(uint64_t zigzag_error) {
+    constexpr uint64_t kLowMask = (uint64_t{1} << kPredictorFracBits) - 1;
+    const uint64_t z = (zigzag_error >> 1) ^ (0 - (zigzag_error & 1));
+    const uint64_t k = uint64_t(int64_t(r_) >> kPredictorFracBits) + z;
+    const uint64_t err = kHalf + (z << kPredictorFracBits) - (r_ & kLowMask);
+    if constexpr (kB != 0) th_ += uint64_t(int64_t(err) >> (kB > 0 ? kB : b_));
+    r_ = (uint64_t(int64_t(err) >> (kA >= 0 ? kA : a_)) - err) + th_;
+    return v_ += k * step_;
+  }
+  // As a map of DecodeRans (rans.cc): the error times the rANS divisor.
+  uint64_t operator()(uint64_t zigzag_error, uint64_t divisor) {
+    return Next(zigzag_error * divisor);
+  }
+
+ private:
+  static constexpr uint64_t kHalf = uint64_t{1} << (kPredictorFracBits - 1);
+  const int a_, b_;
+  const uint64_t step_;
+  uint64_t v_;
+  uint64_t r_ = kHalf, th_ = kHalf;
+};
+
+// Calls fn(decoder) with the PredictionDecoder specialised for `params`.
+template <typename Fn>
+auto WithPredictionDecoder(uint64_t first, uint8_t params, uint64_t step, Fn&& fn) {
+  switch (params) {
+    case 0x72:  // kPredictorSmooth
+      return fn(PredictionDecoder<2, 7>(first, params, step));
+    case 0x00:  // kPredictorPrevious
+      return fn(PredictionDecoder<0, 0>(first, params, step));
+    default:
+      if (params >> 4 == 0) return fn(PredictionDecoder<-1, 0>(first, params, step));
+      return fn(PredictionDecoder<-1, -1>(first, params, step));
+  }
+}
+
 // The inverse, in place: u[1..n) holds the zigzag errors, each still to be
 // multiplied by `divisor` (modulo 2^64); on return u[0..n) holds the values
 // as uint64, u[0] = first. Any input gives some values: the caller has

@@ -5,6 +5,7 @@
 // so that the decoder's two dependency chains overlap.
 #include "engine/codec/rans.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -12,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/codec/bit_stream.h"  // BitWriter, BitReader
+#include "engine/codec/predictor.h"
 #include "engine/common/status_macros.h"
 
 namespace lux::codec {
@@ -333,9 +335,13 @@ absl::Status ReadCoarseTable(Reader* src, uint32_t size, uint16_t* freq) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::Status ReadRansResiduals(Reader* src, size_t m, uint64_t* u, uint64_t* divisor) {
+// The decoder, with `map` applied to each residual in order: u[i] =
+// map(residual i / divisor, divisor) for i = 0..m-1. With a table of direct
+// symbols only (no raw bits: sensor noise) it is applied in the rANS loop
+// itself, so that a serial map (the predictor's chain) overlaps the states'
+// chains instead of running after them; otherwise after both passes.
+template <typename Map>
+absl::Status DecodeRans(Reader* src, size_t m, uint64_t* u, uint64_t* divisor, Map map) {
   uint64_t size;
   if (!src->GetVarint64(divisor)) return Corrupt("truncated divisor");
   if (*divisor == 0) return Corrupt("zero divisor");
@@ -364,19 +370,25 @@ absl::Status ReadRansResiduals(Reader* src, size_t m, uint64_t* u, uint64_t* div
     if (sum != kScale) return Corrupt("frequencies short of the scale");
   }
 
-  // slot -> (symbol, frequency, slot - cumulative frequency)
-  struct Slot {
-    uint16_t sym, freq, bias;
-  };
-  static_assert(kRansAlphabet <= 65536);
-  std::vector<Slot> slots(kScale);
+  // slot -> the step's frequency and bias (slot - cumulative frequency),
+  // packed as freq | bias << 13 so that the states' chains load one word,
+  // and slot -> symbol beside it, off the chains. Filled per symbol with
+  // plain stores (the compiler vectorises them); uninitialised on the stack.
+  static_assert(kRansAlphabet <= 65536 && kScale <= (1u << 13));
+  uint32_t slot_step[kScale];
+  uint16_t slot_sym[kScale];
   uint32_t c = 0;
   for (uint32_t s = 0; s < size; ++s) {
-    for (uint32_t k = 0; k < freq[s]; ++k) {
-      slots[c + k] = {uint16_t(s), freq[s], uint16_t(k)};
-    }
-    c += freq[s];
+    const uint32_t f = freq[s];
+    uint32_t* step_out = slot_step + c;
+    for (uint32_t k = 0; k < f; ++k) step_out[k] = f | (k << 13);
+    std::fill_n(slot_sym + c, f, uint16_t(s));
+    c += f;
   }
+  auto next_state = [&](uint32_t st) {
+    const uint32_t e = slot_step[st & kMask];
+    return (e & 0x1fff) * (st >> kRansScaleBits) + (e >> 13);
+  };
 
   std::string_view extra, stream;
   if (!src->GetLengthPrefixed(&extra)) return Corrupt("truncated raw bits");
@@ -395,44 +407,68 @@ absl::Status ReadRansResiduals(Reader* src, size_t m, uint64_t* u, uint64_t* div
   }
   p += 8;
 
-  // Pass 1: symbols only, the two states' chains interleaved. While 4 bytes
-  // remain the renormalisation reads without a bounds check (branch-free);
-  // the tail is checked word by word.
-  auto step = [&](uint32_t& st, uint64_t* out) {
-    const Slot e = slots[st & kMask];
-    // e.freq >= 1 and st >> 12 >= 16: one 16-bit word brings st back to
-    // [kLow, 2^32).
-    st = uint32_t(e.freq) * (st >> kRansScaleBits) + e.bias;
-    const bool renorm = st < kLow;
-    const uint32_t word = uint32_t(p[0]) | uint32_t(p[1]) << 8;
-    st = renorm ? (st << 16) | word : st;
-    p += renorm ? 2 : 0;
-    *out = e.sym;
-  };
-  auto checked_step = [&](uint32_t& st, uint64_t* out) -> bool {
-    if (end - p < 2) {
-      const Slot e = slots[st & kMask];
-      st = uint32_t(e.freq) * (st >> kRansScaleBits) + e.bias;
-      *out = e.sym;
-      return st >= kLow;  // a word would be needed and there is none
+  // Pass 1: symbols, the two states' chains interleaved, each symbol handed
+  // to `emit`. While 4 bytes remain the renormalisation reads without a
+  // bounds check (branch-free); the tail is checked word by word. One
+  // instance per emit, so that the fused one keeps the map's state in
+  // registers.
+  const bool direct = size <= kRansDirect;
+  const uint64_t d = *divisor;
+  auto pass1 = [&](auto emit) -> absl::Status {
+    auto step = [&](uint32_t& st, uint64_t* out) {
+      emit(out, slot_sym[st & kMask]);
+      // freq >= 1 and st >> 12 >= 16: one 16-bit word brings st back to
+      // [kLow, 2^32).
+      st = next_state(st);
+      const bool renorm = st < kLow;
+      const uint32_t word = uint32_t(p[0]) | uint32_t(p[1]) << 8;
+      st = renorm ? (st << 16) | word : st;
+      p += renorm ? 2 : 0;
+    };
+    auto checked_step = [&](uint32_t& st, uint64_t* out) -> bool {
+      if (end - p < 2) {
+        emit(out, slot_sym[st & kMask]);
+        st = next_state(st);
+        return st >= kLow;  // a word would be needed and there is none
+      }
+      step(st, out);
+      return true;
+    };
+    // Two values a turn. Both states' next words are loaded before either
+    // state knows whether it needs one: state 1 takes the second word when
+    // state 0 took the first, so the states' chains meet only in a select,
+    // not in a load behind the pointer update.
+    uint32_t x0 = x[0], x1 = x[1];
+    size_t i = 0;
+    for (; i + 1 < m && end - p >= 4; i += 2) {
+      const uint32_t w0 = uint32_t(p[0]) | uint32_t(p[1]) << 8;
+      const uint32_t w1 = uint32_t(p[2]) | uint32_t(p[3]) << 8;
+      emit(u + i, slot_sym[x0 & kMask]);
+      emit(u + i + 1, slot_sym[x1 & kMask]);
+      const uint32_t s0 = next_state(x0), s1 = next_state(x1);
+      const bool r0 = s0 < kLow, r1 = s1 < kLow;
+      x0 = r0 ? (s0 << 16) | w0 : s0;
+      x1 = r1 ? (s1 << 16) | (r0 ? w1 : w0) : s1;
+      p += 2 * (int(r0) + int(r1));
     }
-    step(st, out);
-    return true;
+    x[0] = x0;
+    x[1] = x1;
+    for (; i < m; ++i) {
+      if (!checked_step(x[i & 1], u + i)) return Corrupt("truncated stream");
+    }
+    if (x[0] != kLow || x[1] != kLow) return Corrupt("final states do not match");
+    if (p != end) return Corrupt("trailing stream bytes");
+    return absl::OkStatus();
   };
-  size_t i = 0;
-  for (; i + 1 < m && end - p >= 4; i += 2) {
-    step(x[0], u + i);
-    step(x[1], u + i + 1);
+  if (direct) {
+    RETURN_IF_ERROR(pass1([&map, d](uint64_t* out, uint64_t sym) { *out = map(sym, d); }));
+  } else {
+    RETURN_IF_ERROR(pass1([](uint64_t* out, uint64_t sym) { *out = sym; }));
   }
-  for (; i < m; ++i) {
-    if (!checked_step(x[i & 1], u + i)) return Corrupt("truncated stream");
-  }
-  if (x[0] != kLow || x[1] != kLow) return Corrupt("final states do not match");
-  if (p != end) return Corrupt("trailing stream bytes");
 
   // Pass 2: bucket symbols take their raw low bits. The bits are copied with
   // 8 bytes of padding so that each is one unaligned load.
-  if (size <= kRansDirect) {
+  if (direct) {
     if (!extra.empty()) return Corrupt("trailing raw bits");
     return absl::OkStatus();
   }
@@ -472,7 +508,25 @@ absl::Status ReadRansResiduals(Reader* src, size_t m, uint64_t* u, uint64_t* div
   if (pos < total_bits && load(pos, int(total_bits - pos)) != 0) {
     return Corrupt("nonzero padding bits");
   }
+  for (size_t k = 0; k < m; ++k) u[k] = map(u[k], d);
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ReadRansResiduals(Reader* src, size_t m, uint64_t* u, uint64_t* divisor) {
+  return DecodeRans(src, m, u, divisor, [](uint64_t r, uint64_t) { return r; });
+}
+
+absl::Status ReadRansPredicted(Reader* src, size_t n, uint64_t first, uint8_t params, uint64_t step,
+                               uint64_t* u) {
+  // The decoder goes in by value: its state stays in registers (through a
+  // reference it would live in memory, reloaded after every store to u).
+  uint64_t divisor;
+  u[0] = first;
+  return WithPredictionDecoder(first, params, step, [&](auto decoder) {
+    return DecodeRans(src, n - 1, u + 1, &divisor, decoder);
+  });
 }
 
 }  // namespace lux::codec
