@@ -77,8 +77,9 @@ void Die(const absl::Status& s, const char* what) {
   std::exit(1);
 }
 
-// --entropy: seal blocks with the codecs' rANS stage (Options::entropy_coding).
-bool entropy_coding = false;
+// Options::entropy_coding (default on): --no-entropy seals blocks with the
+// fast codecs only, --entropy (the default) with the rANS stage.
+bool entropy_coding = lux::Options().entropy_coding;
 
 std::unique_ptr<lux::DB> OpenDb(const std::string& dir, size_t block_points = 8192) {
   lux::Options options;
@@ -166,12 +167,13 @@ void IngestWorkload(const Flags& f, bool ooo) {
     }
   }
   std::printf(
-      "{\"workload\":\"%s\",\"api\":\"%s\",\"points\":%zu,\"seconds\":%.3f,\"points_per_s\":%.0f,"
+      "{\"workload\":\"%s\",\"api\":\"%s\",\"entropy_coding\":%s,\"points\":%zu,"
+      "\"seconds\":%.3f,\"points_per_s\":%.0f,"
       "\"bytes_on_disk\":%llu,\"bytes_per_field_value\":%.4f,\"rss_peak_mib\":%.1f,"
       "\"head_points\":%s,\"head_bytes\":%s}\n",
-      f.workload.c_str(), f.api.c_str(), f.points, seconds, f.points / seconds, (unsigned long long)bytes,
-      double(bytes) / (2.0 * f.points), RssPeakMib(), StatField(stats, "head_points").c_str(),
-      StatField(stats, "head_bytes").c_str());
+      f.workload.c_str(), f.api.c_str(), entropy_coding ? "true" : "false", f.points, seconds,
+      f.points / seconds, (unsigned long long)bytes, double(bytes) / (2.0 * f.points), RssPeakMib(),
+      StatField(stats, "head_points").c_str(), StatField(stats, "head_bytes").c_str());
 }
 
 struct Latencies {
@@ -354,8 +356,8 @@ int main(int argc, char** argv) {
       f.queries = std::stoull(value());
     } else if (a == "--sensors") {
       f.sensors = std::stoi(value());
-    } else if (a == "--entropy") {
-      entropy_coding = true;
+    } else if (a == "--entropy" || a == "--no-entropy") {
+      entropy_coding = a == "--entropy";
     } else if (a == "--api") {
       f.api = value();
       if (f.api != "points" && f.api != "columns") {
@@ -366,7 +368,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: lux_bench --workload ingest-seq|ingest-ooo|query-range|query-agg|"
                    "query-last|recover [--points N] [--dir D] [--queries Q] [--sensors S] "
-                   "[--entropy] [--api columns|points]\n");
+                   "[--entropy|--no-entropy] [--api columns|points]\n");
       return 2;
     }
   }

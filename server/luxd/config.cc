@@ -111,12 +111,14 @@ absl::Status LoadTomlConfig(const std::string& path, Config* config) {
       (k == "max_concurrent_writes" ? config->max_concurrent_writes
        : k == "max_enqueued_writes" ? config->max_enqueued_writes
                                     : config->batch_id_window_s) = int(*v);
-    } else if (k == "create_database_on_write" || k == "sync" || k == "auth_enabled") {
+    } else if (k == "create_database_on_write" || k == "sync" || k == "auth_enabled" ||
+               k == "entropy_coding") {
       auto v = node.value<bool>();
       if (!v) return bad("true or false");
-      (k == "sync"           ? config->sync
-       : k == "auth_enabled" ? config->auth_enabled
-                             : config->create_database_on_write) = *v;
+      (k == "sync"             ? config->sync
+       : k == "auth_enabled"   ? config->auth_enabled
+       : k == "entropy_coding" ? config->entropy_coding
+                               : config->create_database_on_write) = *v;
     } else if (k == "users") {
       const toml::array* users = node.as_array();
       if (users == nullptr) return bad("an array of [[users]] tables");

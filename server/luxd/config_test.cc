@@ -25,6 +25,7 @@ enqueued_write_timeout_ms = 500
 max_subscriber_queue_points = 5000
 max_subscription_backlog_points = 70000
 stuck_subscriber_grace_s = 7
+entropy_coding = false
 [[users]]
 name = "admin"
 password = "s3cret"
@@ -44,6 +45,8 @@ read = ["farm"]
   EXPECT_EQ(c.max_subscriber_queue_points, 5000u);
   EXPECT_EQ(c.max_subscription_backlog_points, 70000u);
   EXPECT_EQ(c.stuck_subscriber_grace_s, 7);
+  EXPECT_FALSE(c.entropy_coding);
+  EXPECT_TRUE(Config().entropy_coding) << "on by default";
   ASSERT_EQ(c.users.size(), 2u);
   EXPECT_TRUE(c.users[0].admin);
   EXPECT_EQ(c.users[1].write, (std::set<std::string>{"farm", "lab"}));
