@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -333,6 +334,41 @@ void RecoverWorkload(const Flags& f) {
       f.points, seconds, open_s, f.points / seconds, rows, RssPeakMib(), stats.c_str());
 }
 
+// --workload inspect: where the bytes of a database written by ingest-seq
+// go. The files by kind as du counts them (before opening it, which writes
+// a new OPTIONS file), then the engine's own account, "lux.block-bytes".
+void InspectWorkload(const Flags& f) {
+  std::map<std::string, uint64_t> by_kind;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(f.dir, ec)) {
+    struct stat st;
+    if (stat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const std::string name = e.path().filename().string();
+    const std::string kind = name.ends_with(".sst")         ? "sst"
+                             : name.ends_with(".log")       ? "rocksdb_wal"
+                             : name == "LOG"                ? "info_log"
+                             : name.starts_with("OPTIONS")  ? "options"
+                             : name.starts_with("MANIFEST") ? "manifest"
+                                                            : "other";
+    by_kind[kind] += uint64_t(st.st_blocks) * 512;
+  }
+  uint64_t total = 0;
+  std::string files;
+  for (const auto& [kind, bytes] : by_kind) {
+    total += bytes;
+    absl::StrAppend(&files, files.empty() ? "" : ",", "\"", kind, "\":", bytes);
+  }
+  auto db = OpenDb(f.dir);
+  std::string blocks;
+  if (!db->GetProperty("lux.block-bytes", &blocks)) blocks = "null";
+  if (auto s = db->Close(); !s.ok()) Die(s, "close");
+  std::printf(
+      "{\"workload\":\"inspect\",\"points\":%zu,\"bytes_on_disk\":%llu,"
+      "\"bytes_per_field_value\":%.4f,\"files\":{%s},\"blocks\":%s}\n",
+      f.points, (unsigned long long)total, double(total) / (2.0 * f.points), files.c_str(),
+      blocks.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -367,7 +403,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: lux_bench --workload ingest-seq|ingest-ooo|query-range|query-agg|"
-                   "query-last|recover [--points N] [--dir D] [--queries Q] [--sensors S] "
+                   "query-last|recover|inspect [--points N] [--dir D] [--queries Q] [--sensors S] "
                    "[--entropy|--no-entropy] [--api columns|points]\n");
       return 2;
     }
@@ -377,6 +413,8 @@ int main(int argc, char** argv) {
   } else if (f.workload == "query-range" || f.workload == "query-agg" ||
              f.workload == "query-last") {
     QueryWorkload(f);
+  } else if (f.workload == "inspect") {
+    InspectWorkload(f);
   } else if (f.workload == "recover") {
     RecoverWorkload(f);
   } else {

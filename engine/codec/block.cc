@@ -283,6 +283,17 @@ absl::StatusOr<BlockHeader> ReadBlockHeader(std::string_view block) {
   return p.header;
 }
 
+absl::StatusOr<BlockLayout> ReadBlockLayout(std::string_view block) {
+  ASSIGN_OR_RETURN(ParsedBlock p, Parse(block));
+  BlockLayout l;
+  l.header = p.header;
+  l.ts_bytes = p.ts_col.size();
+  l.value_bytes = p.value_col.size();
+  l.checksum_bytes = kChecksumSize;
+  l.header_bytes = block.size() - l.ts_bytes - l.value_bytes - l.checksum_bytes;
+  return l;
+}
+
 absl::Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<int64_t>* ts,
                          BlockValues* values) {
   ASSIGN_OR_RETURN(ParsedBlock p, Parse(block));

@@ -75,6 +75,15 @@ void EncodeBlock(std::span<const int64_t> ts, std::span<const std::string> value
 // any corruption. Cheap: hashing runs at memory speed and nothing is decoded.
 absl::StatusOr<BlockHeader> ReadBlockHeader(std::string_view block);
 
+// Where a block's bytes go (for inspection: "lux.block-bytes"): the header
+// up to and including the timestamp column's length, the two columns and
+// the checksum. Verifies the block as ReadBlockHeader does.
+struct BlockLayout {
+  BlockHeader header;
+  size_t header_bytes = 0, ts_bytes = 0, value_bytes = 0, checksum_bytes = 0;
+};
+absl::StatusOr<BlockLayout> ReadBlockLayout(std::string_view block);
+
 // Decodes the whole block. kDataLoss on any corruption.
 absl::Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<int64_t>* ts,
                          BlockValues* values);

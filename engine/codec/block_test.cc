@@ -193,6 +193,22 @@ TEST(BlockTest, ImpossibleStatisticsAreDataLoss) {
             absl::StatusCode::kDataLoss);
 }
 
+TEST(BlockTest, LayoutAddsUpToTheBlock) {
+  auto ts = testing::ConstantIntervalTimestamps(512, 10 * kSecond);
+  auto v = testing::SensorValues(512, 1, 3);
+  std::string block;
+  EncodeBlock(ts, v, &block);
+  auto l = ReadBlockLayout(block);
+  ASSERT_TRUE(l.ok()) << l.status();
+  EXPECT_EQ(l->header.count, 512u);
+  EXPECT_EQ(l->checksum_bytes, 8u);
+  EXPECT_EQ(l->header_bytes + l->ts_bytes + l->value_bytes + l->checksum_bytes, block.size());
+  EXPECT_GT(l->value_bytes, l->ts_bytes) << "constant 10 s timestamps cost a few bytes";
+  EXPECT_LT(l->header_bytes, 40u) << "version 2 statistics are short";
+  block[block.size() / 2] ^= 1;
+  EXPECT_EQ(ReadBlockLayout(block).status().code(), absl::StatusCode::kDataLoss);
+}
+
 TEST(BlockTest, EveryTruncationAndBitFlipIsDataLoss) {
   auto ts = testing::GappedTimestamps(300, 10 * kSecond, 2);
   auto v = testing::SensorValues(300, 2, 2);

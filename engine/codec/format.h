@@ -20,6 +20,23 @@ enum class ValueType : uint8_t {
   kString = 5,
 };
 
+// "float64", "int64", "uint64", "bool", "string"; "unknown" otherwise.
+constexpr const char* ValueTypeName(ValueType t) {
+  switch (t) {
+    case ValueType::kFloat64:
+      return "float64";
+    case ValueType::kInt64:
+      return "int64";
+    case ValueType::kUint64:
+      return "uint64";
+    case ValueType::kBool:
+      return "bool";
+    case ValueType::kString:
+      return "string";
+  }
+  return "unknown";
+}
+
 // Codec of a block column. persisted: never renumber or reuse.
 enum class ColumnCodec : uint8_t {
   // Timestamps.

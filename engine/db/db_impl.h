@@ -87,6 +87,7 @@ class DBImpl : public DB {
   absl::StatusOr<std::unique_ptr<Cursor>> Query(const QuerySpec& spec) override;
   absl::StatusOr<std::vector<LastValue>> Last(const Selector& selector) override;
   bool GetProperty(std::string_view name, std::string* value) override;
+  std::string BlockBytesLocked() ABSL_SHARED_LOCKS_REQUIRED(mu_);
   uint64_t AddWriteObserver(WriteObserver observer) override;
   void RemoveWriteObserver(uint64_t id) override;
   absl::Status DeleteRange(const Selector& selector, int64_t start, int64_t end) override;

@@ -1,11 +1,13 @@
 // File: db_read.cc
 // Queries, last values and stats (warm path per block, hot path per point).
 #include <algorithm>
+#include <map>
 #include <numeric>
 #include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/codec/block.h"
 #include "engine/common/status_macros.h"
 #include "engine/db/aggregate.h"
 #include "engine/db/block_io.h"
@@ -455,10 +457,63 @@ absl::StatusOr<std::vector<LastValue>> DBImpl::Last(const Selector& selector) {
   return out;
 }
 
+std::string DBImpl::BlockBytesLocked() {
+  struct Sizes {
+    uint64_t blocks = 0, points = 0, header = 0, ts = 0, values = 0, checksum = 0;
+  };
+  std::map<codec::ValueType, Sizes> by_type;
+  uint64_t key_bytes = 0, unreadable = 0, partition_files = 0;
+  for (const auto& [k, parts] : partitions_) {
+    for (const auto& [start, p] : parts) {
+      uint64_t v = 0;
+      if (rocks_->GetIntProperty(p->cf, "rocksdb.total-sst-files-size", &v)) partition_files += v;
+      std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), p->cf));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        key_bytes += it->key().size();
+        auto layout =
+            codec::ReadBlockLayout(std::string_view(it->value().data(), it->value().size()));
+        if (!layout.ok()) {
+          ++unreadable;
+          continue;
+        }
+        Sizes& s = by_type[layout->header.type];
+        ++s.blocks;
+        s.points += layout->header.count;
+        s.header += layout->header_bytes;
+        s.ts += layout->ts_bytes;
+        s.values += layout->value_bytes;
+        s.checksum += layout->checksum_bytes;
+      }
+    }
+  }
+  auto files = [&](rocksdb::ColumnFamilyHandle* cf) {
+    uint64_t v = 0, total = 0;
+    if (rocks_->GetIntProperty(cf, "rocksdb.total-sst-files-size", &v)) total += v;
+    if (rocks_->GetIntProperty(cf, "rocksdb.cur-size-all-mem-tables", &v)) total += v;
+    return total;
+  };
+  std::string types;
+  for (const auto& [type, s] : by_type) {
+    absl::StrAppend(&types, types.empty() ? "" : ",", "\"", codec::ValueTypeName(type),
+                    "\":{\"blocks\":", s.blocks, ",\"points\":", s.points,
+                    ",\"header_bytes\":", s.header, ",\"timestamp_bytes\":", s.ts,
+                    ",\"value_bytes\":", s.values, ",\"checksum_bytes\":", s.checksum, "}");
+  }
+  return absl::StrCat("{\"types\":{", types, "},\"block_key_bytes\":", key_bytes,
+                      ",\"unreadable_blocks\":", unreadable,
+                      ",\"partition_table_bytes\":", partition_files,
+                      ",\"index_bytes\":", files(index_cf_), ",\"meta_bytes\":", files(meta_cf_),
+                      ",\"log_bytes\":", files(wal_cf_), "}");
+}
+
 bool DBImpl::GetProperty(std::string_view name, std::string* value) {
-  if (name != "lux.stats") return false;
+  if (name != "lux.stats" && name != "lux.block-bytes") return false;
   absl::ReaderMutexLock l(&mu_);
   if (closed_) return false;
+  if (name == "lux.block-bytes") {
+    *value = BlockBytesLocked();
+    return true;
+  }
   size_t partitions = 0;
   uint64_t blocks = 0, block_bytes = 0;
   for (const auto& [k, parts] : partitions_) {

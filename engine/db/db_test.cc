@@ -147,6 +147,37 @@ TEST_F(DBTest, QueryStatsCountSeriesBlocksAndPoints) {
   EXPECT_EQ(s.points_scanned, 161u);
 }
 
+TEST_F(DBTest, BlockBytesPropertySaysWhereTheBytesGo) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::vector<Point> pts;
+  for (int i = 0; i < 160; ++i) {
+    pts.push_back(MakePoint("env", {{"zone", "a"}}, "temp", 20.0 + i / 10.0, kT0 + i * 10 * kSec));
+    pts.push_back(
+        MakePoint("env", {{"zone", "a"}}, "quality", int64_t{i % 3}, kT0 + i * 10 * kSec));
+  }
+  Write(pts);
+  ASSERT_TRUE(db_->Flush().ok());  // 8 blocks of 20 points per field
+  std::string json;
+  ASSERT_TRUE(db_->GetProperty("lux.block-bytes", &json));
+  auto field = [&](const std::string& type, const std::string& key) -> int64_t {
+    const size_t t = json.find(absl::StrCat("\"", type, "\":{"));
+    if (t == std::string::npos) return -1;
+    const size_t k = json.find(absl::StrCat("\"", key, "\":"), t);
+    return k == std::string::npos ? -1 : std::stoll(json.substr(k + key.size() + 3));
+  };
+  EXPECT_EQ(field("float64", "blocks"), 8) << json;
+  EXPECT_EQ(field("float64", "points"), 160) << json;
+  EXPECT_EQ(field("int64", "blocks"), 8) << json;
+  EXPECT_EQ(field("int64", "points"), 160) << json;
+  EXPECT_EQ(field("float64", "checksum_bytes"), 8 * 8) << json;
+  for (const char* k : {"header_bytes", "timestamp_bytes", "value_bytes"}) {
+    EXPECT_GT(field("float64", k), 0) << k << " " << json;
+  }
+  EXPECT_NE(json.find("\"unreadable_blocks\":0,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"block_key_bytes\":"), std::string::npos) << json;
+  EXPECT_FALSE(db_->GetProperty("lux.no-such-property", &json));
+}
+
 // A partition sealed in pieces (aged heads, Flush) fills its last block up
 // to block_points and a quarter instead of leaving a trail of small ones.
 TEST_F(DBTest, SealsInPiecesFillThePartitionsLastBlock) {
