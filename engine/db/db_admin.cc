@@ -79,6 +79,7 @@ std::vector<std::unique_ptr<Partition>> DBImpl::TakePartitions(std::string_view 
     }
     for (auto& [start, p] : it->second) {
       batch->Delete(meta_cf_, PartitionKey(p->cf_name));
+      batch->Delete(meta_cf_, ColdPartitionKey(p->cf_name));
       taken.push_back(std::move(p));
     }
     it = partitions_.erase(it);

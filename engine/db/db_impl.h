@@ -55,6 +55,9 @@ struct Partition {
   PartitionInfo info;
   std::string cf_name;
   rocksdb::ColumnFamilyHandle* cf = nullptr;
+  // Its blocks were re-encoded with the entropy stage once it turned cold
+  // (meta key 'c'). Read and written under DBImpl::seal_mu_.
+  bool cold_encoded = false;
 };
 
 struct DatabaseState {
@@ -149,6 +152,28 @@ class DBImpl : public DB {
   void TEST_CompactHeads() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status TEST_SealFullBlocks() ABSL_LOCKS_EXCLUDED(seal_mu_, mu_);
   int64_t Now() const { return options_.clock->NowNanos(); }
+  // Whether blocks of `p` are encoded with the entropy stage: it is cold
+  // (ended cold_partition_age_ns ago) and entropy_coding is on.
+  bool EntropyFor(const Partition& p) const {
+    return options_.entropy_coding && p.info.end_ns <= Now() - options_.cold_partition_age_ns;
+  }
+  // The codecs' options for blocks of `p`: the cold tier (the entropy stage,
+  // and zstd where it clearly wins; codec_ratio's lux_cold) or the hot one
+  // (lux).
+  static constexpr codec::EncodeOptions kColdTier{.allow_zstd = true, .allow_rans = true};
+  codec::EncodeOptions BlockOptionsFor(const Partition& p) const {
+    return EntropyFor(p) ? kColdTier : codec::EncodeOptions{};
+  }
+  // One step of re-encoding cold partitions' blocks with the entropy stage:
+  // up to kColdChunkBlocks blocks of the partition in progress (or of the
+  // next cold one not yet re-encoded); a block is rewritten when that
+  // makes it smaller, its key and values unchanged. A finished partition
+  // is marked in meta and its column family compacted, so that the old
+  // blocks stop taking space. Returns whether work remains.
+  // REQUIRES: seal_mu_ held (seals, deletes and drops wait), mu_ not held.
+  absl::StatusOr<bool> EncodeColdStep() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status TEST_EncodeColdPartitions() ABSL_LOCKS_EXCLUDED(seal_mu_, mu_);
 
  private:
   friend class QueryCursor;
@@ -269,6 +294,12 @@ class DBImpl : public DB {
   // Serialises sealing and every change to blocks, partitions or series
   // sets (drops, deletes, recovery). Lock order: seal_mu_, then mu_.
   absl::Mutex seal_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  // The partition EncodeColdStep is in (cf name) and the block key to go on
+  // from.
+  std::string cold_cf_ ABSL_GUARDED_BY(seal_mu_);
+  std::string cold_resume_key_ ABSL_GUARDED_BY(seal_mu_);
+  std::atomic<uint64_t> blocks_reencoded_{0};
+  std::atomic<uint64_t> cold_partitions_encoded_{0};
   mutable absl::Mutex mu_;
   // Series queued for the background sealer, and its thread.
   std::vector<uint64_t> seal_queue_ ABSL_GUARDED_BY(mu_);

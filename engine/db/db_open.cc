@@ -162,8 +162,8 @@ absl::Status DBImpl::OpenLocked() {
   partition_table.block_size = 16 << 10;
   partition_cf_options_.table_factory.reset(rocksdb::NewBlockBasedTableFactory(partition_table));
   for (const auto& name : names) {
-    cfs.emplace_back(name, name.starts_with("p") ? partition_cf_options_
-                                                 : rocksdb::ColumnFamilyOptions(ro));
+    cfs.emplace_back(
+        name, name.starts_with("p") ? partition_cf_options_ : rocksdb::ColumnFamilyOptions(ro));
   }
   rocksdb::DB* raw = nullptr;
   s = rocksdb::DB::Open(rocksdb::DBOptions(ro), path_, cfs, &all_handles_, &raw);
@@ -195,6 +195,7 @@ absl::Status DBImpl::OpenLocked() {
 
 absl::Status DBImpl::LoadMeta() {
   std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), meta_cf_));
+  absl::flat_hash_set<std::string> cold;  // partitions re-encoded once cold
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     std::string_view value(it->value().data(), it->value().size());
@@ -233,6 +234,10 @@ absl::Status DBImpl::LoadMeta() {
       next_partition_id_ = std::max(next_partition_id_, id + 1);
       const int64_t start = p->info.start_ns;
       partitions_[{p->info.db, p->info.rp}][start] = std::move(p);
+    } else if (kind == char(MetaKind::kColdPartition)) {
+      std::string cf_name;
+      if (!GetLengthPrefixedString(&key, &cf_name)) return bad();
+      cold.insert(std::move(cf_name));
     } else if (kind == char(MetaKind::kNextSid)) {
       if (value.size() != 8) return bad();
       next_sid_ = std::max(next_sid_, LoadFixed64(value.data()));
@@ -249,6 +254,9 @@ absl::Status DBImpl::LoadMeta() {
     }
   }
   std::sort(batch_order_.begin(), batch_order_.end());
+  for (auto& [key, parts] : partitions_) {
+    for (auto& [start, p] : parts) p->cold_encoded = cold.contains(p->cf_name);
+  }
   return FromRocks(it->status(), "reading metadata");
 }
 

@@ -546,6 +546,8 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
       ",\"wal_records\":", next_seq_ - wal_tail_, ",\"wal_bytes\":", wal_bytes,
       ",\"partitions\":", partitions, ",\"blocks\":", blocks, ",\"block_bytes\":", block_bytes,
       ",\"blocks_written\":", blocks_written_.load(), ",\"seal_failures\":", seal_failures_.load(),
+      ",\"cold_partitions_encoded\":", cold_partitions_encoded_.load(),
+      ",\"blocks_reencoded\":", blocks_reencoded_.load(),
       ",\"corrupt_blocks\":", corrupt_blocks_.load(),
       ",\"block_cache_hits\":", rocks_stats_->getTickerCount(rocksdb::BLOCK_CACHE_HIT),
       ",\"block_cache_misses\":", rocks_stats_->getTickerCount(rocksdb::BLOCK_CACHE_MISS),

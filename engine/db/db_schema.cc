@@ -168,8 +168,7 @@ absl::Status DBImpl::DeleteRange(const Selector& selector, int64_t start, int64_
             }
             if (kept.size() == 0) return absl::OkStatus();
             std::string rewritten;
-            EncodeColumnBlock(kept, 0, kept.size(), &rewritten,
-                              codec::EncodeOptions{.allow_rans = options_.entropy_coding});
+            EncodeColumnBlock(kept, 0, kept.size(), &rewritten, BlockOptionsFor(*part));
             b.Put(part->cf, BlockKey(s->sid, kept.ts[0]), rewritten);
             return absl::OkStatus();
           }));

@@ -29,9 +29,13 @@ absl::StatusOr<Partition*> DBImpl::GetOrCreatePartition(const std::string& db,
   RETURN_IF_ERROR(FromRocks(rocks_->CreateColumnFamily(partition_cf_options_, p->cf_name, &p->cf),
                             "creating a partition"));
   all_handles_.push_back(p->cf);
-  RETURN_IF_ERROR(FromRocks(
-      rocks_->Put(WriteOpts(), meta_cf_, PartitionKey(p->cf_name), EncodePartition(p->info)),
-      "recording a partition"));
+  rocksdb::WriteBatch b;
+  b.Put(meta_cf_, PartitionKey(p->cf_name), EncodePartition(p->info));
+  // Cold from the start (old data arriving): every block of it is sealed
+  // with the entropy stage, none needs re-encoding.
+  p->cold_encoded = EntropyFor(*p);
+  if (p->cold_encoded) b.Put(meta_cf_, ColdPartitionKey(p->cf_name), "");
+  RETURN_IF_ERROR(FromRocks(rocks_->Write(WriteOpts(), &b), "recording a partition"));
   Partition* raw = p.get();
   parts[start] = std::move(p);
   return raw;
@@ -102,8 +106,7 @@ absl::Status DBImpl::BuildBlocks(const SealJob& job, rocksdb::WriteBatch* batch)
     for (size_t b = 0, c = 0; b < blocks; ++b) {
       const size_t n = (run.size() - c) / (blocks - b);
       std::string block;
-      EncodeColumnBlock(run, c, n, &block,
-                        codec::EncodeOptions{.allow_rans = options_.entropy_coding});
+      EncodeColumnBlock(run, c, n, &block, BlockOptionsFor(*part));
       batch->Put(part->cf, BlockKey(sid, run.ts[c]), block);
       ++blocks_written_;
       c += n;
@@ -292,6 +295,8 @@ void DBImpl::CompactHeads(const std::vector<uint64_t>& sids) {
 constexpr size_t kCompactBatch = 32;
 
 void DBImpl::SealerLoop() {
+  bool cold_pending = true;  // cold partitions to re-encode: go on without waiting
+  absl::Time last_cold_check = absl::InfinitePast();
   for (;;) {
     std::vector<uint64_t> sids, aged, compact;
     {
@@ -303,7 +308,7 @@ void DBImpl::SealerLoop() {
                                         d->head_points_ >= d->options_.max_head_points / 2;
                                },
                                this),
-                           absl::Seconds(1));
+                           cold_pending ? absl::ZeroDuration() : absl::Seconds(1));
       if (stop_sealer_) return;  // Close seals what is left
       sids.swap(seal_queue_);
       queued_.clear();
@@ -321,17 +326,24 @@ void DBImpl::SealerLoop() {
           if (series_.at(sid)->head.opened_ns <= cutoff) aged.push_back(sid);
         }
       }
-      if (sids.empty() && aged.empty() && compact.empty()) continue;
     }
     // Compress full tail runs first (cheap, no seal_mu_): a seal then
     // shares the segments instead of copying raw points.
-    CompactHeads(compact);
-    if (sids.empty() && aged.empty()) continue;
+    if (!compact.empty()) CompactHeads(compact);
+    const bool cold_due = cold_pending || absl::Now() - last_cold_check >= absl::Seconds(1);
+    if (sids.empty() && aged.empty() && !cold_due) continue;
     absl::MutexLock s(&seal_mu_);
     // A failed seal leaves the points in the head; the series is queued
     // again by its next write.
     if (!sids.empty() && !Seal(std::move(sids), /*full_blocks_only=*/true).ok()) ++seal_failures_;
     if (!aged.empty() && !Seal(std::move(aged)).ok()) ++seal_failures_;
+    // Then a chunk of cold re-encoding (partitions turn cold as time
+    // passes: checked every round). A failure is retried next round.
+    if (!cold_due) continue;
+    last_cold_check = absl::Now();
+    auto more = EncodeColdStep();
+    if (!more.ok()) ++seal_failures_;
+    cold_pending = more.ok() && *more;
   }
 }
 
@@ -358,6 +370,77 @@ absl::Status DBImpl::TEST_SealFullBlocks() {
 void TEST_CompactHeads(DB* db) { static_cast<DBImpl*>(db)->TEST_CompactHeads(); }
 
 absl::Status TEST_SealFullBlocks(DB* db) { return static_cast<DBImpl*>(db)->TEST_SealFullBlocks(); }
+
+// Blocks re-encoded per step: ~250 blocks of a day are ~10-50 ms of work,
+// during which seals wait.
+constexpr size_t kColdChunkBlocks = 256;
+
+absl::StatusOr<bool> DBImpl::EncodeColdStep() {
+  if (!options_.entropy_coding) return false;
+  Partition* part = nullptr;
+  {
+    absl::ReaderMutexLock l(&mu_);
+    for (auto& [key, parts] : partitions_) {
+      for (auto& [start, p] : parts) {
+        if (p->cold_encoded || !EntropyFor(*p)) continue;
+        if (part == nullptr || p->cf_name == cold_cf_) part = p.get();
+      }
+    }
+  }
+  if (part == nullptr) return false;
+  if (part->cf_name != cold_cf_) {
+    cold_cf_ = part->cf_name;
+    cold_resume_key_.clear();
+  }
+  // The partition stays while seal_mu_ is held (drops take it).
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), part->cf));
+  size_t n = 0;
+  for (it->Seek(cold_resume_key_); it->Valid() && n < kColdChunkBlocks; it->Next(), ++n) {
+    const std::string_view block(it->value().data(), it->value().size());
+    codec::BlockHeader h;
+    Column c;
+    // A corrupt block stays as it is (queries report it); never dropped.
+    if (!DecodeColumnBlock(block, &h, &c).ok()) continue;
+    std::string cold;
+    EncodeColumnBlock(c, 0, c.size(), &cold, kColdTier);
+    if (cold.size() < block.size()) {
+      batch.Put(part->cf, it->key(), cold);
+      ++blocks_reencoded_;
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading a cold partition"));
+  const bool done = !it->Valid();
+  if (!done) cold_resume_key_ = it->key().ToString();
+  if (done) batch.Put(meta_cf_, ColdPartitionKey(part->cf_name), "");
+  it.reset();
+  {
+    absl::MutexLock l(&mu_);
+    RETURN_IF_ERROR(WriteToRocks(&batch, "re-encoding a cold partition"));
+  }
+  if (!done) return true;
+  part->cold_encoded = true;
+  ++cold_partitions_encoded_;
+  cold_cf_.clear();
+  cold_resume_key_.clear();
+  // The replaced blocks take space until RocksDB compacts them away.
+  RETURN_IF_ERROR(
+      FromRocks(rocks_->CompactRange(rocksdb::CompactRangeOptions(), part->cf, nullptr, nullptr),
+                "compacting a cold partition"));
+  return true;  // the next cold partition, if any, on the next step
+}
+
+absl::Status DBImpl::TEST_EncodeColdPartitions() {
+  absl::MutexLock s(&seal_mu_);
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, EncodeColdStep());
+    if (!more) return absl::OkStatus();
+  }
+}
+
+absl::Status TEST_EncodeColdPartitions(DB* db) {
+  return static_cast<DBImpl*>(db)->TEST_EncodeColdPartitions();
+}
 
 absl::Status DBImpl::ReclaimLogSpace() {
   rocksdb::FlushOptions fo;

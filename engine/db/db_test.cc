@@ -1,12 +1,15 @@
 #include "lux/db.h"
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "engine/db/db_test_util.h"
+#include "engine/db/db_testing.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 
@@ -784,6 +787,7 @@ TEST_F(DBTest, EntropyCodedBlocksAreSmallerAndReadBackExactly) {
     Options o = options_;
     o.block_points = 8192;  // full-size blocks: the stage needs room to pay off
     o.entropy_coding = entropy;
+    o.cold_partition_age_ns = 0;  // the partition (ended now) is cold
     auto db = DB::Open(o, dir.path());
     EXPECT_TRUE(db.ok());
     EXPECT_TRUE((*db)->CreateDatabase("farm").ok());
@@ -815,6 +819,130 @@ TEST_F(DBTest, EntropyCodedBlocksAreSmallerAndReadBackExactly) {
   EXPECT_EQ(hot, cold);
   ASSERT_EQ(hot.size(), 8192u);
   EXPECT_LT(cold_bytes, hot_bytes) << "rANS should win on noise";
+}
+
+// Today's partition keeps the fast codecs; once it has been over for
+// cold_partition_age_ns its blocks are re-encoded with the entropy stage,
+// once (a meta mark survives reopening), with the same points; late points
+// sealed into a cold partition, and old data arriving in a new partition,
+// get the entropy stage directly.
+TEST_F(DBTest, ColdPartitionsAreReencodedOnceWithTheEntropyStage) {
+  options_.block_points = 8192;
+  options_.cold_partition_age_ns = 3600 * kSec;
+  clock_->Set(kT0 + 12 * 3600 * kSec);  // the partition [kT0, kT0 + 1 day) is today's
+  Reopen();
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> noise(0, 3);
+  std::vector<Point> pts;
+  for (int i = 0; i < 8192; ++i) {
+    pts.push_back(MakePoint("m", {}, "v", std::round(200 + noise(rng)) / 10, kT0 + i * kSec));
+  }
+  Write(pts);
+  ASSERT_TRUE(db_->Flush().ok());
+  auto value_bytes = [&] {
+    std::string json;
+    EXPECT_TRUE(db_->GetProperty("lux.block-bytes", &json));
+    const size_t at = json.find("\"value_bytes\":");
+    return at == std::string::npos ? int64_t{-1} : std::stoll(json.substr(at + 14));
+  };
+  auto stat = [&](const std::string& key) {
+    std::string json;
+    EXPECT_TRUE(db_->GetProperty("lux.stats", &json));
+    const size_t at = json.find("\"" + key + "\":");
+    return at == std::string::npos ? int64_t{-1} : std::stoll(json.substr(at + key.size() + 3));
+  };
+  auto values = [&] {
+    std::vector<double> out;
+    for (const Frame& f : Run(Raw("m"))) {
+      for (const auto& v : f.values) out.push_back(std::get<double>(v));
+    }
+    return out;
+  };
+  const std::vector<double> written = values();
+  ASSERT_EQ(written.size(), 8192u);
+  const int64_t hot = value_bytes();
+  ASSERT_TRUE(engine::TEST_EncodeColdPartitions(db_.get()).ok());
+  EXPECT_EQ(value_bytes(), hot) << "still today's partition: fast codecs";
+  EXPECT_EQ(stat("cold_partitions_encoded"), 0);
+
+  clock_->Set(kT0 + 86400 * kSec + 3600 * kSec);  // over for an hour: cold
+  ASSERT_TRUE(engine::TEST_EncodeColdPartitions(db_.get()).ok());
+  const int64_t cold = value_bytes();
+  EXPECT_LT(cold * 5, hot * 4) << "the entropy stage saves over 20 % on noise";
+  EXPECT_EQ(stat("cold_partitions_encoded"), 1);
+  EXPECT_EQ(stat("blocks_reencoded"), 1);
+  EXPECT_EQ(values(), written);
+
+  Reopen();  // the mark survives: nothing to do again
+  ASSERT_TRUE(engine::TEST_EncodeColdPartitions(db_.get()).ok());
+  EXPECT_EQ(stat("cold_partitions_encoded"), 0);
+  EXPECT_EQ(value_bytes(), cold);
+  EXPECT_EQ(values(), written);
+
+  // A late point merged into the cold partition's block keeps it small.
+  Write({MakePoint("m", {}, "v", 20.5, kT0 + 8192 * kSec)});
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_LT(value_bytes() * 5, hot * 4);
+
+  // Old data in a partition of its own: cold from the start, never redone.
+  std::vector<Point> old;
+  for (int i = 0; i < 8192; ++i) {
+    old.push_back(MakePoint("m", {}, "v", std::round(200 + noise(rng)) / 10,
+                            kT0 - 10 * 86400 * kSec + i * kSec));
+  }
+  const int64_t before_old = value_bytes();
+  Write(old);
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_LT((value_bytes() - before_old) * 5, hot * 4) << "sealed with the entropy stage";
+  ASSERT_TRUE(engine::TEST_EncodeColdPartitions(db_.get()).ok());
+  EXPECT_EQ(stat("cold_partitions_encoded"), 0);
+  EXPECT_EQ(stat("blocks_reencoded"), 0);
+}
+
+TEST(OptionsTest, ColdPartitionAgeIsBounded) {
+  Options o;
+  EXPECT_TRUE(o.Validate().ok());
+  o.cold_partition_age_ns = -1;
+  EXPECT_NE(o.Validate().message().find("cold_partition_age_ns"), std::string::npos);
+  o.cold_partition_age_ns = int64_t{101} * 365 * 86400 * kSec;
+  EXPECT_FALSE(o.Validate().ok());
+  o.cold_partition_age_ns = 0;
+  EXPECT_TRUE(o.Validate().ok());
+}
+
+// Without a test hook: the background sealer finds partitions that turned
+// cold as time passed and re-encodes them by itself.
+TEST_F(DBTest, TheSealerReencodesPartitionsThatTurnCold) {
+  options_.block_points = 1024;
+  options_.cold_partition_age_ns = 0;
+  clock_->Set(kT0 + 3600 * kSec);
+  Reopen();
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> noise(0, 4);
+  std::vector<Point> pts;
+  std::vector<double> expect;
+  for (int i = 0; i < 2048; ++i) {
+    expect.push_back(std::round(500 + noise(rng)));
+    pts.push_back(MakePoint("m", {}, "v", expect.back(), kT0 + i * kSec));
+  }
+  Write(pts);
+  ASSERT_TRUE(db_->Flush().ok());
+  clock_->Set(kT0 + 86400 * kSec);
+  std::string json;
+  for (int i = 0; i < 100; ++i) {  // the sealer looks about once a second
+    ASSERT_TRUE(db_->GetProperty("lux.stats", &json));
+    if (json.find("\"cold_partitions_encoded\":1,") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(json.find("\"cold_partitions_encoded\":1,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"blocks_reencoded\":2,"), std::string::npos) << json;
+  std::vector<double> back;
+  for (const Frame& f : Run(Raw("m"))) {
+    for (const auto& v : f.values) back.push_back(std::get<double>(v));
+  }
+  EXPECT_EQ(back, expect);
 }
 
 TEST_F(DBTest, RocksDBInfoLogIsQuietUnlessAskedFor) {

@@ -26,6 +26,10 @@ void TEST_CompactHeads(DB* db);
 // as the background sealer does for full heads. REQUIRES: db is open.
 absl::Status TEST_SealFullBlocks(DB* db);
 
+// Re-encodes every cold partition that still needs it now (what the
+// background sealer does a chunk at a time).
+absl::Status TEST_EncodeColdPartitions(DB* db);
+
 }  // namespace lux::engine
 
 #endif  // LUX_ENGINE_DB_DB_TESTING_H_

@@ -61,6 +61,12 @@ std::string PartitionKey(std::string_view cf_name) {
   return k;
 }
 
+std::string ColdPartitionKey(std::string_view cf_name) {
+  std::string k = WithKind(char(MetaKind::kColdPartition));
+  PutLengthPrefixed(&k, cf_name);
+  return k;
+}
+
 std::string NextSidKey() { return WithKind(char(MetaKind::kNextSid)); }
 
 std::string BatchKey(std::string_view batch_id) {

@@ -20,12 +20,13 @@ namespace lux::engine {
 // meta column family record kinds: the first byte of the key.
 // persisted: never renumber or reuse.
 enum class MetaKind : uint8_t {
-  kDatabase = 'd',   // 'd' lp(db) -> ""
-  kRetention = 'r',  // 'r' lp(db) lp(rp) -> RP record
-  kSchema = 's',     // 's' lp(db) lp(measurement) lp(field) -> FieldType byte
-  kPartition = 'p',  // 'p' lp(cf name) -> partition record
-  kNextSid = 'n',    // 'n' -> next series id (fixed64)
-  kBatch = 'b',      // 'b' batch id -> fixed64 write time (ns), varint points written
+  kDatabase = 'd',       // 'd' lp(db) -> ""
+  kRetention = 'r',      // 'r' lp(db) lp(rp) -> RP record
+  kSchema = 's',         // 's' lp(db) lp(measurement) lp(field) -> FieldType byte
+  kPartition = 'p',      // 'p' lp(cf name) -> partition record
+  kNextSid = 'n',        // 'n' -> next series id (fixed64)
+  kBatch = 'b',          // 'b' batch id -> fixed64 write time (ns), varint points written
+  kColdPartition = 'c',  // 'c' lp(cf name) -> "": its blocks were re-encoded once cold
 };
 
 // index column family record kinds. persisted: never renumber or reuse.
@@ -39,6 +40,7 @@ std::string DatabaseKey(std::string_view db);
 std::string RetentionKey(std::string_view db, std::string_view rp);
 std::string SchemaKey(std::string_view db, std::string_view measurement, std::string_view field);
 std::string PartitionKey(std::string_view cf_name);
+std::string ColdPartitionKey(std::string_view cf_name);
 std::string NextSidKey();
 std::string BatchKey(std::string_view batch_id);
 std::string SeriesBySidKey(uint64_t sid);

@@ -29,6 +29,10 @@ std::shared_ptr<Clock> SystemClock() {
   return clock;
 }
 
+namespace {
+constexpr int64_t kMaxColdPartitionAgeNs = int64_t{100} * 365 * 86400 * 1'000'000'000;
+}  // namespace
+
 absl::Status Options::Validate() const {
   if (block_points < 16 || block_points > (size_t{1} << 20)) {
     return absl::InvalidArgumentError(
@@ -41,6 +45,10 @@ absl::Status Options::Validate() const {
   }
   if (default_partition_ns <= 0) {
     return absl::InvalidArgumentError("default_partition_ns must be positive");
+  }
+  if (cold_partition_age_ns < 0 || cold_partition_age_ns > kMaxColdPartitionAgeNs) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cold_partition_age_ns must be in [0, 100 years], got ", cold_partition_age_ns));
   }
   if (max_head_age_ns < 0)
     return absl::InvalidArgumentError("max_head_age_ns must not be negative");

@@ -16,7 +16,13 @@ namespace lux::engine {
 namespace {
 
 // persisted: never renumber or reuse.
-enum class WalFormat : uint8_t { kPoints = 0, kZstdPoints = 1, kDelete = 2, kRuns = 3, kZstdRuns = 4 };
+enum class WalFormat : uint8_t {
+  kPoints = 0,
+  kZstdPoints = 1,
+  kDelete = 2,
+  kRuns = 3,
+  kZstdRuns = 4
+};
 constexpr size_t kZstdAbove = 512;  // bytes of plain body
 
 absl::Status Corrupt() { return absl::DataLossError("corrupt write-ahead-log record"); }
@@ -198,9 +204,8 @@ void EncodeWalRecord(const WalBatch& batch, std::string* dst) {
   if (body.size() > kZstdAbove && cctx != nullptr) {
     const size_t at = dst->size();
     dst->resize(at + 1 + ZSTD_compressBound(body.size()));
-    const size_t n =
-        ZSTD_compressCCtx(cctx.get(), dst->data() + at + 1, dst->size() - at - 1, body.data(),
-                          body.size(), 1);
+    const size_t n = ZSTD_compressCCtx(cctx.get(), dst->data() + at + 1, dst->size() - at - 1,
+                                       body.data(), body.size(), 1);
     if (!ZSTD_isError(n) && n < body.size()) {
       (*dst)[at] = static_cast<char>(WalFormat::kZstdRuns);
       dst->resize(at + 1 + n);
@@ -220,8 +225,7 @@ void EncodeWalDelete(const WalDelete& del, std::string* dst) {
   for (uint64_t sid : del.sids) PutVarint64(dst, sid);
 }
 
-absl::Status DecodeWalRecord(std::string_view src, WalBatch* batch,
-                             std::optional<WalDelete>* del) {
+absl::Status DecodeWalRecord(std::string_view src, WalBatch* batch, std::optional<WalDelete>* del) {
   if (src.empty()) return absl::DataLossError("empty write-ahead-log record");
   const auto format = static_cast<WalFormat>(src[0]);
   src.remove_prefix(1);

@@ -80,8 +80,7 @@ void EncodeWalDelete(const WalDelete& del, std::string* dst);
 
 // Decodes a record into *batch (a write record) or *del (a delete record;
 // batch is then empty). kDataLoss when malformed.
-absl::Status DecodeWalRecord(std::string_view src, WalBatch* batch,
-                             std::optional<WalDelete>* del);
+absl::Status DecodeWalRecord(std::string_view src, WalBatch* batch, std::optional<WalDelete>* del);
 
 }  // namespace lux::engine
 

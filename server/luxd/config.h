@@ -66,6 +66,9 @@ struct Config {
   // lux::Options::entropy_coding: seal blocks with the entropy stage
   // (smallest on disk); false trades ~30 % more bytes for faster scans.
   bool entropy_coding = true;
+  // lux::Options::cold_partition_age_ns, in seconds: how long after its end
+  // a partition is re-encoded with the entropy stage. Default 3600.
+  int cold_partition_age_s = 3600;
   // InfluxDB's [http] auth-enabled: requests must name a user from `users`
   // (TOML [[users]] tables: name, password, admin, read = [dbs], write =
   // [dbs]). Default false.

@@ -26,6 +26,7 @@ max_subscriber_queue_points = 5000
 max_subscription_backlog_points = 70000
 stuck_subscriber_grace_s = 7
 entropy_coding = false
+cold_partition_age_s = 86400
 [[users]]
 name = "admin"
 password = "s3cret"
@@ -46,6 +47,7 @@ read = ["farm"]
   EXPECT_EQ(c.max_subscription_backlog_points, 70000u);
   EXPECT_EQ(c.stuck_subscriber_grace_s, 7);
   EXPECT_FALSE(c.entropy_coding);
+  EXPECT_EQ(c.cold_partition_age_s, 86400);
   EXPECT_TRUE(Config().entropy_coding) << "on by default";
   ASSERT_EQ(c.users.size(), 2u);
   EXPECT_TRUE(c.users[0].admin);

@@ -40,13 +40,19 @@ struct Options {
   // kResourceExhausted ("retry") until it has caught up. Default 50 million
   // (~800 MB uncompressed; a few bytes a point once in segments).
   size_t max_head_points = 50'000'000;
-  // Seal blocks with the codecs' entropy stage (rANS over integer
-  // residuals and predicted sensor columns): ~30% fewer bytes per value on
-  // noisy sensor data (0.229 against 0.323 bytes per field value on the
-  // sensor workload), decoding at ~250 M values/s instead of 1-2 G (the
-  // query targets hold either way; README "Performance"). Default true;
-  // false for the fastest scans of hot data. The head never uses it.
+  // Encode cold partitions with the codecs' entropy stage (rANS over
+  // integer residuals and predicted sensor columns): ~30% fewer bytes per
+  // value on noisy sensor data (0.229 against 0.318 bytes per field value on
+  // the sensor workload), decoding at ~250 M values/s instead of 1-2 G (the
+  // query targets hold either way; README "Performance"). A partition is
+  // cold once it ended cold_partition_age_ns ago: blocks sealed into it from
+  // then on are entropy-coded, and the background sealer re-encodes the
+  // blocks it got while hot, once. Hot partitions (today's) keep the fast
+  // codecs. Default true; false: every block stays fast to decode.
   bool entropy_coding = true;
+  // See entropy_coding. 0 = a partition is cold as soon as it ended.
+  // 0 ..= 100 years. Default one hour.
+  int64_t cold_partition_age_ns = int64_t{3600} * 1'000'000'000;
   // Partition width of a retention policy created without one, in ns.
   // Default one day.
   int64_t default_partition_ns = int64_t{24} * 3600 * 1'000'000'000;
