@@ -26,6 +26,26 @@ codec::ValueType CodecType(FieldType t) {
   return codec::ValueType::kString;
 }
 
+}  // namespace
+
+FieldType FieldTypeOf(codec::ValueType t) {
+  switch (t) {
+    case codec::ValueType::kInt64:
+      return FieldType::kInteger;
+    case codec::ValueType::kUint64:
+      return FieldType::kUnsigned;
+    case codec::ValueType::kBool:
+      return FieldType::kBoolean;
+    case codec::ValueType::kString:
+      return FieldType::kString;
+    case codec::ValueType::kFloat64:
+      break;
+  }
+  return FieldType::kFloat;
+}
+
+namespace {
+
 template <typename T>
 std::vector<T> FromBits(const uint64_t* bits, size_t n) {
   static_assert(sizeof(T) == 8);

@@ -21,6 +21,9 @@ namespace lux::engine {
 void EncodeColumnBlock(const Column& c, size_t from, size_t n, std::string* dst,
                        const codec::EncodeOptions& options = {});
 
+// The field type a block of value type `t` holds (kFloat for unknown ones).
+FieldType FieldTypeOf(codec::ValueType t);
+
 // Appends the block's points to *out (whose type must be the block's).
 // kDataLoss when corrupt or of another type; *out is then unchanged.
 absl::Status DecodeColumnBlock(std::string_view block, codec::BlockHeader* header, Column* out);

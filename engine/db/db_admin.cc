@@ -72,6 +72,8 @@ std::vector<std::unique_ptr<Partition>> DBImpl::TakePartitions(std::string_view 
                                                                const std::string* rp,
                                                                rocksdb::WriteBatch* batch) {
   std::vector<std::unique_ptr<Partition>> taken;
+  cold_cf_.clear();  // a dropped partition's name may be given out again
+  cold_resume_key_.clear();
   for (auto it = partitions_.begin(); it != partitions_.end();) {
     if (it->first.first != db || (rp != nullptr && it->first.second != *rp)) {
       ++it;

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -90,7 +91,9 @@ class DBImpl : public DB {
   absl::StatusOr<std::unique_ptr<Cursor>> Query(const QuerySpec& spec) override;
   absl::StatusOr<std::vector<LastValue>> Last(const Selector& selector) override;
   bool GetProperty(std::string_view name, std::string* value) override;
-  std::string BlockBytesLocked() ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // "lux.block-bytes"; nullopt when closed. Scans every block holding
+  // seal_mu_ (seals wait, writers and queries go on).
+  std::optional<std::string> BlockBytes() ABSL_LOCKS_EXCLUDED(seal_mu_, mu_);
   uint64_t AddWriteObserver(WriteObserver observer) override;
   void RemoveWriteObserver(uint64_t id) override;
   absl::Status DeleteRange(const Selector& selector, int64_t start, int64_t end) override;
@@ -186,9 +189,9 @@ class DBImpl : public DB {
   absl::Status OpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Closes RocksDB and forgets the in-memory state (head included: it is
   // rebuilt from the log by OpenLocked).
-  void CloseRocksAndForget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CloseRocksAndForget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
   // After a failed write: RocksDB's Resume(), else a reopen in place.
-  absl::Status RecoverFromWriteFailure() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status RecoverFromWriteFailure() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
   absl::Status LoadMeta() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status LoadIndex() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ReplayWal() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -273,7 +276,7 @@ class DBImpl : public DB {
   // their metadata in *batch; the column families go in DropPartitionCfs.
   std::vector<std::unique_ptr<Partition>> TakePartitions(std::string_view db, const std::string* rp,
                                                          rocksdb::WriteBatch* batch)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
   absl::Status DropPartitionCfs(std::vector<std::unique_ptr<Partition>> parts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   rocksdb::WriteOptions WriteOpts() const;
@@ -299,6 +302,8 @@ class DBImpl : public DB {
   std::string cold_cf_ ABSL_GUARDED_BY(seal_mu_);
   std::string cold_resume_key_ ABSL_GUARDED_BY(seal_mu_);
   std::atomic<uint64_t> blocks_reencoded_{0};
+  // Set by Close: a cold partition's compaction in progress stops.
+  std::atomic<bool> cancel_cold_compaction_{false};
   std::atomic<uint64_t> cold_partitions_encoded_{0};
   mutable absl::Mutex mu_;
   // Series queued for the background sealer, and its thread.

@@ -84,6 +84,8 @@ absl::Status DBImpl::RecoverFromWriteFailure() {
 }
 
 void DBImpl::CloseRocksAndForget() {
+  cold_cf_.clear();  // partition names may be given out again
+  cold_resume_key_.clear();
   for (auto* h : all_handles_) rocks_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   all_handles_.clear();
   rocks_->Close().PermitUncheckedError();
@@ -107,6 +109,7 @@ void DBImpl::CloseRocksAndForget() {
 }
 
 absl::Status DBImpl::OpenImpl(rocksdb::Env* env) {
+  cancel_cold_compaction_ = false;
   absl::MutexLock l(&mu_);
   env_ = env;
   RETURN_IF_ERROR(OpenLocked());
@@ -336,6 +339,7 @@ absl::Status DBImpl::Close() {
     DrainWrites();
     stop_sealer_ = true;
   }
+  cancel_cold_compaction_ = true;
   if (sealer_.joinable()) sealer_.join();
   absl::MutexLock seal_lock(&seal_mu_);
   absl::Status s = Seal({});

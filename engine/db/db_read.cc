@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <regex>
 
 #include "absl/strings/str_cat.h"
@@ -457,17 +458,30 @@ absl::StatusOr<std::vector<LastValue>> DBImpl::Last(const Selector& selector) {
   return out;
 }
 
-std::string DBImpl::BlockBytesLocked() {
+std::optional<std::string> DBImpl::BlockBytes() {
   struct Sizes {
     uint64_t blocks = 0, points = 0, header = 0, ts = 0, values = 0, checksum = 0;
   };
+  // The partitions' column families, listed under mu_; they stay while
+  // seal_mu_ is held (drops take it), and writers go on during the scan.
+  absl::MutexLock seal_lock(&seal_mu_);
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  {
+    absl::ReaderMutexLock l(&mu_);
+    if (closed_) return std::nullopt;
+    for (const auto& [k, parts] : partitions_) {
+      for (const auto& [start, p] : parts) cfs.push_back(p->cf);
+    }
+  }
   std::map<codec::ValueType, Sizes> by_type;
   uint64_t key_bytes = 0, unreadable = 0, partition_files = 0;
-  for (const auto& [k, parts] : partitions_) {
-    for (const auto& [start, p] : parts) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  for (rocksdb::ColumnFamilyHandle* cf : cfs) {
+    {
       uint64_t v = 0;
-      if (rocks_->GetIntProperty(p->cf, "rocksdb.total-sst-files-size", &v)) partition_files += v;
-      std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), p->cf));
+      if (rocks_->GetIntProperty(cf, "rocksdb.total-sst-files-size", &v)) partition_files += v;
+      std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(ro, cf));
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
         key_bytes += it->key().size();
         auto layout =
@@ -499,6 +513,8 @@ std::string DBImpl::BlockBytesLocked() {
                     ",\"header_bytes\":", s.header, ",\"timestamp_bytes\":", s.ts,
                     ",\"value_bytes\":", s.values, ",\"checksum_bytes\":", s.checksum, "}");
   }
+  absl::ReaderMutexLock l(&mu_);
+  if (closed_) return std::nullopt;
   return absl::StrCat("{\"types\":{", types, "},\"block_key_bytes\":", key_bytes,
                       ",\"unreadable_blocks\":", unreadable,
                       ",\"partition_table_bytes\":", partition_files,
@@ -507,13 +523,14 @@ std::string DBImpl::BlockBytesLocked() {
 }
 
 bool DBImpl::GetProperty(std::string_view name, std::string* value) {
-  if (name != "lux.stats" && name != "lux.block-bytes") return false;
+  if (name == "lux.block-bytes") {
+    std::optional<std::string> json = BlockBytes();
+    if (json) *value = std::move(*json);
+    return json.has_value();
+  }
+  if (name != "lux.stats") return false;
   absl::ReaderMutexLock l(&mu_);
   if (closed_) return false;
-  if (name == "lux.block-bytes") {
-    *value = BlockBytesLocked();
-    return true;
-  }
   size_t partitions = 0;
   uint64_t blocks = 0, block_bytes = 0;
   for (const auto& [k, parts] : partitions_) {

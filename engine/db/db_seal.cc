@@ -380,6 +380,7 @@ absl::StatusOr<bool> DBImpl::EncodeColdStep() {
   Partition* part = nullptr;
   {
     absl::ReaderMutexLock l(&mu_);
+    if (closed_) return false;  // e.g. a recovery reopen that failed
     for (auto& [key, parts] : partitions_) {
       for (auto& [start, p] : parts) {
         if (p->cold_encoded || !EntropyFor(*p)) continue;
@@ -394,39 +395,54 @@ absl::StatusOr<bool> DBImpl::EncodeColdStep() {
   }
   // The partition stays while seal_mu_ is held (drops take it).
   rocksdb::WriteBatch batch;
-  std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), part->cf));
-  size_t n = 0;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // one pass over old blocks: keep the cache for queries
+  std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(ro, part->cf));
+  size_t n = 0, rewritten = 0;
   for (it->Seek(cold_resume_key_); it->Valid() && n < kColdChunkBlocks; it->Next(), ++n) {
     const std::string_view block(it->value().data(), it->value().size());
-    codec::BlockHeader h;
+    auto header = codec::ReadBlockHeader(block);
     Column c;
-    // A corrupt block stays as it is (queries report it); never dropped.
-    if (!DecodeColumnBlock(block, &h, &c).ok()) continue;
+    c.type = header.ok() ? FieldTypeOf(header->type) : FieldType::kFloat;
+    codec::BlockHeader h;
+    if (!header.ok() || !DecodeColumnBlock(block, &h, &c).ok()) {
+      // A corrupt block stays as it is (queries report it); never dropped.
+      ++corrupt_blocks_;
+      continue;
+    }
     std::string cold;
     EncodeColumnBlock(c, 0, c.size(), &cold, kColdTier);
     if (cold.size() < block.size()) {
       batch.Put(part->cf, it->key(), cold);
-      ++blocks_reencoded_;
+      ++rewritten;
     }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading a cold partition"));
   const bool done = !it->Valid();
-  if (!done) cold_resume_key_ = it->key().ToString();
+  const std::string resume = done ? std::string() : it->key().ToString();
   if (done) batch.Put(meta_cf_, ColdPartitionKey(part->cf_name), "");
   it.reset();
   {
+    // Not synced: a re-encode lost in a crash is redone (the mark goes in
+    // the same batch as the last blocks).
     absl::MutexLock l(&mu_);
-    RETURN_IF_ERROR(WriteToRocks(&batch, "re-encoding a cold partition"));
+    RETURN_IF_ERROR(WriteToRocks(&batch, "re-encoding a cold partition", /*sync=*/false));
   }
-  if (!done) return true;
+  blocks_reencoded_ += rewritten;
+  if (!done) {
+    cold_resume_key_ = resume;
+    return true;
+  }
   part->cold_encoded = true;
   ++cold_partitions_encoded_;
   cold_cf_.clear();
   cold_resume_key_.clear();
-  // The replaced blocks take space until RocksDB compacts them away.
-  RETURN_IF_ERROR(
-      FromRocks(rocks_->CompactRange(rocksdb::CompactRangeOptions(), part->cf, nullptr, nullptr),
-                "compacting a cold partition"));
+  // The replaced blocks take space until RocksDB compacts them away; Close
+  // cancels a compaction in progress (the next open does it again).
+  rocksdb::CompactRangeOptions co;
+  co.canceled = &cancel_cold_compaction_;
+  rocksdb::Status cs = rocks_->CompactRange(co, part->cf, nullptr, nullptr);
+  if (!cs.ok() && !cs.IsIncomplete()) RETURN_IF_ERROR(FromRocks(cs, "compacting a cold partition"));
   return true;  // the next cold partition, if any, on the next step
 }
 

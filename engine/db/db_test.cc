@@ -837,15 +837,19 @@ TEST_F(DBTest, ColdPartitionsAreReencodedOnceWithTheEntropyStage) {
   std::vector<Point> pts;
   for (int i = 0; i < 8192; ++i) {
     pts.push_back(MakePoint("m", {}, "v", std::round(200 + noise(rng)) / 10, kT0 + i * kSec));
+    // An integer field too: every value type is re-encoded, not only floats.
+    pts.push_back(
+        MakePoint("n", {}, "q", int64_t(std::llround(1000 + 4 * noise(rng))), kT0 + i * kSec));
   }
   Write(pts);
   ASSERT_TRUE(db_->Flush().ok());
-  auto value_bytes = [&] {
+  auto value_bytes_of = [&](const std::string& type) {
     std::string json;
     EXPECT_TRUE(db_->GetProperty("lux.block-bytes", &json));
-    const size_t at = json.find("\"value_bytes\":");
+    const size_t at = json.find("\"value_bytes\":", json.find("\"" + type + "\":{"));
     return at == std::string::npos ? int64_t{-1} : std::stoll(json.substr(at + 14));
   };
+  auto value_bytes = [&] { return value_bytes_of("float64"); };
   auto stat = [&](const std::string& key) {
     std::string json;
     EXPECT_TRUE(db_->GetProperty("lux.stats", &json));
@@ -861,17 +865,20 @@ TEST_F(DBTest, ColdPartitionsAreReencodedOnceWithTheEntropyStage) {
   };
   const std::vector<double> written = values();
   ASSERT_EQ(written.size(), 8192u);
-  const int64_t hot = value_bytes();
+  const int64_t hot = value_bytes(), hot_ints = value_bytes_of("int64");
   ASSERT_TRUE(engine::TEST_EncodeColdPartitions(db_.get()).ok());
   EXPECT_EQ(value_bytes(), hot) << "still today's partition: fast codecs";
+  EXPECT_EQ(value_bytes_of("int64"), hot_ints);
   EXPECT_EQ(stat("cold_partitions_encoded"), 0);
 
   clock_->Set(kT0 + 86400 * kSec + 3600 * kSec);  // over for an hour: cold
   ASSERT_TRUE(engine::TEST_EncodeColdPartitions(db_.get()).ok());
   const int64_t cold = value_bytes();
   EXPECT_LT(cold * 5, hot * 4) << "the entropy stage saves over 20 % on noise";
+  EXPECT_LT(value_bytes_of("int64") * 10, hot_ints * 9) << "integer blocks too";
   EXPECT_EQ(stat("cold_partitions_encoded"), 1);
-  EXPECT_EQ(stat("blocks_reencoded"), 1);
+  EXPECT_EQ(stat("blocks_reencoded"), 2);
+  EXPECT_EQ(stat("corrupt_blocks"), 0);
   EXPECT_EQ(values(), written);
 
   Reopen();  // the mark survives: nothing to do again
