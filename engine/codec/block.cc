@@ -294,6 +294,52 @@ absl::StatusOr<BlockLayout> ReadBlockLayout(std::string_view block) {
   return l;
 }
 
+absl::Status DecodeBlockAppend(std::string_view block, BlockHeader* header,
+                               std::vector<int64_t>* ts, std::vector<uint64_t>* bits) {
+  ASSIGN_OR_RETURN(ParsedBlock p, Parse(block));
+  const BlockHeader& h = p.header;
+  if (h.type == ValueType::kString) return Corrupt("a string block where numbers were expected");
+  const size_t n = h.count, ts_at = ts->size(), bits_at = bits->size();
+  ts->resize(ts_at + n);
+  bits->resize(bits_at + n);
+  auto decode = [&]() -> absl::Status {
+    int64_t* t = ts->data() + ts_at;
+    RETURN_IF_ERROR(DecodeTimestamps(h.ts_codec, p.ts_col, n, t));
+    if (t[0] != h.first_ts || t[n - 1] != h.last_ts) {
+      return Corrupt("timestamps disagree with the header");
+    }
+    uint64_t* v = bits->data() + bits_at;
+    switch (h.type) {
+      case ValueType::kFloat64:
+        return DecodeFloats(h.value_codec, p.value_col, n, reinterpret_cast<double*>(v));
+      case ValueType::kInt64:
+      case ValueType::kUint64: {
+        if (h.value_codec != ColumnCodec::kIntPipeline) return Corrupt("bad integer codec");
+        Reader r(p.value_col);
+        RETURN_IF_ERROR(DecodeInts(&r, n, reinterpret_cast<int64_t*>(v)));
+        if (!r.empty()) return Corrupt("trailing bytes after integer column");
+        return absl::OkStatus();
+      }
+      case ValueType::kBool: {
+        std::vector<uint8_t> b(n);
+        RETURN_IF_ERROR(DecodeBools(h.value_codec, p.value_col, n, b.data()));
+        for (size_t i = 0; i < n; ++i) v[i] = b[i] != 0;
+        return absl::OkStatus();
+      }
+      case ValueType::kString:
+        break;
+    }
+    return Corrupt("unknown value type");
+  };
+  if (absl::Status st = decode(); !st.ok()) {
+    ts->resize(ts_at);
+    bits->resize(bits_at);
+    return st;
+  }
+  *header = h;
+  return absl::OkStatus();
+}
+
 absl::Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<int64_t>* ts,
                          BlockValues* values) {
   ASSIGN_OR_RETURN(ParsedBlock p, Parse(block));

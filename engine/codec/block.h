@@ -84,6 +84,15 @@ struct BlockLayout {
 };
 absl::StatusOr<BlockLayout> ReadBlockLayout(std::string_view block);
 
+// Decodes a block of any type but string straight into the caller's
+// vectors: appends its timestamps to *ts and its values' 64-bit patterns to
+// *bits (double bits for float64, the integer for int64/uint64, 0 or 1 for
+// bool). No intermediate copy (queries decode thousands of blocks). On
+// kDataLoss (any corruption, or a string block) both vectors keep their
+// old size.
+absl::Status DecodeBlockAppend(std::string_view block, BlockHeader* header,
+                               std::vector<int64_t>* ts, std::vector<uint64_t>* bits);
+
 // Decodes the whole block. kDataLoss on any corruption.
 absl::Status DecodeBlock(std::string_view block, BlockHeader* header, std::vector<int64_t>* ts,
                          BlockValues* values);

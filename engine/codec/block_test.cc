@@ -209,6 +209,44 @@ TEST(BlockTest, LayoutAddsUpToTheBlock) {
   EXPECT_EQ(ReadBlockLayout(block).status().code(), absl::StatusCode::kDataLoss);
 }
 
+TEST(BlockTest, DecodeBlockAppendMatchesDecodeBlockAndKeepsOldContents) {
+  auto ts = testing::ConstantIntervalTimestamps(1000, 10 * kSecond);
+  auto v = testing::SensorValues(1000, 1, 9);
+  std::string fblock, iblock, bblock, sblock;
+  EncodeBlock(ts, v, &fblock);
+  std::vector<int64_t> ints(1000);
+  for (size_t i = 0; i < ints.size(); ++i) ints[i] = int64_t(i * 7919 % 1000) - 500;
+  EncodeBlock(ts, ints, &iblock);
+  std::vector<uint8_t> bools(1000);
+  for (size_t i = 0; i < bools.size(); ++i) bools[i] = i % 3 == 0;
+  EncodeBoolBlock(ts, bools, &bblock);
+  EncodeBlock(std::vector<int64_t>{1}, std::vector<std::string>{"x"}, &sblock);
+
+  std::vector<int64_t> t = {-1};
+  std::vector<uint64_t> b = {42};
+  BlockHeader h;
+  ASSERT_TRUE(DecodeBlockAppend(fblock, &h, &t, &b).ok());
+  ASSERT_TRUE(DecodeBlockAppend(iblock, &h, &t, &b).ok());
+  ASSERT_TRUE(DecodeBlockAppend(bblock, &h, &t, &b).ok());
+  ASSERT_EQ(t.size(), 3001u);
+  ASSERT_EQ(b.size(), 3001u);
+  EXPECT_EQ(t[0], -1);
+  EXPECT_EQ(b[0], 42u);
+  for (size_t i = 0; i < 1000; ++i) {
+    EXPECT_EQ(t[1 + i], ts[i]);
+    EXPECT_EQ(b[1 + i], std::bit_cast<uint64_t>(v[i])) << i;
+    EXPECT_EQ(b[1001 + i], uint64_t(ints[i])) << i;
+    EXPECT_EQ(b[2001 + i], bools[i] ? 1u : 0u) << i;
+  }
+  // Refused: strings, and any corruption; the vectors keep their size.
+  EXPECT_EQ(DecodeBlockAppend(sblock, &h, &t, &b).code(), absl::StatusCode::kDataLoss);
+  std::string bad = fblock;
+  bad[bad.size() / 2] ^= 4;
+  EXPECT_EQ(DecodeBlockAppend(bad, &h, &t, &b).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(t.size(), 3001u);
+  EXPECT_EQ(b.size(), 3001u);
+}
+
 TEST(BlockTest, EveryTruncationAndBitFlipIsDataLoss) {
   auto ts = testing::GappedTimestamps(300, 10 * kSecond, 2);
   auto v = testing::SensorValues(300, 2, 2);

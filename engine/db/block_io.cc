@@ -26,6 +26,11 @@ codec::ValueType CodecType(FieldType t) {
   return codec::ValueType::kString;
 }
 
+absl::Status WrongType(const codec::BlockHeader& h, const Column& c) {
+  return absl::DataLossError(absl::StrCat("block of value type ", int(h.type),
+                                          " in a series of type ", FieldTypeName(c.type)));
+}
+
 }  // namespace
 
 FieldType FieldTypeOf(codec::ValueType t) {
@@ -82,28 +87,24 @@ void EncodeColumnBlock(const Column& c, size_t from, size_t n, std::string* dst,
 }
 
 absl::Status DecodeColumnBlock(std::string_view block, codec::BlockHeader* header, Column* out) {
+  if (!out->is_string()) {
+    codec::BlockHeader h;
+    const size_t at = out->size();
+    RETURN_IF_ERROR(codec::DecodeBlockAppend(block, &h, &out->ts, &out->bits));
+    if (h.type != CodecType(out->type)) {
+      out->ts.resize(at);
+      out->bits.resize(at);
+      return WrongType(h, *out);
+    }
+    *header = h;
+    return absl::OkStatus();
+  }
   std::vector<int64_t> t;
   codec::BlockValues v;
   RETURN_IF_ERROR(codec::DecodeBlock(block, header, &t, &v));
-  if (header->type != CodecType(out->type)) {
-    return absl::DataLossError(absl::StrCat("block of value type ", int(header->type),
-                                            " in a series of type ", FieldTypeName(out->type)));
-  }
+  if (header->type != CodecType(out->type)) return WrongType(*header, *out);
   out->ts.insert(out->ts.end(), t.begin(), t.end());
-  std::visit(
-      [&](auto& col) {
-        using T = typename std::decay_t<decltype(col)>::value_type;
-        if constexpr (std::is_same_v<T, std::string>) {
-          for (auto& s : col) out->strs.push_back(std::move(s));
-        } else if constexpr (std::is_same_v<T, uint8_t>) {
-          for (uint8_t b : col) out->bits.push_back(b != 0);
-        } else {
-          const size_t at = out->bits.size();
-          out->bits.resize(at + col.size());
-          std::memcpy(out->bits.data() + at, col.data(), col.size() * 8);
-        }
-      },
-      v);
+  for (auto& s : std::get<std::vector<std::string>>(v)) out->strs.push_back(std::move(s));
   return absl::OkStatus();
 }
 

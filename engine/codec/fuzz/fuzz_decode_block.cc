@@ -20,5 +20,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   lux::codec::BlockValues values;
   (void)lux::codec::DecodeBlock(std::string_view(exact.data(), exact.size()), &h, &ts, &values)
       .ok();
+  std::vector<int64_t> app_ts(3, 7);
+  std::vector<uint64_t> app_bits(3, 7);
+  if (!lux::codec::DecodeBlockAppend(std::string_view(exact.data(), exact.size()), &h, &app_ts,
+                                     &app_bits)
+           .ok() &&
+      (app_ts.size() != 3 || app_bits.size() != 3)) {
+    __builtin_trap();  // a failed decode must leave the vectors as they were
+  }
   return 0;
 }
