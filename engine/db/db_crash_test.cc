@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <string>
@@ -23,8 +24,11 @@ constexpr int64_t kT0 = int64_t{1767225600} * 1'000'000'000;
 
 // Runs crash_writer from first_batch, kills it after kill_after_ms, and
 // returns the highest acknowledged batch (first_batch - 1 when none).
+// With `cold`, *reencoded gets the most partitions the writer reported
+// re-encoded for the cold tier.
 int64_t RunAndKill(const std::string& dir, int64_t first_batch, int kill_after_ms,
-                   int64_t delete_after = -1, bool* deleted = nullptr) {
+                   int64_t delete_after = -1, bool* deleted = nullptr, bool cold = false,
+                   int64_t* reencoded = nullptr) {
   int fds[2];
   EXPECT_EQ(pipe(fds), 0);
   pid_t pid = fork();
@@ -34,6 +38,7 @@ int64_t RunAndKill(const std::string& dir, int64_t first_batch, int kill_after_m
     close(fds[1]);
     const std::string first = std::to_string(first_batch);
     const std::string del = std::to_string(delete_after);
+    if (cold) execl(LUX_CRASH_WRITER, "crash_writer", dir.c_str(), first.c_str(), "cold", nullptr);
     if (delete_after >= 0) {
       execl(LUX_CRASH_WRITER, "crash_writer", dir.c_str(), first.c_str(), del.c_str(), nullptr);
     }
@@ -55,6 +60,9 @@ int64_t RunAndKill(const std::string& dir, int64_t first_batch, int kill_after_m
     while ((nl = buf.find('\n')) != std::string::npos) {
       if (buf.compare(0, nl, "deleted") == 0) {
         if (deleted != nullptr) *deleted = true;
+      } else if (buf.compare(0, 5, "cold ") == 0) {
+        if (reencoded != nullptr)
+          *reencoded = std::max<int64_t>(*reencoded, std::stoll(buf.substr(5, nl)));
       } else {
         acked = std::stoll(buf.substr(0, nl));
       }
@@ -73,12 +81,16 @@ int64_t RunAndKill(const std::string& dir, int64_t first_batch, int kill_after_m
   return acked;
 }
 
-TEST(DBCrashTest, AcknowledgedWritesSurviveSigkill) {
+// Cycles of write, kill -9, reopen and check every acknowledged point; with
+// `cold`, the writer's partitions turn cold as it goes and are re-encoded
+// for the cold tier while it is killed.
+void KillAndCheckCycles(bool cold, int cycles) {
   testing::TempDir dir;
   std::mt19937 rng(20261129);
-  int64_t next_batch = 0;
-  for (int cycle = 0; cycle < 12; ++cycle) {
-    const int64_t acked = RunAndKill(dir.path(), next_batch, 100 + int(rng() % 400));
+  int64_t next_batch = 0, reencoded = 0;
+  for (int cycle = 0; cycle < cycles; ++cycle) {
+    const int64_t acked =
+        RunAndKill(dir.path(), next_batch, 100 + int(rng() % 400), -1, nullptr, cold, &reencoded);
     Options options;
     auto db = DB::Open(options, dir.path());
     ASSERT_TRUE(db.ok()) << "cycle " << cycle << ": " << db.status();
@@ -105,7 +117,14 @@ TEST(DBCrashTest, AcknowledgedWritesSurviveSigkill) {
     // rewrites from after the last acknowledged one (same values).
     next_batch = acked + 1;
   }
-  EXPECT_GT(next_batch, 12) << "the writer acknowledged almost nothing";
+  EXPECT_GT(next_batch, cycles) << "the writer acknowledged almost nothing";
+  if (cold) EXPECT_GT(reencoded, 0) << "no partition was re-encoded while the writer ran";
+}
+
+TEST(DBCrashTest, AcknowledgedWritesSurviveSigkill) { KillAndCheckCycles(false, 12); }
+
+TEST(DBCrashTest, AcknowledgedWritesSurviveSigkillWhilePartitionsTurnCold) {
+  KillAndCheckCycles(true, 8);
 }
 
 TEST(DBCrashTest, AcknowledgedDeletesStayDeletedAfterSigkill) {
