@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 
@@ -310,8 +311,16 @@ absl::Status DecodeBlockAppend(std::string_view block, BlockHeader* header,
     }
     uint64_t* v = bits->data() + bits_at;
     switch (h.type) {
-      case ValueType::kFloat64:
-        return DecodeFloats(h.value_codec, p.value_col, n, reinterpret_cast<double*>(v));
+      case ValueType::kFloat64: {
+        // Into doubles, then their patterns (no double stores into uint64
+        // storage: strict aliasing); the scratch is reused per thread.
+        thread_local std::vector<double> scratch;
+        scratch.resize(n);
+        RETURN_IF_ERROR(DecodeFloats(h.value_codec, p.value_col, n, scratch.data()));
+        std::memcpy(v, scratch.data(), n * sizeof(double));
+        if (scratch.capacity() > (size_t{1} << 16)) std::vector<double>().swap(scratch);
+        return absl::OkStatus();
+      }
       case ValueType::kInt64:
       case ValueType::kUint64: {
         if (h.value_codec != ColumnCodec::kIntPipeline) return Corrupt("bad integer codec");

@@ -92,7 +92,9 @@ class DBImpl : public DB {
   absl::StatusOr<std::vector<LastValue>> Last(const Selector& selector) override;
   bool GetProperty(std::string_view name, std::string* value) override;
   // "lux.block-bytes"; nullopt when closed. Scans every block holding
-  // seal_mu_ (seals wait, writers and queries go on).
+  // seal_mu_: seals, deletes and drops wait (writers go on into the head up
+  // to max_head_points); queries go on. Not to be called from a
+  // WriteObserver (mu_ held there).
   std::optional<std::string> BlockBytes() ABSL_LOCKS_EXCLUDED(seal_mu_, mu_);
   uint64_t AddWriteObserver(WriteObserver observer) override;
   void RemoveWriteObserver(uint64_t id) override;
@@ -170,9 +172,9 @@ class DBImpl : public DB {
   // One step of re-encoding cold partitions' blocks with the entropy stage:
   // up to kColdChunkBlocks blocks of the partition in progress (or of the
   // next cold one not yet re-encoded); a block is rewritten when that
-  // makes it smaller, its key and values unchanged. A finished partition
-  // is marked in meta and its column family compacted, so that the old
-  // blocks stop taking space. Returns whether work remains.
+  // makes it smaller, its key and values unchanged. A finished partition's
+  // column family is compacted, so that the old blocks stop taking space,
+  // and then it is marked in meta. Returns whether work remains.
   // REQUIRES: seal_mu_ held (seals, deletes and drops wait), mu_ not held.
   absl::StatusOr<bool> EncodeColdStep() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_)
       ABSL_LOCKS_EXCLUDED(mu_);

@@ -398,16 +398,19 @@ absl::StatusOr<bool> DBImpl::EncodeColdStep() {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;  // one pass over old blocks: keep the cache for queries
   std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(ro, part->cf));
-  size_t n = 0, rewritten = 0;
+  size_t n = 0, rewritten = 0, corrupt = 0;
   for (it->Seek(cold_resume_key_); it->Valid() && n < kColdChunkBlocks; it->Next(), ++n) {
     const std::string_view block(it->value().data(), it->value().size());
     auto header = codec::ReadBlockHeader(block);
+    if (header.ok() &&
+        (header->type == codec::ValueType::kBool || header->type == codec::ValueType::kString)) {
+      continue;  // their codecs have no cold form
+    }
     Column c;
     c.type = header.ok() ? FieldTypeOf(header->type) : FieldType::kFloat;
     codec::BlockHeader h;
     if (!header.ok() || !DecodeColumnBlock(block, &h, &c).ok()) {
-      // A corrupt block stays as it is (queries report it); never dropped.
-      ++corrupt_blocks_;
+      ++corrupt;  // it stays as it is (queries report it); never dropped
       continue;
     }
     std::string cold;
@@ -420,29 +423,37 @@ absl::StatusOr<bool> DBImpl::EncodeColdStep() {
   RETURN_IF_ERROR(FromRocks(it->status(), "reading a cold partition"));
   const bool done = !it->Valid();
   const std::string resume = done ? std::string() : it->key().ToString();
-  if (done) batch.Put(meta_cf_, ColdPartitionKey(part->cf_name), "");
   it.reset();
   {
-    // Not synced: a re-encode lost in a crash is redone (the mark goes in
-    // the same batch as the last blocks).
+    // Not synced: a re-encode lost in a crash is redone.
     absl::MutexLock l(&mu_);
     RETURN_IF_ERROR(WriteToRocks(&batch, "re-encoding a cold partition", /*sync=*/false));
   }
   blocks_reencoded_ += rewritten;
+  corrupt_blocks_ += corrupt;
   if (!done) {
     cold_resume_key_ = resume;
     return true;
   }
-  part->cold_encoded = true;
-  ++cold_partitions_encoded_;
   cold_cf_.clear();
   cold_resume_key_.clear();
-  // The replaced blocks take space until RocksDB compacts them away; Close
-  // cancels a compaction in progress (the next open does it again).
+  // The replaced blocks take space until RocksDB compacts them away. Only
+  // then is the partition marked: after a cancelled (Close) or failed
+  // compaction, or a crash, the next pass finds every block already in its
+  // cold form (nothing to rewrite) and compacts again.
   rocksdb::CompactRangeOptions co;
   co.canceled = &cancel_cold_compaction_;
   rocksdb::Status cs = rocks_->CompactRange(co, part->cf, nullptr, nullptr);
-  if (!cs.ok() && !cs.IsIncomplete()) RETURN_IF_ERROR(FromRocks(cs, "compacting a cold partition"));
+  if (cs.IsIncomplete()) return true;  // cancelled: the sealer is stopping
+  RETURN_IF_ERROR(FromRocks(cs, "compacting a cold partition"));
+  rocksdb::WriteBatch mark;
+  mark.Put(meta_cf_, ColdPartitionKey(part->cf_name), "");
+  {
+    absl::MutexLock l(&mu_);
+    RETURN_IF_ERROR(WriteToRocks(&mark, "marking a cold partition", /*sync=*/false));
+  }
+  part->cold_encoded = true;
+  ++cold_partitions_encoded_;
   return true;  // the next cold partition, if any, on the next step
 }
 

@@ -27,7 +27,11 @@ int main(int argc, char** argv) {
   lux::Options options;
   options.sync = true;
   options.block_points = 64;  // seal and truncate the log often
-  auto clock = std::make_shared<lux::FakeClock>(kT0);
+  // In cold mode the clock starts at the newest point written before (the
+  // data time this run goes on from), so that partitions left cold by an
+  // earlier, killed run are re-encoded from the sealer's first round.
+  const long long first_batch = std::atoll(argv[2]);
+  auto clock = std::make_shared<lux::FakeClock>(kT0 + (first_batch * 50 - 1) * 1'000'000'000);
   if (cold) {
     options.clock = clock;
     options.default_partition_ns = int64_t{600} * 1'000'000'000;

@@ -110,8 +110,9 @@ class DB {
   // the block cache's block_cache_hits, block_cache_misses,
   // block_cache_usage_bytes and block_cache_capacity_bytes.
   // Sealed bytes per point = block_bytes / (points - head_points).
-  // "lux.block-bytes" reads every sealed block (a cold, full scan: for
-  // inspection and benchmarks) and says where the bytes go: per value type
+  // "lux.block-bytes" reads every sealed block (a cold, full scan for
+  // inspection and benchmarks, during which sealing waits) and says where
+  // the bytes go: per value type
   // the blocks, points and bytes of block headers, timestamp columns,
   // value columns and checksums; the RocksDB keys of the blocks; and the
   // table files of the partitions, the series index, meta and the log.
