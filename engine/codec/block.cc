@@ -183,7 +183,7 @@ absl::StatusOr<ParsedBlock> Parse(std::string_view block) {
   BlockHeader& h = p.header;
   if (static_cast<uint8_t>(body[0]) != kBlockMagic) return Corrupt("bad magic");
   const uint8_t version = static_cast<uint8_t>(body[1]);
-  if (version != 1 && version != kBlockVersion) {
+  if (version != kBlockVersion1 && version != kBlockVersion) {
     return Corrupt(absl::StrCat("unsupported version ", version));
   }
   h.type = static_cast<ValueType>(body[2]);
@@ -202,7 +202,7 @@ absl::StatusOr<ParsedBlock> Parse(std::string_view block) {
     case ValueType::kFloat64:
     case ValueType::kInt64:
     case ValueType::kUint64:
-      RETURN_IF_ERROR(version == 1 ? ReadRawStats(&r, &h) : ReadStatsV2(&r, &h));
+      RETURN_IF_ERROR(version == kBlockVersion1 ? ReadRawStats(&r, &h) : ReadStatsV2(&r, &h));
       break;
     case ValueType::kBool: {
       uint64_t trues;

@@ -23,7 +23,8 @@ namespace lux::codec {
 // First byte of every block, then the format version. Encoders write
 // kBlockVersion; decoders also read every earlier version (FORMAT.md).
 inline constexpr uint8_t kBlockMagic = 0xB7;
-inline constexpr uint8_t kBlockVersion = 2;  // persisted: bump only with a new layout
+inline constexpr uint8_t kBlockVersion = 2;   // persisted: bump only with a new layout
+inline constexpr uint8_t kBlockVersion1 = 1;  // statistics as five raw 8-byte words
 
 // Points per block the engine seals by default. 8192 readings are 22.8 hours
 // of a 10 s sensor (under a one-day partition) and enough for a decimal

@@ -1,7 +1,6 @@
 // File: predictor.cc
-// Encode: warm path (per column). Decode: hot path (per value); each value
-// depends on the one before, so the loop is a serial chain of ~10 integer
-// operations.
+// Encode: warm path (per column). The decoder (hot path, per value) is
+// PredictionDecoder in predictor.h, fused into the rANS loop (rans.cc).
 #include "engine/codec/predictor.h"
 
 #include <numeric>
@@ -65,14 +64,6 @@ void PredictionErrors(std::span<const int64_t> v, uint8_t params, uint64_t step,
     out[i - 1] = ZigZag(int64_t(k - s.Predict()));
     s.Update(k);
   }
-}
-
-void ApplyPredictions(uint64_t first, uint8_t params, uint64_t step, uint64_t divisor, uint64_t* u,
-                      size_t n) {
-  u[0] = first;
-  WithPredictionDecoder(first, params, step, [&](auto p) {
-    for (size_t i = 1; i < n; ++i) u[i] = p.Next(u[i] * divisor);
-  });
 }
 
 }  // namespace lux::codec

@@ -100,14 +100,6 @@ auto WithPredictionDecoder(uint64_t first, uint8_t params, uint64_t step, Fn&& f
   }
 }
 
-// The inverse, in place: u[1..n) holds the zigzag errors, each still to be
-// multiplied by `divisor` (modulo 2^64); on return u[0..n) holds the values
-// as uint64, u[0] = first. Any input gives some values: the caller has
-// checked the bytes they came from.
-// REQUIRES: n >= 1.
-void ApplyPredictions(uint64_t first, uint8_t params, uint64_t step, uint64_t divisor, uint64_t* u,
-                      size_t n);
-
 }  // namespace lux::codec
 
 #endif  // LUX_CODEC_PREDICTOR_H_

@@ -302,7 +302,7 @@ absl::Status ReadCoarseTable(Reader* src, uint32_t size, uint16_t* freq) {
   uint64_t consumed = kFirstCodeBits;
   uint64_t code;
   if (!bits.Read(kFirstCodeBits, &code)) return Corrupt("truncated coarse table");
-  std::vector<uint64_t> weights(kRansAlphabet, 0);
+  uint64_t weights[kRansAlphabet] = {};
   uint64_t total = 0;
   for (uint32_t s = 0;;) {
     if (code > kMaxWeightCode) return Corrupt(absl::StrCat("weight code ", code));
@@ -330,7 +330,7 @@ absl::Status ReadCoarseTable(Reader* src, uint32_t size, uint16_t* freq) {
   std::string_view table_bytes;
   if (!src->GetBytes((consumed + 7) / 8, &table_bytes)) return Corrupt("truncated coarse table");
   Table t;
-  Normalize(weights.data(), total, &t);
+  Normalize(weights, total, &t);
   for (uint32_t s = 0; s < size; ++s) freq[s] = uint16_t(t.freq[s]);
   return absl::OkStatus();
 }

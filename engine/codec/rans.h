@@ -47,7 +47,8 @@ absl::Status ReadRansResiduals(Reader* src, size_t m, uint64_t* u, uint64_t* div
 // A predicted column's (mode 7) n - 1 errors in the rANS form, decoded and
 // run through the predictor (predictor.h) in one pass: u[0] = first, u[1..n)
 // the values as uint64. Same bytes, same errors and same values as
-// ReadRansResiduals then ApplyPredictions, about twice as fast on noise.
+// decoding the errors, then running the predictor over them (predictor.h's
+// PredictionDecoder), and about twice as fast on noise.
 // REQUIRES: n >= 2, step >= 1, u has room for n values.
 absl::Status ReadRansPredicted(Reader* src, size_t n, uint64_t first, uint8_t params, uint64_t step,
                                uint64_t* u);

@@ -122,7 +122,9 @@ void KillAndCheckCycles(bool cold, int cycles) {
     next_batch = acked + 1;
   }
   EXPECT_GT(next_batch, cycles) << "the writer acknowledged almost nothing";
-  if (cold) EXPECT_GT(reencoded, 0) << "no partition was re-encoded while the writer ran";
+  if (cold) {
+    EXPECT_GT(reencoded, 0) << "no partition was re-encoded while the writer ran";
+  }
 }
 
 TEST(DBCrashTest, AcknowledgedWritesSurviveSigkill) { KillAndCheckCycles(false, 12); }

@@ -20,14 +20,7 @@ constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kT0 = 1767225600 * kSec;  // 2026-01-01
 const char* const kFields[] = {"f", "i", "u", "b", "s"};
 
-// A number from the stats JSON, or -1.
-int64_t Stat(DB* db, const std::string& key) {
-  std::string stats;
-  if (!db->GetProperty("lux.stats", &stats)) return -1;
-  const std::string needle = "\"" + key + "\":";
-  const size_t at = stats.find(needle);
-  return at == std::string::npos ? -1 : std::stoll(stats.substr(at + needle.size()));
-}
+using testing::Stat;
 
 class DBHeadTest : public ::testing::Test {
  protected:

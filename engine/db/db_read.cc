@@ -478,26 +478,24 @@ std::optional<std::string> DBImpl::BlockBytes() {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   for (rocksdb::ColumnFamilyHandle* cf : cfs) {
-    {
-      uint64_t v = 0;
-      if (rocks_->GetIntProperty(cf, "rocksdb.total-sst-files-size", &v)) partition_files += v;
-      std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(ro, cf));
-      for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        key_bytes += it->key().size();
-        auto layout =
-            codec::ReadBlockLayout(std::string_view(it->value().data(), it->value().size()));
-        if (!layout.ok()) {
-          ++unreadable;
-          continue;
-        }
-        Sizes& s = by_type[layout->header.type];
-        ++s.blocks;
-        s.points += layout->header.count;
-        s.header += layout->header_bytes;
-        s.ts += layout->ts_bytes;
-        s.values += layout->value_bytes;
-        s.checksum += layout->checksum_bytes;
+    uint64_t v = 0;
+    if (rocks_->GetIntProperty(cf, "rocksdb.total-sst-files-size", &v)) partition_files += v;
+    std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(ro, cf));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      key_bytes += it->key().size();
+      auto layout =
+          codec::ReadBlockLayout(std::string_view(it->value().data(), it->value().size()));
+      if (!layout.ok()) {
+        ++unreadable;
+        continue;
       }
+      Sizes& s = by_type[layout->header.type];
+      ++s.blocks;
+      s.points += layout->header.count;
+      s.header += layout->header_bytes;
+      s.ts += layout->ts_bytes;
+      s.values += layout->value_bytes;
+      s.checksum += layout->checksum_bytes;
     }
   }
   auto files = [&](rocksdb::ColumnFamilyHandle* cf) {

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -53,6 +54,33 @@ inline ColumnBatch OneSeriesPerPoint(const WriteBatch& b) {
     c.series.push_back(ToColumnBatch(std::move(one)).series.front());
   }
   return c;
+}
+
+// The number after "key": in the flat JSON `json`, looking from the first
+// "within":{ when `within` is given (lux.block-bytes' per-type objects);
+// -1 when absent.
+inline int64_t JsonNumber(const std::string& json, const std::string& key,
+                          const std::string& within = "") {
+  size_t from = 0;
+  if (!within.empty()) {
+    from = json.find("\"" + within + "\":{");
+    if (from == std::string::npos) return -1;
+  }
+  const std::string needle = "\"" + key + "\":";
+  const size_t at = json.find(needle, from);
+  return at == std::string::npos ? -1 : std::stoll(json.substr(at + needle.size()));
+}
+
+// A number of lux.stats, or -1.
+inline int64_t Stat(DB* db, const std::string& key) {
+  std::string stats;
+  return db->GetProperty("lux.stats", &stats) ? JsonNumber(stats, key) : -1;
+}
+
+// A number of lux.block-bytes for one value type ("float64", "int64", ...), or -1.
+inline int64_t BlockBytesStat(DB* db, const std::string& type, const std::string& key) {
+  std::string json;
+  return db->GetProperty("lux.block-bytes", &json) ? JsonNumber(json, key, type) : -1;
 }
 
 }  // namespace lux::testing

@@ -1,12 +1,12 @@
 // The rANS residual decoder on its own (DecodeInts reaches it through modes
 // 6 and 7 too, behind a mode byte and a header the fuzzer would first have
-// to find), then the mode-7 predictor over whatever it decoded, complete or
-// not (a total function: it must be free of UB on any words), with the
-// selector byte as parameters and the divisor as step.
+// to find), then the same bytes as a predicted column's errors
+// (ReadRansPredicted: the rANS loop with the mode-7 predictor fused in,
+// which must be free of UB on any errors), with the selector byte as the
+// predictor's parameters.
 #include <vector>
 
 #include "engine/codec/fuzz/fuzz_util.h"
-#include "engine/codec/predictor.h"
 #include "engine/codec/rans.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -16,7 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t divisor = 0;
   lux::Reader r(in.view());
   (void)lux::codec::ReadRansResiduals(&r, m, out.data() + 1, &divisor).ok();
-  lux::codec::ApplyPredictions(out[1] ^ divisor, in.selector, divisor | 1, divisor, out.data(),
-                               m + 1);
+  lux::Reader r2(in.view());
+  (void)lux::codec::ReadRansPredicted(&r2, m + 1, out[1] ^ divisor, in.selector, uint64_t(m) | 1,
+                                      out.data())
+      .ok();
   return 0;
 }
