@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -242,6 +243,86 @@ TEST_F(LuxdTest, TenThousandConnectionsAtOnce) {
   }
   for (int fd : fds) close(fd);
   EXPECT_EQ(Post("/write?db=farm", "c v=1 1\n").status, 204);
+}
+
+// Opens a raw loopback connection (reads time out after 5 s).
+int RawConnect(uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
+void SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = write(fd, data.data(), data.size());
+    ASSERT_GT(n, 0) << strerror(errno);
+    data.remove_prefix(size_t(n));
+  }
+}
+
+// Reads until `count` responses' status lines and headers have arrived; the
+// status codes, in order.
+std::vector<int> ReadStatuses(int fd, int count) {
+  std::string resp;
+  std::vector<int> codes;
+  char buf[4096];
+  size_t pos = 0;
+  while (int(codes.size()) < count) {
+    const size_t end = resp.find("\r\n\r\n", pos);
+    if (end == std::string::npos) {
+      const ssize_t n = read(fd, buf, sizeof(buf));
+      if (n <= 0) break;
+      resp.append(buf, size_t(n));
+      continue;
+    }
+    codes.push_back(std::atoi(resp.c_str() + pos + 9));  // "HTTP/1.1 204"
+    pos = end + 4;  // the answers here have no body (204) or end the test
+  }
+  return codes;
+}
+
+TEST_F(LuxdTest, BodiesInPiecesLargeChunkedAndPipelined) {
+  // A body that arrives in pieces (header alone, then bytes, then the rest
+  // together with a pipelined second request) is read whole, and the second
+  // request is answered after it.
+  const int fd = RawConnect(luxd_->port());
+  const std::string body = "pieces,host=a v=1 1767225600000000000\npieces,host=a v=2 1767225601000000000\n";
+  SendAll(fd, "POST /write?db=farm HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                  std::to_string(body.size()) + "\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  SendAll(fd, body.substr(0, 7));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  SendAll(fd, body.substr(7) + "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(ReadStatuses(fd, 2), (std::vector<int>{204, 204}));
+  close(fd);
+  EXPECT_EQ(Export("pieces"),
+            "pieces,host=a v=1 1767225600000000000\npieces,host=a v=2 1767225601000000000\n");
+
+  // A chunked body takes Beast's parser; it is stored the same.
+  const int chunked = RawConnect(luxd_->port());
+  SendAll(chunked,
+          "POST /write?db=farm HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "15\r\nchunked,host=a v=7 1\n\r\n0\r\n\r\n");
+  EXPECT_EQ(ReadStatuses(chunked, 1), std::vector<int>{204});
+  close(chunked);
+  EXPECT_EQ(Export("chunked"), "chunked,host=a v=7 1\n");
+
+  // 20,000 lines (~1 MB) in one request: every point stored.
+  std::string big;
+  for (int i = 0; i < 20000; ++i) {
+    absl::StrAppend(&big, "big,sensor=s", i % 50, " value=", i, ".5,quality=100i ",
+                    1767225600000000000 + int64_t{i} * 1000000000, "\n");
+  }
+  ASSERT_GT(big.size(), 1'000'000u);
+  ASSERT_EQ(Post("/write?db=farm", big).status, 204);
+  const std::string stored = Export("big");
+  EXPECT_EQ(std::count(stored.begin(), stored.end(), '\n'), 40000) << "two fields per line";
 }
 
 TEST_F(LuxdTest, CurlWithGzip) {

@@ -3,6 +3,7 @@
 // io_context run by the worker threads.
 #include "server/luxd/http_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -82,6 +83,23 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
+    if (parser_->is_done()) return OnBody({}, 0);
+    // A body of known length is read straight into the request's string:
+    // the bytes already buffered with the header, then one read of the rest
+    // (each receive takes whatever the socket holds). Beast's parser would
+    // read it through the small header buffer, about 512 bytes per
+    // receive: a 500 KB batch took ~1,000 system calls and timer updates.
+    if (!parser_->chunked() && parser_->content_length()) {
+      const uint64_t length = *parser_->content_length();  // <= body_limit
+      std::string& body = parser_->get().body();
+      body.resize(length);
+      const size_t buffered = std::min<size_t>(buffer_.size(), length);
+      net::buffer_copy(net::buffer(body.data(), buffered), buffer_.data());
+      buffer_.consume(buffered);
+      net::async_read(stream_, net::buffer(body.data() + buffered, length - buffered),
+                      beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+      return;
+    }
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnBody, shared_from_this()));
   }
