@@ -78,25 +78,7 @@ int main(int argc, char** argv) {
   }
   // Pre-generate each connection's batches (generation is not measured).
   const size_t per_conn = points / connections;
-  std::vector<std::vector<std::string>> bodies(connections);
-  for (int c = 0; c < connections; ++c) {
-    lux::bench::SensorWorkload gen(1000, 42 + c);
-    for (size_t done = 0; done < per_conn; done += batch) {
-      std::string body;
-      gen.NextLineProtocol(std::min(batch, per_conn - done), &body);
-      // Distinct sensors per connection: prefix the sensor ids.
-      std::string prefixed;
-      prefixed.reserve(body.size() + body.size() / 16);
-      size_t pos = 0, at;
-      while ((at = body.find("sensor_id=s", pos)) != std::string::npos) {
-        prefixed.append(body, pos, at + 10 - pos);
-        prefixed += "c" + std::to_string(c) + "_";
-        pos = at + 10;
-      }
-      prefixed.append(body, pos);
-      bodies[c].push_back(std::move(prefixed));
-    }
-  }
+  auto bodies = lux::bench::ConnectionBodies(connections, points, batch);
   std::vector<std::vector<double>> lat(connections);
   std::vector<int> failures(connections, 0);
   const auto t0 = Clock::now();

@@ -1,6 +1,7 @@
 // File: sensor_workload.cc
 #include "bench/workload/sensor_workload.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -86,6 +87,31 @@ void SensorWorkload::NextLineProtocol(size_t n, std::string* out) {
       ++tick_;
     }
   }
+}
+
+std::vector<std::vector<std::string>> ConnectionBodies(int connections, size_t points,
+                                                       size_t batch) {
+  const size_t per_conn = points / size_t(connections);
+  std::vector<std::vector<std::string>> bodies(static_cast<size_t>(connections));
+  for (int c = 0; c < connections; ++c) {
+    SensorWorkload gen(1000, 42 + uint64_t(c));
+    const std::string prefix = absl::StrCat("c", c, "_");
+    for (size_t done = 0; done < per_conn; done += batch) {
+      std::string body;
+      gen.NextLineProtocol(std::min(batch, per_conn - done), &body);
+      std::string prefixed;
+      prefixed.reserve(body.size() + body.size() / 16);
+      size_t pos = 0, at;
+      while ((at = body.find("sensor_id=s", pos)) != std::string::npos) {
+        prefixed.append(body, pos, at + 10 - pos);
+        prefixed += prefix;
+        pos = at + 10;
+      }
+      prefixed.append(body, pos);
+      bodies[size_t(c)].push_back(std::move(prefixed));
+    }
+  }
+  return bodies;
 }
 
 }  // namespace lux::bench

@@ -63,6 +63,13 @@ class SensorWorkload {
   size_t next_sensor_ = 0;
 };
 
+// Line-protocol request bodies of `batch` lines for each of `connections`
+// writers, `points` lines in all: writer c runs SensorWorkload(1000, 42 + c)
+// with its sensor ids prefixed "c<c>_", so every writer has its own 1,000
+// series (x 2 fields). The bodies of http_ingest and write_path.
+std::vector<std::vector<std::string>> ConnectionBodies(int connections, size_t points,
+                                                       size_t batch);
+
 }  // namespace lux::bench
 
 #endif  // LUX_BENCH_WORKLOAD_SENSOR_WORKLOAD_H_

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "engine/common/varint.h"
 #include "server/lineproto/batch_writer.h"
 
@@ -54,67 +55,91 @@ void PointBatch::AppendPoints(std::vector<Point>* out) const {
   for (size_t i = 0; i < size(); ++i) out->push_back(ToPoint(i));
 }
 
+bool PointBatch::SameTagSet(size_t i, size_t j) const {
+  if (tag_count(i) != tag_count(j) || measurement(i) != measurement(j)) return false;
+  for (size_t t = 0; t < tag_count(i); ++t) {
+    if (tag_key(i, t) != tag_key(j, t) || tag_value(i, t) != tag_value(j, t)) return false;
+  }
+  return true;
+}
+
+bool PointBatch::SameFields(size_t i, size_t j) const {
+  if (field_count(i) != field_count(j)) return false;
+  for (size_t f = 0; f < field_count(i); ++f) {
+    if (field_type(i, f) != field_type(j, f) || field_key(i, f) != field_key(j, f)) return false;
+  }
+  return true;
+}
+
+uint64_t PointBatch::TagSetHash(size_t i, std::string* scratch) const {
+  // Length-prefixed names: no two tag sets give the same bytes.
+  auto put = [scratch](std::string_view s) {
+    PutVarint64(scratch, s.size());
+    scratch->append(s);
+  };
+  scratch->clear();
+  put(measurement(i));
+  PutVarint64(scratch, tag_count(i));
+  for (size_t t = 0; t < tag_count(i); ++t) {
+    put(tag_key(i, t));
+    put(tag_value(i, t));
+  }
+  return absl::Hash<std::string_view>{}(*scratch) & testing_hash_mask;
+}
+
 void PointBatch::ToColumns(ColumnBatch* out, std::vector<uint32_t>* flat_to_point) const {
   // 1. The group of each point and each group's size. A group is a run of
-  // one tag set (measurement and tags, length-prefixed: no two tag sets
-  // share a key) with one field signature (keys and types in order). A tag
-  // set's points join its latest group while their signature matches it and
-  // open a new group when it changes, so that every series (tag set and
-  // field) keeps its points in body order across groups: the later of two
-  // points at one timestamp still wins.
-  struct Latest {
-    uint32_t group;
-    std::string signature;
-  };
-  absl::flat_hash_map<std::string, Latest> latest;  // by tag set
+  // one tag set (measurement and tags as given) with one field signature
+  // (keys and types in order). A tag set's points join its latest group
+  // while their signature matches it and open a new group when it changes,
+  // so that every series (tag set and field) keeps its points in body order
+  // across groups: the later of two points at one timestamp still wins.
+  // Tag sets are found by hash; the group's first point confirms the match
+  // (a colliding hash probes the next value).
+  absl::flat_hash_map<uint64_t, uint32_t> latest;  // tag-set hash -> its latest group
   std::vector<uint32_t> group_of(size());
   std::vector<uint32_t> first;  // of each group: its first point
   std::vector<uint32_t> next;   // of each group: its size, then its next flat index
-  std::string key, signature;
-  auto put = [](std::string* dst, std::string_view s) {
-    PutVarint64(dst, s.size());
-    dst->append(s);
-  };
+  std::string scratch;
   for (size_t i = 0; i < size(); ++i) {
-    key.clear();
-    put(&key, measurement(i));
-    PutVarint64(&key, tag_count(i));
-    for (size_t t = 0; t < tag_count(i); ++t) {
-      put(&key, tag_key(i, t));
-      put(&key, tag_value(i, t));
-    }
-    signature.clear();
-    for (size_t f = 0; f < field_count(i); ++f) {
-      put(&signature, field_key(i, f));
-      signature.push_back(static_cast<char>(field_type(i, f)));
-    }
-    auto [it, fresh] = latest.try_emplace(key);
-    if (fresh || it->second.signature != signature) {
-      it->second.group = uint32_t(first.size());
-      it->second.signature = signature;
+    uint64_t h = TagSetHash(i, &scratch);
+    auto it = latest.find(h);
+    while (it != latest.end() && !SameTagSet(i, first[it->second])) it = latest.find(++h);
+    if (it == latest.end() || !SameFields(i, first[it->second])) {
+      const uint32_t g = uint32_t(first.size());
+      latest[h] = g;
       first.push_back(uint32_t(i));
       next.push_back(0);
+      group_of[i] = g;
+    } else {
+      group_of[i] = it->second;
     }
-    group_of[i] = it->second.group;
-    ++next[it->second.group];
+    ++next[group_of[i]];
   }
-  // 2. One SeriesPoints per group, its columns reserved.
+  // 2. One SeriesPoints per group, its columns reserved; what *out held is
+  // overwritten, its strings' and vectors' memory reused.
   out->series.resize(first.size());
   for (size_t g = 0; g < first.size(); ++g) {
     const size_t i = first[g], n = next[g];
     SeriesPoints& sp = out->series[g];
-    sp.measurement = measurement(i);
+    sp.measurement.assign(measurement(i));
     sp.tags.resize(tag_count(i));
     for (size_t t = 0; t < tag_count(i); ++t) {
-      sp.tags[t].key = tag_key(i, t);
-      sp.tags[t].value = tag_value(i, t);
+      sp.tags[t].key.assign(tag_key(i, t));
+      sp.tags[t].value.assign(tag_value(i, t));
     }
+    sp.timestamps_ns.clear();
     sp.timestamps_ns.reserve(n);
     sp.fields.resize(field_count(i));
     for (size_t f = 0; f < field_count(i); ++f) {
-      sp.fields[f].key = field_key(i, f);
-      sp.fields[f].values = EmptyColumn(field_type(i, f));
-      std::visit([n](auto& col) { col.reserve(n); }, sp.fields[f].values);
+      FieldColumn& col = sp.fields[f];
+      col.key.assign(field_key(i, f));
+      if (ColumnType(col.values) == field_type(i, f)) {
+        std::visit([](auto& v) { v.clear(); }, col.values);
+      } else {
+        col.values = EmptyColumn(field_type(i, f));
+      }
+      std::visit([n](auto& v) { v.reserve(n); }, col.values);
     }
   }
   // 3. Fill; flat positions: each group's points follow the earlier groups'.

@@ -89,11 +89,16 @@ class PointBatch {
   // of first appearance, each with its points in body order; writing it
   // stores what writing the lines one by one stores. (*flat_to_point)[k] is
   // the point behind flat index k of the write's result (PointError::index).
-  // REQUIRES: out->series is empty.
+  // Whatever out->series held is replaced (its memory reused: a batch kept
+  // across requests allocates little).
   void ToColumns(ColumnBatch* out, std::vector<uint32_t>* flat_to_point) const;
 
   // Lines that did not parse, in body order.
   const std::vector<LineError>& errors() const { return errors_; }
+
+  // Testing only: ToColumns' tag-set hashes are ANDed with this (0: every
+  // tag set collides, the probing path). Not thread-safe to change.
+  static inline uint64_t testing_hash_mask = ~uint64_t{0};
 
  private:
   friend class internal::BatchWriter;
@@ -124,6 +129,13 @@ class PointBatch {
     uint64_t bits;  // other types: the value's bytes (bool: 0 or 1)
     FieldType type;
   };
+
+  // Points i and j have the same measurement and tags (in order); the same
+  // field keys and types (in order). A hash of point i's measurement and
+  // tags (built in *scratch).
+  bool SameTagSet(size_t i, size_t j) const;
+  bool SameFields(size_t i, size_t j) const;
+  uint64_t TagSetHash(size_t i, std::string* scratch) const;
 
   std::string_view View(size_t i, Str s) const {
     return std::string_view(arena_.data() + points_[i].arena_base + s.offset, s.size);

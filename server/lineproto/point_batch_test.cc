@@ -65,7 +65,8 @@ bool ScansPlain(std::string_view line, const ParseOptions& options = {}) {
   return internal::ScanPlainLine(line, options, PrecisionMultiplier(options.precision), 0, &plain);
 }
 
-TEST(PointBatchTest, ToColumnsGroupsRunsOfATagSetAndMapsResultIndices) {
+// ToColumns of the body in ToColumnsGroupsRunsOfATagSet... into *c.
+void CheckGroupedColumns(ColumnBatch& c) {
   PointBatch batch;
   ParseBatch(
       "m,b=2,a=1 v=1.5,q=1i 10\n"         // A: tag set T, fields v q
@@ -78,7 +79,6 @@ TEST(PointBatchTest, ToColumnsGroupsRunsOfATagSetAndMapsResultIndices) {
       "m,a=1 v=4i 80\n",                  // B's tag set still on B's fields: joins B
       ParseOptions{}, &batch);
   ASSERT_EQ(batch.size(), 8u);
-  ColumnBatch c;
   std::vector<uint32_t> point_of;
   batch.ToColumns(&c, &point_of);
   ASSERT_EQ(c.series.size(), 6u);
@@ -121,6 +121,33 @@ TEST(PointBatchTest, ToColumnsGroupsRunsOfATagSetAndMapsResultIndices) {
     }
   }
   EXPECT_EQ(k, point_of.size());
+}
+
+TEST(PointBatchTest, ToColumnsGroupsRunsOfATagSetAndMapsResultIndices) {
+  ColumnBatch fresh;
+  CheckGroupedColumns(fresh);
+}
+
+TEST(PointBatchTest, ToColumnsReusesAColumnBatchWhateverItHeld) {
+  // A batch that held more series, other tags and fields of other types at
+  // the same positions: every column is replaced.
+  PointBatch other;
+  std::string body;
+  for (int i = 0; i < 9; ++i) absl::StrAppend(&body, "x,t=", i, ",u=1 v=\"s\",q=t,r=1u ", i, "\n");
+  ParseBatch(body, ParseOptions{}, &other);
+  ColumnBatch c;
+  std::vector<uint32_t> point_of;
+  other.ToColumns(&c, &point_of);
+  ASSERT_EQ(c.series.size(), 9u);
+  CheckGroupedColumns(c);
+  CheckGroupedColumns(c);  // and once more over itself
+}
+
+TEST(PointBatchTest, ToColumnsTellsTagSetsApartWhenTheirHashesCollide) {
+  PointBatch::testing_hash_mask = 0;  // every tag set hashes alike
+  ColumnBatch c;
+  CheckGroupedColumns(c);
+  PointBatch::testing_hash_mask = ~uint64_t{0};
 }
 
 // Every series (tag set and field) sees its values in body order in the

@@ -163,4 +163,13 @@ absl::Status LoadTomlConfig(const std::string& path, Config* config) {
   return absl::OkStatus();
 }
 
+lux::Options Config::DbOptions() const {
+  lux::Options options;
+  options.sync = sync;
+  options.entropy_coding = entropy_coding;
+  options.cold_partition_age_ns = int64_t{cold_partition_age_s} * 1'000'000'000;
+  options.batch_id_window_ns = int64_t{batch_id_window_s} * 1'000'000'000;
+  return options;
+}
+
 }  // namespace lux::luxd

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "lux/options.h"
 #include "server/luxd/auth.h"
 
 namespace lux::luxd {
@@ -83,6 +84,8 @@ struct Config {
   int enqueued_write_timeout_ms = 30'000;
 
   absl::Status Validate() const;
+  // The embedded database's options these settings give.
+  lux::Options DbOptions() const;
 };
 
 // Reads the keys of a TOML file into *config (unknown keys are errors).

@@ -292,10 +292,19 @@ HttpResponse InfluxApi::Ingest(const HttpRequest& req, const std::string& db, co
                                    absl::string_view(m.data(), m.size()), "\" is invalid");
     }
   }
-  // Store, grouped by series.
-  ColumnBatch batch;
+  // Store, grouped by series; the columns too are kept per thread (their
+  // strings and vectors reused), trimmed after a request of many series.
+  thread_local ColumnBatch reused_columns;
+  ColumnBatch large_columns;
+  ColumnBatch& batch = &parsed == &reused ? reused_columns : large_columns;
   batch.database = db;
   batch.retention_policy = rp;
+  struct Trim {
+    ColumnBatch& batch;
+    ~Trim() {
+      if (batch.series.size() > 16384) batch.series.resize(16384);
+    }
+  } trim{batch};
   std::vector<uint32_t> point_of;  // result index -> point of `parsed`
   parsed.ToColumns(&batch, &point_of);
   // The line of point i, for the rejected store.

@@ -108,12 +108,7 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &nofile);
   }
 
-  lux::Options options;
-  options.sync = config.sync;
-  options.entropy_coding = config.entropy_coding;
-  options.cold_partition_age_ns = int64_t{config.cold_partition_age_s} * 1'000'000'000;
-  options.batch_id_window_ns = int64_t{config.batch_id_window_s} * 1'000'000'000;
-  auto db = lux::DB::Open(options, config.data_dir);
+  auto db = lux::DB::Open(config.DbOptions(), config.data_dir);
   if (!db.ok()) {
     Log("error", absl::StrCat("opening ", config.data_dir, ": ", db.status().message()));
     return 1;

@@ -1,0 +1,114 @@
+// write_path [--connections N] [--points TOTAL] [--batch 5000] [--reps R]
+//
+// luxd's write handler without the network: the request bodies http_ingest
+// sends (bench/workload ConnectionBodies: N writers, each its own 1,000
+// sensors x 2 fields), interleaved writer by writer as a server would take
+// them, go one after another on one thread through InfluxApi::Handle
+// (`POST /write?db=bench`: parse, group by series, resolve, log, head), into
+// a fresh database in a temporary directory opened with luxd's default
+// options. Prints one JSON object per repetition: lines/s and ns per line of
+// wall time and of the process's CPU time (the sealer's included).
+//
+// What it is for: the server-side cost of a line, free of the HTTP layer and
+// of the client that shares these two cores in http_ingest, so that a change
+// to the write path can be compared run against run (CPU time varies less
+// than throughput on a shared host).
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bench/workload/sensor_workload.h"
+#include "lux/db.h"
+#include "server/luxd/config.h"
+#include "server/luxd/influx_api.h"
+
+namespace {
+
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int connections = 8, reps = 3;
+  size_t points = 2'000'000, batch = 5000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--connections") == 0) connections = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--points") == 0) points = std::strtoull(argv[i + 1], nullptr, 10);
+    if (std::strcmp(argv[i], "--batch") == 0) batch = std::strtoull(argv[i + 1], nullptr, 10);
+    if (std::strcmp(argv[i], "--reps") == 0) reps = std::atoi(argv[i + 1]);
+  }
+  if (connections < 1 || batch < 1 || points < batch * size_t(connections) || reps < 1) {
+    std::fprintf(stderr, "write_path: need connections >= 1, batch >= 1, points >= "
+                         "batch x connections, reps >= 1\n");
+    return 2;
+  }
+  const auto per_writer = lux::bench::ConnectionBodies(connections, points, batch);
+  // Round robin over the writers: the order a server sees them in.
+  std::vector<const std::string*> bodies;
+  for (size_t k = 0; k < per_writer[0].size(); ++k) {
+    for (const auto& w : per_writer) {
+      if (k < w.size()) bodies.push_back(&w[k]);
+    }
+  }
+  size_t lines = 0;
+  for (const std::string* b : bodies) lines += size_t(std::count(b->begin(), b->end(), '\n'));
+
+  for (int rep = 0; rep < reps; ++rep) {
+    char tmpl[] = "/tmp/lux_write_path.XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) {
+      std::perror("mkdtemp");
+      return 1;
+    }
+    const std::string dir = tmpl;
+    lux::luxd::Config config;
+    config.data_dir = dir;
+    {
+      auto db = lux::DB::Open(config.DbOptions(), dir);
+      if (!db.ok()) {
+        std::fprintf(stderr, "open %s: %s\n", dir.c_str(), std::string(db.status().message()).c_str());
+        return 1;
+      }
+      lux::luxd::InfluxApi api(db->get(), config);
+      lux::luxd::HttpRequest create;
+      create.method = "POST";
+      create.target = "/query?q=CREATE%20DATABASE%20bench";
+      if (int s = api.Handle(create).status; s != 200) {
+        std::fprintf(stderr, "CREATE DATABASE: %d\n", s);
+        return 1;
+      }
+      lux::luxd::HttpRequest req;
+      req.method = "POST";
+      req.target = "/write?db=bench";
+      int failed = 0;
+      const double cpu0 = CpuSeconds();
+      const auto t0 = std::chrono::steady_clock::now();
+      for (const std::string* body : bodies) {
+        req.body = *body;  // the server owns each body it reads (not timed apart)
+        if (api.Handle(req).status != 204) ++failed;
+      }
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double cpu = CpuSeconds() - cpu0;
+      std::printf(
+          "{\"benchmark\":\"write_path\",\"connections\":%d,\"lines\":%zu,\"batch\":%zu,"
+          "\"rep\":%d,\"seconds\":%.3f,\"lines_per_s\":%.0f,\"ns_per_line\":%.1f,"
+          "\"cpu_seconds\":%.3f,\"cpu_ns_per_line\":%.1f,\"failed_requests\":%d}\n",
+          connections, lines, batch, rep, wall, double(lines) / wall, wall * 1e9 / double(lines),
+          cpu, cpu * 1e9 / double(lines), failed);
+      std::fflush(stdout);
+    }
+    std::filesystem::remove_all(dir);
+  }
+  return 0;
+}
