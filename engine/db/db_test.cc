@@ -638,6 +638,31 @@ TEST_F(DBTest, SchemaListingForPickers) {
   EXPECT_EQ(db_->ListMeasurements("nope").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(DBTest, FieldTypesOfManySeriesInOneWriteSurviveReopen) {
+  // One write makes many series of two fields; the schema it records (once
+  // per field, not once per series) holds after a reopen for series that
+  // do not exist yet.
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::vector<Point> points;
+  for (int i = 0; i < 50; ++i) {
+    Point p = MakePoint("env", {{"sensor", absl::StrCat("s", i)}}, "temp", 1.0, kT0);
+    p.fields.push_back(Field{"quality", int64_t{100}});
+    points.push_back(std::move(p));
+  }
+  ASSERT_TRUE(Write(points).rejected.empty());
+  Reopen();
+  auto fields = db_->ListFieldKeys("farm", "env");
+  ASSERT_TRUE(fields.ok());
+  EXPECT_EQ(*fields, (std::vector<std::pair<std::string, FieldType>>{
+                         {"quality", FieldType::kInteger}, {"temp", FieldType::kFloat}}));
+  WriteResult r = Write({MakePoint("env", {{"sensor", "new"}}, "quality", 1.5, kT0)});
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].status.message(),
+            "field type conflict: input field \"quality\" on measurement \"env\" is type float, "
+            "already exists as type integer");
+  EXPECT_EQ(db_->ListSeries(Selector{"farm", "", "env", {}, {}})->size(), 50u);
+}
+
 TEST_F(DBTest, IdleHeadsSealOnceTheyAge) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   Write({MakePoint("m", {}, "v", 1.0, kT0), MakePoint("m", {}, "v", 2.0, kT0 + kSec)});

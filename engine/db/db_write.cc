@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/varint.h"
@@ -619,13 +620,16 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
   EncodeWalRecord(wal, &record);
   b.Put(wal_cf_, WalKey(seq), record);
   uint64_t max_sid = 0;
+  absl::flat_hash_set<std::string> schema_keys;  // each once per record, not once per series
   for (const Series* s : to_record) {
     std::string v =
         SeriesMapKey(s->db, s->rp, EncodeSeriesKey(s->key.measurement, s->key.tags, s->key.field));
     v.push_back(static_cast<char>(s->type));
     b.Put(index_cf_, SeriesBySidKey(s->sid), v);
-    b.Put(meta_cf_, SchemaKey(s->db, s->key.measurement, s->key.field),
-          std::string(1, static_cast<char>(s->type)));
+    if (std::string k = SchemaKey(s->db, s->key.measurement, s->key.field);
+        schema_keys.insert(k).second) {
+      b.Put(meta_cf_, k, std::string(1, static_cast<char>(s->type)));
+    }
     max_sid = std::max(max_sid, s->sid);
   }
   if (has_id) {
