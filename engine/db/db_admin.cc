@@ -56,7 +56,7 @@ void DBImpl::ForgetSeries(const std::vector<uint64_t>& sids) {
     std::erase(seal_queue_, sid);
     auto ts = tagsets_.find(TagSetKey(s.db, s.rp, s.key.measurement, s.key.tags));
     if (ts != tagsets_.end()) {
-      std::erase_if(ts->second, [&](const Series* e) { return e->sid == sid; });
+      std::erase_if(ts->second, [&](const TagSetField& e) { return e.series->sid == sid; });
       if (ts->second.empty()) tagsets_.erase(ts);
     }
     auto db = dbs_.find(s.db);

@@ -335,9 +335,16 @@ class DBImpl : public DB {
   absl::flat_hash_map<uint64_t, std::unique_ptr<Series>> series_ ABSL_GUARDED_BY(mu_);
   // Series whose head holds points.
   absl::flat_hash_set<uint64_t> active_ ABSL_GUARDED_BY(mu_);
-  // TagSetKey(db, rp, measurement, tags) -> (field, sid) of its series: one
-  // lookup per point on the write path.
-  absl::flat_hash_map<std::string, std::vector<Series*>> tagsets_ ABSL_GUARDED_BY(mu_);
+  // TagSetKey(db, rp, measurement, tags) -> its series, one per field: one
+  // lookup per unit on the write path. Each entry copies its series' field
+  // key and type so that resolving a write does not touch the (scattered)
+  // Series objects.
+  struct TagSetField {
+    std::string field;
+    FieldType type;
+    Series* series;
+  };
+  absl::flat_hash_map<std::string, std::vector<TagSetField>> tagsets_ ABSL_GUARDED_BY(mu_);
   // (db, rp) -> partition start -> partition.
   std::map<std::pair<std::string, std::string>, std::map<int64_t, std::unique_ptr<Partition>>>
       partitions_ ABSL_GUARDED_BY(mu_);

@@ -283,9 +283,9 @@ absl::Status DBImpl::LoadIndex() {
     auto known = tagsets_.find(TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags));
     if (known != tagsets_.end()) {
       auto same = std::find_if(known->second.begin(), known->second.end(),
-                               [&](const Series* e) { return e->key.field == s->key.field; });
+                               [&](const TagSetField& e) { return e.field == s->key.field; });
       if (same != known->second.end()) {
-        sid_aliases_[s->sid] = (*same)->sid;
+        sid_aliases_[s->sid] = same->series->sid;
         continue;
       }
     }

@@ -103,7 +103,8 @@ void DBImpl::AddSeries(std::unique_ptr<Series> s) {
   const uint64_t sid = s->sid;
   s->head.tail.type = s->type;
   s->head.generation = ++head_generation_;
-  tagsets_[TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags)].push_back(s.get());
+  tagsets_[TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags)].push_back(
+      {s->key.field, s->type, s.get()});
   dbs_[s->db].series_by_measurement[s->key.measurement].push_back(sid);
   series_[sid] = std::move(s);
 }
@@ -377,7 +378,7 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
     // its type: against the series for known ones, else against the schema
     // (exclusive only: phase 1 defers units with new series).
     AssignTagSetKey(database, rp.name, measurement, tags, &rb->tagset);
-    const auto* known_fields = [&]() -> const std::vector<Series*>* {
+    const auto* known_fields = [&]() -> const std::vector<TagSetField>* {
       auto it = tagsets_.find(rb->tagset);
       return it == tagsets_.end() ? nullptr : &it->second;
     }();
@@ -389,16 +390,18 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
       const FieldType type = in.field_type(u, fields[k]);
       std::optional<FieldType> existing;
       if (known_fields != nullptr) {
-        for (Series* s : *known_fields) {
-          if (s->key.field == key) resolved[k] = s;
+        for (const TagSetField& e : *known_fields) {
+          if (e.field == key) {
+            resolved[k] = e.series;
+            existing = e.type;
+          }
         }
       }
-      if (resolved[k] != nullptr) {
-        existing = resolved[k]->type;
-      } else if (!exclusive) {
-        deferred = true;
-        break;
-      } else {
+      if (resolved[k] == nullptr) {
+        if (!exclusive) {
+          deferred = true;
+          break;
+        }
         auto known = dbstate.schema.find(measurement);
         if (known != dbstate.schema.end()) {
           auto fit = known->second.find(key);
