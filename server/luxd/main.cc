@@ -6,6 +6,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -100,6 +101,14 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Every write request allocates and frees buffers of hundreds of KB (the
+  // body, its columns, the log record). glibc's defaults hand such memory
+  // back to the kernel and fault it in again (zeroed) on the next request:
+  // a quarter of the server's page faults under http_ingest. Keep up to
+  // 64 MiB free per arena and serve blocks below 32 MiB from the arenas.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
 
   // Thousands of concurrent connections need as many descriptors as allowed.
   rlimit nofile;
