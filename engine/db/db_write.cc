@@ -42,15 +42,22 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
   const size_t compact_at = options_.head_segment_points == 0 ? std::numeric_limits<size_t>::max()
                                                               : options_.head_segment_points;
   // The series of a batch are scattered in memory and each is touched once:
-  // their head state is fetched a few runs ahead.
-  constexpr size_t kAhead = 8;
+  // their head state is fetched 8 runs ahead, and 4 runs ahead (the head
+  // now cached) the ends of its columns, where the points go.
+  constexpr size_t kAhead = 8, kTailAhead = 4;
   auto prefetch = [&](size_t r) {
     const char* h = reinterpret_cast<const char*>(&targets[r]->head);
     for (size_t off = 0; off < sizeof(HeadSeries); off += 64) __builtin_prefetch(h + off, 1);
   };
+  auto prefetch_tail = [&](size_t r) {
+    const Column& c = targets[r]->head.tail;
+    __builtin_prefetch(c.ts.data() + c.ts.size(), 1);
+    __builtin_prefetch(c.bits.data() + c.bits.size(), 1);
+  };
   for (size_t r = 0; r < std::min(kAhead, batch.runs.size()); ++r) prefetch(r);
   for (size_t r = 0; r < batch.runs.size(); ++r) {
     if (r + kAhead < batch.runs.size()) prefetch(r + kAhead);
+    if (r + kTailAhead < batch.runs.size()) prefetch_tail(r + kTailAhead);
     const WalRun& run = batch.runs[r];
     if (run.begin == run.end) continue;
     Series& s = *targets[r];
