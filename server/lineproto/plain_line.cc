@@ -22,6 +22,16 @@ constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8
 constexpr int64_t kMinNanoTime = std::numeric_limits<int64_t>::min() + 2;
 constexpr int64_t kMaxNanoTime = std::numeric_limits<int64_t>::max() - 1;
 
+// a < b as std::string_view orders them (bytes as unsigned char), inline:
+// tag keys are a few bytes, and a call to memcmp per tag cost more than this.
+inline bool ShortLess(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t k = 0; k < n; ++k) {
+    if (a[k] != b[k]) return uint8_t(a[k]) < uint8_t(b[k]);
+  }
+  return a.size() < b.size();
+}
+
 inline bool EndsValue(const char* s, size_t i, size_t n) {
   return i >= n || s[i] == ',' || s[i] == ' ';
 }
@@ -173,7 +183,7 @@ bool ScanPlainLine(std::string_view line, const ParseOptions& options, int64_t m
       if (i >= n || s[i] != '=' || i == key_begin) return false;
       const std::string_view key(s + key_begin, i - key_begin);
       // Sorted and distinct, so LineParser neither sorts nor refuses them.
-      if (tags > 0 && !(previous_key < key)) return false;
+      if (tags > 0 && !ShortLess(previous_key, key)) return false;
       previous_key = key;
       const size_t value_begin = ++i;
       if (i < n && s[i] == '=') ++i;  // a value's leading '=' is data

@@ -4,7 +4,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
-#include "engine/common/varint.h"
 #include "server/lineproto/batch_writer.h"
 
 namespace lux::lineproto {
@@ -56,6 +55,8 @@ void PointBatch::AppendPoints(std::vector<Point>* out) const {
 }
 
 bool PointBatch::SameTagSet(size_t i, size_t j) const {
+  const uint32_t pi = points_[i].plain_series_end, pj = points_[j].plain_series_end;
+  if (pi != 0 && pj != 0) return View(i, Str{0, pi}) == View(j, Str{0, pj});
   if (tag_count(i) != tag_count(j) || measurement(i) != measurement(j)) return false;
   for (size_t t = 0; t < tag_count(i); ++t) {
     if (tag_key(i, t) != tag_key(j, t) || tag_value(i, t) != tag_value(j, t)) return false;
@@ -72,19 +73,23 @@ bool PointBatch::SameFields(size_t i, size_t j) const {
 }
 
 uint64_t PointBatch::TagSetHash(size_t i, std::string* scratch) const {
-  // Length-prefixed names: no two tag sets give the same bytes.
-  auto put = [scratch](std::string_view s) {
-    PutVarint64(scratch, s.size());
-    scratch->append(s);
-  };
-  scratch->clear();
-  put(measurement(i));
-  PutVarint64(scratch, tag_count(i));
-  for (size_t t = 0; t < tag_count(i); ++t) {
-    put(tag_key(i, t));
-    put(tag_value(i, t));
+  std::string_view key;
+  if (const uint32_t end = points_[i].plain_series_end; end != 0) {
+    key = View(i, Str{0, end});
+  } else {
+    // Unescaped, so that it hashes as a plain line of the same tag set
+    // would; names holding ',' or '=' may share bytes with another tag set,
+    // which SameTagSet tells apart.
+    scratch->assign(measurement(i));
+    for (size_t t = 0; t < tag_count(i); ++t) {
+      scratch->push_back(',');
+      scratch->append(tag_key(i, t));
+      scratch->push_back('=');
+      scratch->append(tag_value(i, t));
+    }
+    key = *scratch;
   }
-  return absl::Hash<std::string_view>{}(*scratch) & testing_hash_mask;
+  return absl::Hash<std::string_view>{}(key) & testing_hash_mask;
 }
 
 void PointBatch::ToColumns(ColumnBatch* out, std::vector<uint32_t>* flat_to_point) const {
@@ -183,6 +188,8 @@ void BatchWriter::AppendPlain(std::string_view line, const PlainLine& plain, siz
   row.tags_begin = batch->tags_.size();
   row.fields_begin = batch->fields_.size();
   row.measurement = Str{0, plain.measurement_end};
+  row.plain_series_end =
+      plain.tag_count == 0 ? plain.measurement_end : plain.tags[plain.tag_count - 1].value_end;
   row.tag_count = plain.tag_count;
   row.field_count = plain.field_count;
   row.timestamp_ns = plain.timestamp_ns;

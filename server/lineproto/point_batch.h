@@ -118,6 +118,10 @@ class PointBatch {
     uint32_t field_count;
     int64_t timestamp_ns;
     uint64_t line_number;
+    // A plain line's series key as written ("m,k=v,..."; no escapes, tags
+    // sorted) is bytes [0, plain_series_end) after arena_base; 0: the point
+    // did not come from a plain line.
+    uint32_t plain_series_end = 0;
   };
   struct TagRow {
     Str key;
@@ -132,7 +136,8 @@ class PointBatch {
 
   // Points i and j have the same measurement and tags (in order); the same
   // field keys and types (in order). A hash of point i's measurement and
-  // tags (built in *scratch).
+  // tags, equal for equal tag sets: of "m,k=v,..." unescaped (a plain line's
+  // own bytes; built in *scratch for others).
   bool SameTagSet(size_t i, size_t j) const;
   bool SameFields(size_t i, size_t j) const;
   uint64_t TagSetHash(size_t i, std::string* scratch) const;

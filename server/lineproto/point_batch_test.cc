@@ -143,6 +143,28 @@ TEST(PointBatchTest, ToColumnsReusesAColumnBatchWhateverItHeld) {
   CheckGroupedColumns(c);  // and once more over itself
 }
 
+TEST(PointBatchTest, ToColumnsTellsEscapedNamesFromPlainSeparators) {
+  // Tag a = "1,b=2" (escaped) hashes as the plain tag set a=1,b=2 does; they
+  // are still two series, and each joins its own group again later.
+  PointBatch batch;
+  ParseBatch("m,a=1\\,b\\=2 v=1 10\n"
+             "m,a=1,b=2 v=2 20\n"
+             "m,a=1\\,b\\=2 v=3 30\n"
+             "m,a=1,b=2 v=4 40\n",
+             ParseOptions{}, &batch);
+  ASSERT_EQ(batch.size(), 4u);
+  ASSERT_EQ(batch.tag_value(0, 0), "1,b=2");
+  ColumnBatch c;
+  std::vector<uint32_t> point_of;
+  batch.ToColumns(&c, &point_of);
+  ASSERT_EQ(c.series.size(), 2u);
+  EXPECT_EQ(c.series[0].tags, (std::vector<Tag>{{"a", "1,b=2"}}));
+  EXPECT_EQ(c.series[0].timestamps_ns, (std::vector<int64_t>{10, 30}));
+  EXPECT_EQ(c.series[1].tags, (std::vector<Tag>{{"a", "1"}, {"b", "2"}}));
+  EXPECT_EQ(c.series[1].timestamps_ns, (std::vector<int64_t>{20, 40}));
+  EXPECT_EQ(point_of, (std::vector<uint32_t>{0, 2, 1, 3}));
+}
+
 TEST(PointBatchTest, ToColumnsTellsTagSetsApartWhenTheirHashesCollide) {
   PointBatch::testing_hash_mask = 0;  // every tag set hashes alike
   ColumnBatch c;
