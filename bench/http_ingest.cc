@@ -23,6 +23,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,11 +71,14 @@ int main(int argc, char** argv) {
     http::read(s, buf, res);
     return int(res.result_int());
   };
-  {
+  try {
     boost::asio::io_context ioc;
     beast::tcp_stream s(ioc);
     connect(s, ioc);
     post(s, "/query?q=CREATE%20DATABASE%20" + db, "");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "http_ingest: 127.0.0.1:%d: %s\n", port, e.what());
+    return 1;
   }
   // Pre-generate each connection's batches (generation is not measured).
   const size_t per_conn = points / connections;
@@ -85,24 +89,31 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (int c = 0; c < connections; ++c) {
     threads.emplace_back([&, c] {
-      boost::asio::io_context ioc;
-      beast::tcp_stream s(ioc);
-      connect(s, ioc);
-      // Paced: connection c's k-th batch is due at t0 + (k + c / N) * period.
-      const auto period = std::chrono::duration<double>(rate > 0 ? batch * connections / rate : 0);
-      size_t k = 0;
-      for (auto& body : bodies[c]) {
-        auto r0 = Clock::now();
-        if (rate > 0) {
-          const auto due = t0 + std::chrono::duration_cast<Clock::duration>(
-                                    period * (double(k) + double(c) / connections));
-          std::this_thread::sleep_until(due);
-          r0 = due;
+      try {
+        boost::asio::io_context ioc;
+        beast::tcp_stream s(ioc);
+        connect(s, ioc);
+        // Paced: connection c's k-th batch is due at t0 + (k + c / N) * period.
+        const auto period =
+            std::chrono::duration<double>(rate > 0 ? batch * connections / rate : 0);
+        size_t k = 0;
+        for (auto& body : bodies[c]) {
+          auto r0 = Clock::now();
+          if (rate > 0) {
+            const auto due = t0 + std::chrono::duration_cast<Clock::duration>(
+                                      period * (double(k) + double(c) / connections));
+            std::this_thread::sleep_until(due);
+            r0 = due;
+          }
+          ++k;
+          const int status = post(s, "/write?db=" + db, std::move(body));
+          lat[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - r0).count());
+          if (status != 204) ++failures[c];
         }
-        ++k;
-        const int status = post(s, "/write?db=" + db, std::move(body));
-        lat[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - r0).count());
-        if (status != 204) ++failures[c];
+      } catch (const std::exception& e) {
+        // A broken connection fails its unsent batches; the others go on.
+        std::fprintf(stderr, "http_ingest: connection %d: %s\n", c, e.what());
+        failures[c] += int(bodies[c].size() - lat[c].size());
       }
     });
   }
