@@ -75,6 +75,9 @@ std::vector<std::unique_ptr<Partition>> DBImpl::TakePartitions(std::string_view 
   cold_cf_.clear();  // a dropped partition's name may be given out again
   cold_resume_key_.clear();
   for (auto it = partitions_.begin(); it != partitions_.end();) {
+    if (it->first.first == db && (rp == nullptr || it->first.second == *rp)) {
+      for (auto& [start, p] : it->second) std::erase(cold_compact_queue_, p->cf_name);
+    }
     if (it->first.first != db || (rp != nullptr && it->first.second != *rp)) {
       ++it;
       continue;
@@ -100,6 +103,7 @@ absl::Status DBImpl::DropPartitionCfs(std::vector<std::unique_ptr<Partition>> pa
 
 absl::Status DBImpl::DropDatabase(std::string_view name) {
   absl::MutexLock s(&seal_mu_);
+  PauseColdCompaction();
   absl::MutexLock l(&mu_);
   DrainWrites();
   RETURN_IF_ERROR(CheckOpen());
@@ -213,6 +217,7 @@ absl::Status DBImpl::AlterRetentionPolicy(std::string_view db, const RetentionPo
 
 absl::Status DBImpl::DropRetentionPolicy(std::string_view db, std::string_view name) {
   absl::MutexLock s(&seal_mu_);
+  PauseColdCompaction();
   absl::MutexLock l(&mu_);
   DrainWrites();
   RETURN_IF_ERROR(CheckOpen());

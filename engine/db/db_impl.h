@@ -59,6 +59,10 @@ struct Partition {
   // Its blocks were re-encoded with the entropy stage once it turned cold
   // (meta key 'c'). Read and written under DBImpl::seal_mu_.
   bool cold_encoded = false;
+  // Re-encoded, its column family's compaction queued or running (not
+  // persisted: after a restart the pass runs again, rewriting nothing).
+  // Under DBImpl::seal_mu_.
+  bool cold_pass_done = false;
 };
 
 struct DatabaseState {
@@ -178,7 +182,11 @@ class DBImpl : public DB {
   // REQUIRES: seal_mu_ held (seals, deletes and drops wait), mu_ not held.
   absl::StatusOr<bool> EncodeColdStep() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_)
       ABSL_LOCKS_EXCLUDED(mu_);
+  // Re-encodes every cold partition and waits for their compactions.
   absl::Status TEST_EncodeColdPartitions() ABSL_LOCKS_EXCLUDED(seal_mu_, mu_);
+  // Testing: called by the cold compactor before each compaction, no lock
+  // held (a test blocks it there to act meanwhile).
+  void TEST_SetBeforeColdCompaction(std::function<void()> hook) ABSL_LOCKS_EXCLUDED(seal_mu_);
 
  private:
   friend class QueryCursor;
@@ -260,6 +268,20 @@ class DBImpl : public DB {
   // The background sealer: compacts head tails, seals series whose head
   // filled a block.
   void SealerLoop();
+  // Stops and joins the cold compactor (cancelling its compaction).
+  void StopColdCompactor() ABSL_LOCKS_EXCLUDED(seal_mu_, mu_);
+  // The cold compactor thread: compacts the column family of each cold
+  // partition whose re-encoding pass is done, without seal_mu_ (a large
+  // partition's compaction takes seconds, during which seals, drops and
+  // deletes go on), then marks it cold in meta.
+  void ColdCompactorLoop() ABSL_LOCKS_EXCLUDED(seal_mu_, mu_);
+  // Cancels the cold compaction in progress, if any, and waits until it has
+  // stopped; none starts again before seal_mu_ is released. Whatever drops
+  // partitions or reopens RocksDB calls this first: the compaction's column
+  // family handle stays valid until then.
+  void PauseColdCompaction() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_) ABSL_LOCKS_EXCLUDED(mu_);
+  // The partition of a column family, or null.
+  Partition* FindPartitionByCf(const std::string& cf_name) ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Recovers from an earlier failed write, if any. REQUIRES: seal_mu_ and
   // mu_ held.
   absl::Status RecoverIfNeeded() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
@@ -304,8 +326,16 @@ class DBImpl : public DB {
   std::string cold_cf_ ABSL_GUARDED_BY(seal_mu_);
   std::string cold_resume_key_ ABSL_GUARDED_BY(seal_mu_);
   std::atomic<uint64_t> blocks_reencoded_{0};
-  // Set by Close: a cold partition's compaction in progress stops.
+  // Set by Close and PauseColdCompaction: the cold compaction in progress
+  // stops. Reset by the compactor (under seal_mu_) as it starts one.
   std::atomic<bool> cancel_cold_compaction_{false};
+  // Column families of cold partitions waiting for their compaction, the
+  // one being compacted (empty: none), and the compactor's thread.
+  std::deque<std::string> cold_compact_queue_ ABSL_GUARDED_BY(seal_mu_);
+  std::string cold_compacting_ ABSL_GUARDED_BY(seal_mu_);
+  bool stop_cold_compactor_ ABSL_GUARDED_BY(seal_mu_) = false;
+  std::thread cold_compactor_;
+  std::function<void()> test_before_cold_compaction_ ABSL_GUARDED_BY(seal_mu_);
   std::atomic<uint64_t> cold_partitions_encoded_{0};
   mutable absl::Mutex mu_;
   // Series queued for the background sealer, and its thread.

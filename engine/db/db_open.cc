@@ -54,13 +54,24 @@ DBImpl::~DBImpl() {
     open = !closed_;
   }
   if (open) Close().IgnoreError();
-  if (sealer_.joinable()) {  // Open failed after starting it, or Close failed early
+  StopColdCompactor();  // Open failed after starting it, or Close failed early
+  if (sealer_.joinable()) {
     {
       absl::MutexLock l(&mu_);
       stop_sealer_ = true;
     }
     sealer_.join();
   }
+}
+
+void DBImpl::StopColdCompactor() {
+  if (!cold_compactor_.joinable()) return;
+  {
+    absl::MutexLock s(&seal_mu_);
+    stop_cold_compactor_ = true;
+  }
+  cancel_cold_compaction_ = true;
+  cold_compactor_.join();
 }
 
 rocksdb::WriteOptions DBImpl::WriteOpts() const {
@@ -87,6 +98,7 @@ absl::Status DBImpl::RecoverFromWriteFailure() {
 void DBImpl::CloseRocksAndForget() {
   cold_cf_.clear();  // partition names may be given out again
   cold_resume_key_.clear();
+  cold_compact_queue_.clear();
   for (auto* h : all_handles_) rocks_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   all_handles_.clear();
   rocks_->Close().PermitUncheckedError();
@@ -111,10 +123,15 @@ void DBImpl::CloseRocksAndForget() {
 
 absl::Status DBImpl::OpenImpl(rocksdb::Env* env) {
   cancel_cold_compaction_ = false;
+  {
+    absl::MutexLock s(&seal_mu_);
+    stop_cold_compactor_ = false;
+  }
   absl::MutexLock l(&mu_);
   env_ = env;
   RETURN_IF_ERROR(OpenLocked());
   sealer_ = std::thread([this] { SealerLoop(); });
+  cold_compactor_ = std::thread([this] { ColdCompactorLoop(); });
   return absl::OkStatus();
 }
 
@@ -348,7 +365,7 @@ absl::Status DBImpl::Close() {
     DrainWrites();
     stop_sealer_ = true;
   }
-  cancel_cold_compaction_ = true;
+  StopColdCompactor();
   if (sealer_.joinable()) sealer_.join();
   absl::MutexLock seal_lock(&seal_mu_);
   absl::Status s = Seal({});
@@ -377,6 +394,12 @@ absl::Status DBImpl::CheckOpen() const {
 
 absl::Status DBImpl::RecoverIfNeeded() {
   if (!needs_resume_) return absl::OkStatus();
+  if (!cold_compacting_.empty()) {
+    // The write failed after the caller paused the cold compactor, which
+    // started again: recovery closes the handle it compacts.
+    return absl::UnavailableError(
+        "recovering from a write failure waits for a cold partition's compaction; retry");
+  }
   DrainWrites();
   RETURN_IF_ERROR(RecoverFromWriteFailure());
   needs_resume_ = false;
@@ -386,6 +409,7 @@ absl::Status DBImpl::RecoverIfNeeded() {
 absl::Status DBImpl::RecoverBeforeWrite() {
   if (!needs_resume_) return absl::OkStatus();
   absl::MutexLock s(&seal_mu_);
+  PauseColdCompaction();
   absl::MutexLock l(&mu_);
   RETURN_IF_ERROR(CheckOpen());
   return RecoverIfNeeded();

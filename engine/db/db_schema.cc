@@ -140,6 +140,7 @@ absl::Status DBImpl::DeleteRange(const Selector& selector, int64_t start, int64_
   if (start >= end)
     return absl::InvalidArgumentError("delete range is empty: start must be before end");
   absl::MutexLock lock_seal(&seal_mu_);
+  if (needs_resume_) PauseColdCompaction();  // recovery below reopens RocksDB
   absl::MutexLock l(&mu_);
   DrainWrites();  // the delete record takes the next log position
   RETURN_IF_ERROR(CheckOpen());

@@ -383,7 +383,7 @@ absl::StatusOr<bool> DBImpl::EncodeColdStep() {
     if (closed_) return false;  // e.g. a recovery reopen that failed
     for (auto& [key, parts] : partitions_) {
       for (auto& [start, p] : parts) {
-        if (p->cold_encoded || !EntropyFor(*p)) continue;
+        if (p->cold_encoded || p->cold_pass_done || !EntropyFor(*p)) continue;
         if (part == nullptr || p->cf_name == cold_cf_) part = p.get();
       }
     }
@@ -437,32 +437,103 @@ absl::StatusOr<bool> DBImpl::EncodeColdStep() {
   }
   cold_cf_.clear();
   cold_resume_key_.clear();
-  // The replaced blocks take space until RocksDB compacts them away. Only
-  // then is the partition marked: after a cancelled (Close) or failed
-  // compaction, or a crash, the next pass finds every block already in its
-  // cold form (nothing to rewrite) and compacts again.
-  rocksdb::CompactRangeOptions co;
-  co.canceled = &cancel_cold_compaction_;
-  rocksdb::Status cs = rocks_->CompactRange(co, part->cf, nullptr, nullptr);
-  if (cs.IsIncomplete()) return true;  // cancelled: the sealer is stopping
-  RETURN_IF_ERROR(FromRocks(cs, "compacting a cold partition"));
-  rocksdb::WriteBatch mark;
-  mark.Put(meta_cf_, ColdPartitionKey(part->cf_name), "");
-  {
-    absl::MutexLock l(&mu_);
-    RETURN_IF_ERROR(WriteToRocks(&mark, "marking a cold partition", /*sync=*/false));
-  }
-  part->cold_encoded = true;
-  ++cold_partitions_encoded_;
+  // The replaced blocks take space until RocksDB compacts them away: the
+  // cold compactor does that, then marks the partition.
+  part->cold_pass_done = true;
+  cold_compact_queue_.push_back(part->cf_name);
   return true;  // the next cold partition, if any, on the next step
+}
+
+Partition* DBImpl::FindPartitionByCf(const std::string& cf_name) {
+  for (auto& [key, parts] : partitions_) {
+    for (auto& [start, p] : parts) {
+      if (p->cf_name == cf_name) return p.get();
+    }
+  }
+  return nullptr;
+}
+
+void DBImpl::PauseColdCompaction() {
+  if (cold_compacting_.empty()) return;
+  cancel_cold_compaction_ = true;
+  seal_mu_.Await(absl::Condition(
+      +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS { return d->cold_compacting_.empty(); }, this));
+}
+
+void DBImpl::ColdCompactorLoop() {
+  for (;;) {
+    std::string name;
+    rocksdb::ColumnFamilyHandle* cf = nullptr;
+    std::function<void()> hook;
+    {
+      absl::MutexLock s(&seal_mu_);
+      seal_mu_.Await(absl::Condition(
+          +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return d->stop_cold_compactor_ || !d->cold_compact_queue_.empty();
+          },
+          this));
+      if (stop_cold_compactor_) return;
+      name = std::move(cold_compact_queue_.front());
+      cold_compact_queue_.pop_front();
+      {
+        absl::ReaderMutexLock l(&mu_);
+        if (closed_) continue;  // a failed recovery: nothing to compact
+        const Partition* p = FindPartitionByCf(name);
+        if (p == nullptr || p->cold_encoded) continue;  // dropped meanwhile
+        cf = p->cf;
+      }
+      // From here until cold_compacting_ is cleared, drops and recovery wait
+      // in PauseColdCompaction: the handle stays valid.
+      cold_compacting_ = name;
+      cancel_cold_compaction_ = false;
+      hook = test_before_cold_compaction_;
+    }
+    if (hook) hook();
+    rocksdb::CompactRangeOptions co;
+    co.canceled = &cancel_cold_compaction_;
+    const rocksdb::Status cs = rocks_->CompactRange(co, cf, nullptr, nullptr);
+    absl::MutexLock s(&seal_mu_);
+    cold_compacting_.clear();
+    absl::Status done = FromRocks(cs, "compacting a cold partition");
+    absl::MutexLock l(&mu_);
+    Partition* p = closed_ ? nullptr : FindPartitionByCf(name);
+    if (p == nullptr) continue;
+    if (done.ok()) {
+      // Marked only once compacted: after a cancelled or failed compaction
+      // or a crash, the next pass finds every block in its cold form
+      // (nothing to rewrite) and the compaction runs again.
+      rocksdb::WriteBatch mark;
+      mark.Put(meta_cf_, ColdPartitionKey(name), "");
+      done = WriteToRocks(&mark, "marking a cold partition", /*sync=*/false);
+    }
+    if (done.ok()) {
+      p->cold_encoded = true;
+      ++cold_partitions_encoded_;
+    } else {
+      p->cold_pass_done = false;  // the sealer's next pass queues it again
+      if (!cs.IsIncomplete()) ++seal_failures_;
+    }
+  }
+}
+
+void DBImpl::TEST_SetBeforeColdCompaction(std::function<void()> hook) {
+  absl::MutexLock s(&seal_mu_);
+  test_before_cold_compaction_ = std::move(hook);
 }
 
 absl::Status DBImpl::TEST_EncodeColdPartitions() {
   absl::MutexLock s(&seal_mu_);
   for (;;) {
     ASSIGN_OR_RETURN(bool more, EncodeColdStep());
-    if (!more) return absl::OkStatus();
+    if (!more) break;
   }
+  seal_mu_.Await(absl::Condition(
+      +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return d->stop_cold_compactor_ ||
+               (d->cold_compact_queue_.empty() && d->cold_compacting_.empty());
+      },
+      this));
+  return absl::OkStatus();
 }
 
 absl::Status TEST_EncodeColdPartitions(DB* db) {
@@ -478,6 +549,7 @@ absl::Status DBImpl::ReclaimLogSpace() {
 
 absl::Status DBImpl::Flush() {
   absl::MutexLock s(&seal_mu_);
+  if (needs_resume_) PauseColdCompaction();  // recovery below reopens RocksDB
   {
     absl::MutexLock l(&mu_);
     RETURN_IF_ERROR(CheckOpen());
@@ -486,6 +558,10 @@ absl::Status DBImpl::Flush() {
   RETURN_IF_ERROR(Seal({}));
   absl::MutexLock l(&mu_);
   return ReclaimLogSpace();
+}
+
+void TEST_SetBeforeColdCompaction(DB* db, std::function<void()> hook) {
+  static_cast<DBImpl*>(db)->TEST_SetBeforeColdCompaction(std::move(hook));
 }
 
 }  // namespace lux::engine

@@ -4,9 +4,11 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <future>
 #include <random>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "engine/db/db_fixture.h"
 #include "engine/db/db_test_util.h"
 #include "engine/db/db_testing.h"
@@ -209,6 +211,50 @@ TEST_F(DBTest, TheSealerReencodesPartitionsThatTurnCold) {
     for (const auto& v : f.values) back.push_back(std::get<double>(v));
   }
   EXPECT_EQ(back, expect);
+}
+
+// A cold partition's compaction (seconds for a large one) holds neither
+// seals nor drops: a flush completes meanwhile, and a drop cancels it.
+TEST_F(DBTest, ColdCompactionLetsSealsAndDropsGoOn) {
+  options_.block_points = 1024;
+  options_.cold_partition_age_ns = 0;
+  clock_->Set(kT0 + 3600 * kSec);
+  Reopen();
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::vector<Point> pts;
+  for (int i = 0; i < 2048; ++i)
+    pts.push_back(MakePoint("m", {}, "v", 20.0 + i % 7, kT0 + i * kSec));
+  Write(pts);
+  ASSERT_TRUE(db_->Flush().ok());
+  absl::Notification entered, release;
+  engine::TEST_SetBeforeColdCompaction(db_.get(), [&] {
+    entered.Notify();
+    release.WaitForNotification();
+  });
+  clock_->Set(kT0 + 86400 * kSec);  // the background sealer re-encodes, then queues it
+  ASSERT_TRUE(entered.WaitForNotificationWithTimeout(absl::Seconds(20)));
+  // The compaction is held: a write and a flush (which seals) still finish.
+  Write({MakePoint("today", {}, "v", 1.0, kT0 + 86400 * kSec + kSec)});
+  auto flushed = std::async(std::launch::async, [&] { return db_->Flush(); });
+  const bool flush_done = flushed.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  EXPECT_TRUE(flush_done) << "a flush waited for the cold compaction";
+  // A drop cancels the compaction and waits for it to stop.
+  auto dropped = std::async(std::launch::async, [&] { return db_->DropDatabase("farm"); });
+  EXPECT_EQ(dropped.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
+      << "the drop did not wait for the compaction to stop";
+  release.Notify();
+  EXPECT_TRUE(flushed.get().ok());
+  ASSERT_TRUE(dropped.get().ok());
+  EXPECT_EQ(testing::Stat(db_.get(), "cold_partitions_encoded"), 0) << "cancelled, not marked";
+  engine::TEST_SetBeforeColdCompaction(db_.get(), nullptr);
+  // The database works on: the same partition name may be given out again.
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  Write(pts);
+  ASSERT_TRUE(db_->Flush().ok());  // a partition cold from its creation: marked at once
+  ASSERT_TRUE(engine::TEST_EncodeColdPartitions(db_.get()).ok());
+  size_t n = 0;
+  for (const Frame& f : Run(Raw("m"))) n += f.values.size();
+  EXPECT_EQ(n, 2048u);
 }
 
 TEST_F(DBTest, RocksDBInfoLogIsQuietUnlessAskedFor) {

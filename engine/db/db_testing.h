@@ -4,6 +4,7 @@
 #ifndef LUX_ENGINE_DB_DB_TESTING_H_
 #define LUX_ENGINE_DB_DB_TESTING_H_
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -29,6 +30,9 @@ absl::Status TEST_SealFullBlocks(DB* db);
 // Re-encodes every cold partition that still needs it now (what the
 // background sealer does a chunk at a time).
 absl::Status TEST_EncodeColdPartitions(DB* db);
+
+// Calls `hook` (no lock held) before each cold partition's compaction.
+void TEST_SetBeforeColdCompaction(DB* db, std::function<void()> hook);
 
 }  // namespace lux::engine
 
