@@ -176,9 +176,10 @@ class DBImpl : public DB {
   // One step of re-encoding cold partitions' blocks with the entropy stage:
   // up to kColdChunkBlocks blocks of the partition in progress (or of the
   // next cold one not yet re-encoded); a block is rewritten when that
-  // makes it smaller, its key and values unchanged. A finished partition's
-  // column family is compacted, so that the old blocks stop taking space,
-  // and then it is marked in meta. Returns whether work remains.
+  // makes it smaller, its key and values unchanged. A finished partition
+  // goes to the cold compactor (ColdCompactorLoop), which compacts its
+  // column family, so that the old blocks stop taking space, and then
+  // marks it in meta. Returns whether work remains.
   // REQUIRES: seal_mu_ held (seals, deletes and drops wait), mu_ not held.
   absl::StatusOr<bool> EncodeColdStep() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_)
       ABSL_LOCKS_EXCLUDED(mu_);
@@ -187,6 +188,8 @@ class DBImpl : public DB {
   // Testing: called by the cold compactor before each compaction, no lock
   // held (a test blocks it there to act meanwhile).
   void TEST_SetBeforeColdCompaction(std::function<void()> hook) ABSL_LOCKS_EXCLUDED(seal_mu_);
+  // Threads waiting in PauseColdCompaction.
+  int TEST_ColdPauseWaiters() ABSL_LOCKS_EXCLUDED(seal_mu_);
 
  private:
   friend class QueryCursor;
@@ -302,7 +305,7 @@ class DBImpl : public DB {
                                                          rocksdb::WriteBatch* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
   absl::Status DropPartitionCfs(std::vector<std::unique_ptr<Partition>> parts)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
   rocksdb::WriteOptions WriteOpts() const;
   // Seal batches need no sync of their own: the next synced write syncs
   // them, and until then the log they replace is still there.
@@ -332,7 +335,11 @@ class DBImpl : public DB {
   // Column families of cold partitions waiting for their compaction, the
   // one being compacted (empty: none), and the compactor's thread.
   std::deque<std::string> cold_compact_queue_ ABSL_GUARDED_BY(seal_mu_);
+  // While cold_compacting_ is set, rocks_ and that partition's handle stay
+  // valid (PauseColdCompaction). cold_compactor_ is only started and joined
+  // by Open, Close and the destructor.
   std::string cold_compacting_ ABSL_GUARDED_BY(seal_mu_);
+  int cold_pause_waiters_ ABSL_GUARDED_BY(seal_mu_) = 0;
   bool stop_cold_compactor_ ABSL_GUARDED_BY(seal_mu_) = false;
   std::thread cold_compactor_;
   std::function<void()> test_before_cold_compaction_ ABSL_GUARDED_BY(seal_mu_);

@@ -54,7 +54,7 @@ DBImpl::~DBImpl() {
     open = !closed_;
   }
   if (open) Close().IgnoreError();
-  StopColdCompactor();  // Open failed after starting it, or Close failed early
+  StopColdCompactor();  // Close failed early
   if (sealer_.joinable()) {
     {
       absl::MutexLock l(&mu_);
@@ -395,8 +395,8 @@ absl::Status DBImpl::CheckOpen() const {
 absl::Status DBImpl::RecoverIfNeeded() {
   if (!needs_resume_) return absl::OkStatus();
   if (!cold_compacting_.empty()) {
-    // The write failed after the caller paused the cold compactor, which
-    // started again: recovery closes the handle it compacts.
+    // A write failed after the caller checked needs_resume_ (it did not
+    // pause the cold compactor): recovery would close the handle it compacts.
     return absl::UnavailableError(
         "recovering from a write failure waits for a cold partition's compaction; retry");
   }

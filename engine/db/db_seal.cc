@@ -455,9 +455,14 @@ Partition* DBImpl::FindPartitionByCf(const std::string& cf_name) {
 
 void DBImpl::PauseColdCompaction() {
   if (cold_compacting_.empty()) return;
+  // Counted while waiting: the compactor starts no other compaction until
+  // the waiters have the lock (else it could start the next queued one
+  // before a waiter wakes, and the waiter would wait for that too).
+  ++cold_pause_waiters_;
   cancel_cold_compaction_ = true;
   seal_mu_.Await(absl::Condition(
       +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS { return d->cold_compacting_.empty(); }, this));
+  --cold_pause_waiters_;
 }
 
 void DBImpl::ColdCompactorLoop() {
@@ -469,7 +474,8 @@ void DBImpl::ColdCompactorLoop() {
       absl::MutexLock s(&seal_mu_);
       seal_mu_.Await(absl::Condition(
           +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return d->stop_cold_compactor_ || !d->cold_compact_queue_.empty();
+            return d->stop_cold_compactor_ ||
+                   (!d->cold_compact_queue_.empty() && d->cold_pause_waiters_ == 0);
           },
           this));
       if (stop_cold_compactor_) return;
@@ -498,10 +504,16 @@ void DBImpl::ColdCompactorLoop() {
     absl::MutexLock l(&mu_);
     Partition* p = closed_ ? nullptr : FindPartitionByCf(name);
     if (p == nullptr) continue;
+    if (cs.IsIncomplete()) {
+      // Cancelled (a drop elsewhere, or a recovery, which clears the queue):
+      // compacted again later, its blocks are re-encoded already.
+      cold_compact_queue_.push_back(name);
+      continue;
+    }
     if (done.ok()) {
-      // Marked only once compacted: after a cancelled or failed compaction
-      // or a crash, the next pass finds every block in its cold form
-      // (nothing to rewrite) and the compaction runs again.
+      // Marked only once compacted: after a failed compaction or a crash,
+      // the next pass finds every block in its cold form (nothing to
+      // rewrite) and the compaction runs again.
       rocksdb::WriteBatch mark;
       mark.Put(meta_cf_, ColdPartitionKey(name), "");
       done = WriteToRocks(&mark, "marking a cold partition", /*sync=*/false);
@@ -510,8 +522,8 @@ void DBImpl::ColdCompactorLoop() {
       p->cold_encoded = true;
       ++cold_partitions_encoded_;
     } else {
-      p->cold_pass_done = false;  // the sealer's next pass queues it again
-      if (!cs.IsIncomplete()) ++seal_failures_;
+      p->cold_pass_done = false;  // the sealer's next pass (a second on) queues it again
+      ++seal_failures_;
     }
   }
 }
@@ -533,8 +545,24 @@ absl::Status DBImpl::TEST_EncodeColdPartitions() {
                (d->cold_compact_queue_.empty() && d->cold_compacting_.empty());
       },
       this));
+  absl::ReaderMutexLock l(&mu_);
+  for (const auto& [key, parts] : partitions_) {
+    for (const auto& [start, p] : parts) {
+      if (EntropyFor(*p) && !p->cold_encoded) {
+        return absl::InternalError(
+            absl::StrCat("cold partition ", p->cf_name, " was not compacted and marked"));
+      }
+    }
+  }
   return absl::OkStatus();
 }
+
+int DBImpl::TEST_ColdPauseWaiters() {
+  absl::MutexLock s(&seal_mu_);
+  return cold_pause_waiters_;
+}
+
+int TEST_ColdPauseWaiters(DB* db) { return static_cast<DBImpl*>(db)->TEST_ColdPauseWaiters(); }
 
 absl::Status TEST_EncodeColdPartitions(DB* db) {
   return static_cast<DBImpl*>(db)->TEST_EncodeColdPartitions();

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/synchronization/notification.h"
 #include "engine/db/db_fixture.h"
 #include "engine/db/db_test_util.h"
@@ -228,8 +229,12 @@ TEST_F(DBTest, ColdCompactionLetsSealsAndDropsGoOn) {
   ASSERT_TRUE(db_->Flush().ok());
   absl::Notification entered, release;
   engine::TEST_SetBeforeColdCompaction(db_.get(), [&] {
-    entered.Notify();
+    if (!entered.HasBeenNotified()) entered.Notify();
     release.WaitForNotification();
+  });
+  auto unhook = absl::MakeCleanup([&] {
+    if (!release.HasBeenNotified()) release.Notify();
+    engine::TEST_SetBeforeColdCompaction(db_.get(), nullptr);
   });
   clock_->Set(kT0 + 86400 * kSec);  // the background sealer re-encodes, then queues it
   ASSERT_TRUE(entered.WaitForNotificationWithTimeout(absl::Seconds(20)));
@@ -240,14 +245,19 @@ TEST_F(DBTest, ColdCompactionLetsSealsAndDropsGoOn) {
   EXPECT_TRUE(flush_done) << "a flush waited for the cold compaction";
   // A drop cancels the compaction and waits for it to stop.
   auto dropped = std::async(std::launch::async, [&] { return db_->DropDatabase("farm"); });
-  EXPECT_EQ(dropped.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
-      << "the drop did not wait for the compaction to stop";
+  bool drop_waits = false;
+  for (int i = 0; i < 1000 && !drop_waits; ++i) {
+    drop_waits = engine::TEST_ColdPauseWaiters(db_.get()) == 1;
+    if (!drop_waits) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(drop_waits) << "the drop did not wait for the compaction to stop";
+  EXPECT_EQ(dropped.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
   release.Notify();
   EXPECT_TRUE(flushed.get().ok());
   ASSERT_TRUE(dropped.get().ok());
   EXPECT_EQ(testing::Stat(db_.get(), "cold_partitions_encoded"), 0) << "cancelled, not marked";
-  engine::TEST_SetBeforeColdCompaction(db_.get(), nullptr);
-  // The database works on: the same partition name may be given out again.
+  std::move(unhook).Invoke();
+  // The database works on.
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   Write(pts);
   ASSERT_TRUE(db_->Flush().ok());  // a partition cold from its creation: marked at once

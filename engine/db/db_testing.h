@@ -34,6 +34,10 @@ absl::Status TEST_EncodeColdPartitions(DB* db);
 // Calls `hook` (no lock held) before each cold partition's compaction.
 void TEST_SetBeforeColdCompaction(DB* db, std::function<void()> hook);
 
+// Threads waiting for the cold compaction in progress to stop (drops,
+// recovery).
+int TEST_ColdPauseWaiters(DB* db);
+
 }  // namespace lux::engine
 
 #endif  // LUX_ENGINE_DB_DB_TESTING_H_
