@@ -325,6 +325,35 @@ TEST_F(LuxdTest, BodiesInPiecesLargeChunkedAndPipelined) {
   EXPECT_EQ(std::count(stored.begin(), stored.end(), '\n'), 40000) << "two fields per line";
 }
 
+// Resident memory of a process, in KiB (VmRSS), or -1.
+long RssKib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+TEST_F(LuxdTest, DeclaredBodyLengthsAreNotAllocatedAhead) {
+  // 300 clients declare 20 MB bodies (under the 25 MB limit) and send 10
+  // bytes: the server holds what arrived, not 6 GB, and serves others.
+  const long before = RssKib(luxd_->pid());
+  ASSERT_GT(before, 0);
+  std::vector<int> fds;
+  for (int i = 0; i < 300; ++i) {
+    const int fd = RawConnect(luxd_->port());
+    SendAll(fd, "POST /write?db=farm HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n"
+                "m v=1 1\nm ");
+    fds.push_back(fd);
+  }
+  EXPECT_EQ(Get("/ping").status, 204);
+  const long during = RssKib(luxd_->pid());
+  EXPECT_LT(during - before, 200 * 1024) << "KiB grown with 300 declared 20 MB bodies";
+  for (int fd : fds) close(fd);
+  EXPECT_EQ(Post("/write?db=farm", "c v=1 1\n").status, 204);
+}
+
 TEST_F(LuxdTest, CurlWithGzip) {
   // A client no one here wrote: curl, sending a gzip file.
   const std::string lines = dir_.path() + "/lines.txt";

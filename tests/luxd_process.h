@@ -154,6 +154,7 @@ class LuxdProcess {
     if (out_ != nullptr) std::fclose(out_);
   }
   uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   // The lux.v1 gRPC port.
   uint16_t grpc_port() const { return grpc_port_; }
   // "127.0.0.1:<grpc port>" for grpc::CreateChannel.
