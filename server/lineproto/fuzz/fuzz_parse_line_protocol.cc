@@ -1,12 +1,15 @@
 // Parses arbitrary bytes as a request body, with options taken from the first
-// byte, and checks the result's invariants, and that ParseBatch gives the same
-// points, line numbers and errors. (Fuzz builds also check each line the
+// byte, and checks the result's invariants, that ParseBatch gives the same
+// points, line numbers and errors, and that ToColumns groups them faithfully. (Fuzz builds also check each line the
 // plain-line scanner takes against the full parser: LUX_LINEPROTO_VERIFY_CUTS.)
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "server/lineproto/line_protocol.h"
 
@@ -67,5 +70,48 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::abort();
     }
   }
+
+  // Grouped into columns (into a batch reused across inputs, sometimes with
+  // every tag-set hash colliding): every point exactly once, as parsed, and
+  // each series (tag set and field) in body order.
+  static lux::ColumnBatch columns;
+  lux::lineproto::PointBatch::testing_hash_mask = (flags & 0x40) ? 0 : ~uint64_t{0};
+  std::vector<uint32_t> point_of;
+  batch.ToColumns(&columns, &point_of);
+  lux::lineproto::PointBatch::testing_hash_mask = ~uint64_t{0};
+  if (point_of.size() != batch.size()) std::abort();
+  std::vector<bool> seen(batch.size());
+  std::map<std::pair<std::string, std::string>, uint32_t> last;  // series -> its last point
+  size_t k = 0;
+  for (const lux::SeriesPoints& sp : columns.series) {
+    std::string tagset = sp.measurement;
+    for (const lux::Tag& t : sp.tags) tagset += '\0' + t.key + '\0' + t.value;
+    for (size_t j = 0; j < sp.timestamps_ns.size(); ++j, ++k) {
+      if (k >= point_of.size() || point_of[k] >= batch.size() || seen[point_of[k]]) std::abort();
+      seen[point_of[k]] = true;
+      const lux::Point want = batch.ToPoint(point_of[k]);
+      const lux::Point got = lux::PointAt(sp, j);
+      if (got.measurement != want.measurement || got.tags != want.tags ||
+          got.timestamp_ns != want.timestamp_ns || got.fields.size() != want.fields.size()) {
+        std::abort();
+      }
+      for (size_t f = 0; f < got.fields.size(); ++f) {
+        const lux::FieldValue& a = got.fields[f].value;
+        const lux::FieldValue& b = want.fields[f].value;
+        if (got.fields[f].key != want.fields[f].key || a.index() != b.index()) std::abort();
+        if (a.index() == 0 ? std::memcmp(&std::get<0>(a), &std::get<0>(b), sizeof(double)) != 0
+                           : a != b) {
+          std::abort();
+        }
+        auto [it, fresh] = last.try_emplace({tagset, got.fields[f].key}, point_of[k]);
+        if (!fresh) {
+          // Out of body order (a line may repeat a field: equal is fine).
+          if (it->second > point_of[k]) std::abort();
+          it->second = point_of[k];
+        }
+      }
+    }
+  }
+  if (k != point_of.size()) std::abort();
   return 0;
 }
