@@ -13,6 +13,28 @@
 
 #include "server/lineproto/line_protocol.h"
 
+namespace {
+
+// Aborts unless got and want are the same point (float fields bit for bit,
+// so that -0.0 and 0.0 differ).
+void CheckSamePoint(const lux::Point& got, const lux::Point& want) {
+  if (got.measurement != want.measurement || got.tags != want.tags ||
+      got.timestamp_ns != want.timestamp_ns || got.fields.size() != want.fields.size()) {
+    std::abort();
+  }
+  for (size_t f = 0; f < got.fields.size(); ++f) {
+    const lux::FieldValue& a = got.fields[f].value;
+    const lux::FieldValue& b = want.fields[f].value;
+    if (got.fields[f].key != want.fields[f].key || a.index() != b.index()) std::abort();
+    if (a.index() == 0 ? std::memcmp(&std::get<0>(a), &std::get<0>(b), sizeof(double)) != 0
+                       : a != b) {
+      std::abort();
+    }
+  }
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const uint8_t flags = data[0];
@@ -45,22 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (batch.size() != result.points.size()) std::abort();
   for (size_t i = 0; i < batch.size(); ++i) {
     const lux::Point& want = result.points[i];
-    const lux::Point got = batch.ToPoint(i);
-    if (batch.line_number(i) != result.point_lines[i] || got.measurement != want.measurement ||
-        got.tags != want.tags || got.timestamp_ns != want.timestamp_ns ||
-        got.fields.size() != want.fields.size()) {
-      std::abort();
-    }
-    for (size_t f = 0; f < got.fields.size(); ++f) {
-      const lux::FieldValue& a = got.fields[f].value;
-      const lux::FieldValue& b = want.fields[f].value;
-      if (got.fields[f].key != want.fields[f].key || a.index() != b.index()) std::abort();
-      // Bits, so that -0.0 and 0.0 differ.
-      if (a.index() == 0 ? std::memcmp(&std::get<0>(a), &std::get<0>(b), sizeof(double)) != 0
-                         : a != b) {
-        std::abort();
-      }
-    }
+    if (batch.line_number(i) != result.point_lines[i]) std::abort();
+    CheckSamePoint(batch.ToPoint(i), want);
   }
   const auto& errors = batch.errors();
   if (errors.size() != result.errors.size()) std::abort();
@@ -89,20 +97,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (size_t j = 0; j < sp.timestamps_ns.size(); ++j, ++k) {
       if (k >= point_of.size() || point_of[k] >= batch.size() || seen[point_of[k]]) std::abort();
       seen[point_of[k]] = true;
-      const lux::Point want = batch.ToPoint(point_of[k]);
       const lux::Point got = lux::PointAt(sp, j);
-      if (got.measurement != want.measurement || got.tags != want.tags ||
-          got.timestamp_ns != want.timestamp_ns || got.fields.size() != want.fields.size()) {
-        std::abort();
-      }
+      CheckSamePoint(got, batch.ToPoint(point_of[k]));
       for (size_t f = 0; f < got.fields.size(); ++f) {
-        const lux::FieldValue& a = got.fields[f].value;
-        const lux::FieldValue& b = want.fields[f].value;
-        if (got.fields[f].key != want.fields[f].key || a.index() != b.index()) std::abort();
-        if (a.index() == 0 ? std::memcmp(&std::get<0>(a), &std::get<0>(b), sizeof(double)) != 0
-                           : a != b) {
-          std::abort();
-        }
         auto [it, fresh] = last.try_emplace({tagset, got.fields[f].key}, point_of[k]);
         if (!fresh) {
           // Out of body order (a line may repeat a field: equal is fine).
