@@ -1,7 +1,7 @@
 // Parses arbitrary bytes as a request body, with options taken from the first
 // byte, and checks the result's invariants, that ParseBatch gives the same
-// points, line numbers and errors, and that ToColumns groups them faithfully. (Fuzz builds also check each line the
-// plain-line scanner takes against the full parser: LUX_LINEPROTO_VERIFY_CUTS.)
+// points, line numbers and errors, and that ToColumns groups them faithfully. (Fuzz builds also
+// check each line the plain-line scanner takes against the full parser: LUX_LINEPROTO_VERIFY_CUTS.)
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
