@@ -44,7 +44,7 @@ v1::SeriesPoints Series(std::string measurement,
 class GrpcTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    luxd_ = std::make_unique<LuxdProcess>(dir_.path());
+    luxd_ = std::make_unique<LuxdProcess>(dir_.path(), luxd_args_);
     ASSERT_NE(luxd_->grpc_port(), 0) << "luxd did not start";
     stub_ = v1::Lux::NewStub(
         grpc::CreateChannel(luxd_->grpc_target(), grpc::InsecureChannelCredentials()));
@@ -99,6 +99,7 @@ class GrpcTest : public ::testing::Test {
     return q;
   }
 
+  std::vector<std::string> luxd_args_;  // beyond the data directory
   testing::TempDir dir_;
   std::unique_ptr<LuxdProcess> luxd_;
   std::unique_ptr<v1::Lux::Stub> stub_;
@@ -542,6 +543,57 @@ TEST_F(GrpcTest, SubscribeResumesWithStoredPointsThenLiveWithoutGapOrDuplicate) 
   for (int i = 5; i < 400; ++i) {
     EXPECT_EQ(got[i - 5], "|temp=" + std::to_string(double(i)) + "@" + std::to_string(i));
   }
+}
+
+// luxd with its subscription hub delivering each write 5 ms late: a
+// resumed subscription's replay reads writes whose live copies reach it
+// after the replay has ended.
+class GrpcLateHubTest : public GrpcTest {
+ protected:
+  GrpcLateHubTest() {
+    const std::string config = config_dir_.path() + "/luxd.toml";
+    std::ofstream(config) << "testing_subscription_dispatch_delay_ms = 5\n";
+    luxd_args_ = {"--config", config};
+  }
+  testing::TempDir config_dir_;
+};
+
+TEST_F(GrpcLateHubTest, LiveCopiesOfReplayedWritesAreNotSentTwice) {
+  // Sensor a's stored points keep the replay busy while b's are written;
+  // the replay then reads b's, whose live copies are still on their way.
+  constexpr int kStored = 100'000;
+  std::vector<int64_t> times;
+  std::vector<double> values;
+  for (int i = 0; i < kStored; ++i) times.push_back(kT0 + i), values.push_back(i);
+  Write({Series("env", {{"sensor", "a"}}, times, "temp", values)});
+  times.resize(10), values.resize(10);
+  Write({Series("env", {{"sensor", "b"}}, times, "temp", values)});
+  std::atomic<int> written{10};
+  std::thread writer([&] {
+    for (int i = 10; i < 200; ++i) {
+      Write({Series("env", {{"sensor", "b"}}, {kT0 + i}, "temp", {double(i)})});
+      written = i + 1;
+      absl::SleepFor(absl::Milliseconds(2));  // faster than the hub delivers
+    }
+  });
+  while (written < 30) absl::SleepFor(absl::Milliseconds(1));
+  Subscription sub(stub_.get(), Sub("env", kT0 + 5));
+  writer.join();
+  // Written after everything the replay read, at a time it replayed: a
+  // live point all the same (the new value of that time).
+  Write({Series("env", {{"sensor", "b"}}, {kT0 + 7}, "temp", {1000})});
+  const size_t total = (kStored - 5) + 195 + 1;
+  auto got = sub.WaitFor(total);
+  ASSERT_EQ(got.size(), total);
+  std::vector<std::string> b;
+  for (const std::string& p : got) {
+    if (p.starts_with("sensor=b,|")) b.push_back(p.substr(9));
+  }
+  ASSERT_EQ(b.size(), 196u) << "b's points 5..199 once each, then the late one";
+  for (int i = 5; i < 200; ++i) {
+    EXPECT_EQ(b[i - 5], "|temp=" + std::to_string(double(i)) + "@" + std::to_string(i));
+  }
+  EXPECT_EQ(b[195], "|temp=1000.000000@7") << "the late write comes last, once";
 }
 
 // Creates database "farm".

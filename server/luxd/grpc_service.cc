@@ -52,7 +52,7 @@ std::string FieldKey(const std::string& measurement, const std::vector<Tag>& tag
 struct SubscribeState final : SubscriptionSink {
   explicit SubscribeState(size_t max) : max_points(max) {}
 
-  void Deliver(std::vector<Point> points) override {
+  void Deliver(uint64_t seq, std::vector<Point> points) override {
     {
       absl::MutexLock l(&mu);
       if (finished || !fail.ok()) return;
@@ -61,13 +61,42 @@ struct SubscribeState final : SubscriptionSink {
           Fail(absl::ResourceExhaustedError(absl::StrCat(
               "subscriber too slow: more than ", max_points, " points queued while replaying")));
         } else {
-          for (Point& p : points) live_buffer.push_back(std::move(p));
+          for (Point& p : points) live_buffer.emplace_back(seq, std::move(p));
         }
         return;
+      }
+      if (!replayed.empty()) {
+        // Writes the replay may have read arrive after it ended, too.
+        if (seq > replayed_until) {
+          replayed = {};
+        } else {
+          std::erase_if(points, [&](Point& p) { return !KeepUnreplayedLocked(seq, &p); });
+        }
       }
       EnqueueLocked(points);
     }
     MaybeWrite();
+  }
+
+  // What a resume's replay read of one series field: its last timestamp,
+  // and the hub sequence before (lo) and after (hi) the read.
+  struct Replayed {
+    uint64_t lo = 0;
+    uint64_t hi = 0;
+    int64_t last_ts = 0;
+  };
+  // Drops the fields of live point `p` (of write `seq`) the replay already
+  // sent; false if none is left. A write up to `lo` was in the read, one
+  // after `hi` was not; one in between (it landed while that series was
+  // read) was if the replay went as far as its timestamp.
+  bool KeepUnreplayedLocked(uint64_t seq, Point* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (p->timestamp_ns < replay_from) return true;  // not in the replay's range
+    std::erase_if(p->fields, [&](const Field& fd) {
+      auto it = replayed.find(FieldKey(p->measurement, p->tags, fd.key));
+      if (it == replayed.end() || seq > it->second.hi) return false;
+      return seq <= it->second.lo || p->timestamp_ns <= it->second.last_ts;
+    });
+    return !p->fields.empty();
   }
 
   void Close(const absl::Status& why) override {
@@ -122,8 +151,15 @@ struct SubscribeState final : SubscriptionSink {
   absl::Status fail ABSL_GUARDED_BY(mu);
   absl::Time write_started ABSL_GUARDED_BY(mu);
   bool cancelled ABSL_GUARDED_BY(mu) = false;  // TryCancel called
+  // Resuming: live points wait in live_buffer (with their write's
+  // sequence) while stored points from replay_from on are replayed; after
+  // it, live points of writes up to replayed_until are checked against
+  // what the replay sent.
   bool replaying ABSL_GUARDED_BY(mu) = false;
-  std::vector<Point> live_buffer ABSL_GUARDED_BY(mu);
+  std::vector<std::pair<uint64_t, Point>> live_buffer ABSL_GUARDED_BY(mu);
+  int64_t replay_from ABSL_GUARDED_BY(mu) = 0;
+  absl::flat_hash_map<std::string, Replayed> replayed ABSL_GUARDED_BY(mu);  // by FieldKey
+  uint64_t replayed_until ABSL_GUARDED_BY(mu) = 0;
 };
 
 // Starts an operation of a call unless the queues are shutting down (no
@@ -571,6 +607,7 @@ void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
   {
     absl::MutexLock l(&state->mu);
     state->replaying = from != 0;
+    state->replay_from = from;
   }
   auto id = hub_.Add(sel, state);
   if (!id.ok()) {
@@ -582,7 +619,8 @@ void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
   *id_out = *id;
   if (from == 0) return;
   // Resume: stored points from `from` on, then the live ones that arrived
-  // meanwhile, skipping per series field what the replay already sent. On
+  // meanwhile, skipping per series field what the replay already sent
+  // (SubscribeState::KeepUnreplayedLocked, by write sequence). On
   // the replay threads; a subscriber that does not drain its queue within
   // kReplayWait ends with RESOURCE_EXHAUSTED rather than hold a thread.
   absl::MutexLock l(&replay_mu_);
@@ -598,7 +636,8 @@ void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
     QuerySpec q;
     q.selector = sel;
     q.start_ns = from;
-    absl::flat_hash_map<std::string, int64_t> sent;  // field key -> last ts replayed
+    absl::flat_hash_map<std::string, SubscribeState::Replayed> sent;
+    uint64_t sent_until = 0;
     absl::Status status;
     auto cursor = db_->Query(q);
     if (!cursor.ok()) status = cursor.status();
@@ -623,7 +662,10 @@ void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
     };
     Frame f;
     bool going = cursor.ok();
-    while (going && (*cursor)->Next(&f)) {
+    while (going) {
+      const uint64_t lo = hub_.sequence();
+      if (!(*cursor)->Next(&f)) break;
+      const uint64_t hi = hub_.sequence();
       for (size_t i = 0; i < f.times.size() && going; ++i) {
         Point p;
         p.measurement = f.measurement;
@@ -636,7 +678,10 @@ void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
           state->MaybeWrite();
         }
       }
-      if (!f.times.empty()) sent[FieldKey(f.measurement, f.tags, f.field)] = f.times.back();
+      if (!f.times.empty()) {
+        sent[FieldKey(f.measurement, f.tags, f.field)] = {lo, hi, f.times.back()};
+        sent_until = std::max(sent_until, hi);
+      }
     }
     if (going && cursor.ok()) status = (*cursor)->status();
     if (going) going = flush();
@@ -645,13 +690,11 @@ void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
       if (!status.ok()) {
         state->Fail(status);
       } else if (going) {
+        state->replayed = std::move(sent);
+        state->replayed_until = sent_until;
         std::vector<Point> live;
-        for (Point& p : state->live_buffer) {
-          std::erase_if(p.fields, [&](const Field& fd) {
-            auto it = sent.find(FieldKey(p.measurement, p.tags, fd.key));
-            return it != sent.end() && p.timestamp_ns <= it->second;
-          });
-          if (!p.fields.empty()) live.push_back(std::move(p));
+        for (auto& [seq, p] : state->live_buffer) {
+          if (state->KeepUnreplayedLocked(seq, &p)) live.push_back(std::move(p));
         }
         state->live_buffer.clear();
         state->EnqueueLocked(live);

@@ -47,10 +47,8 @@ absl::string_view TagValue(const std::vector<Tag>& tags, std::string_view key) {
 
 SubscriptionHub::SubscriptionHub(DB* db, SubscriptionHubOptions options)
     : db_(db), options_(options) {
-  observer_id_ = db_->AddWriteObserver(
-      [this](const DB::WrittenBatch& w, std::string_view rp, const WriteResult& r) {
-        OnWrite(w, rp, r);
-      });
+  observer_id_ = db_->AddWriteObserver([this](const DB::WrittenBatch& w, std::string_view rp,
+                                              const WriteResult& r) { OnWrite(w, rp, r); });
   dispatcher_ = std::thread([this] { DispatchLoop(); });
 }
 
@@ -161,6 +159,11 @@ void SubscriptionHub::CloseAll(const absl::Status& why) {
 size_t SubscriptionHub::size() const {
   absl::ReaderMutexLock il(&index_mu_);
   return entries_.size();
+}
+
+uint64_t SubscriptionHub::sequence() const {
+  absl::MutexLock l(&mu_);
+  return write_seq_;
 }
 
 SubscriptionHubStats SubscriptionHub::stats() const {
@@ -325,7 +328,7 @@ void SubscriptionHub::Dispatch(Item& item) {
   }
   // Outside the index lock: building the sinks' messages does not hold up
   // Add and Remove.
-  for (auto& [sink, points] : deliveries) sink->Deliver(std::move(points));
+  for (auto& [sink, points] : deliveries) sink->Deliver(item.seq, std::move(points));
 }
 
 void SubscriptionHub::Match(

@@ -17,12 +17,13 @@ using lux::testing::MakePoint;
 // Deliver until released (to make the hub fall behind on purpose).
 class RecordingSink final : public SubscriptionSink {
  public:
-  void Deliver(std::vector<Point> points) override {
+  void Deliver(uint64_t seq, std::vector<Point> points) override {
     if (gate_ != nullptr) {
       entered_.Notify();
       gate_->WaitForNotification();
     }
     absl::MutexLock l(&mu_);
+    seqs_.push_back(seq);
     for (Point& p : points) points_.push_back(std::move(p));
   }
   void Close(const absl::Status& why) override {
@@ -41,6 +42,10 @@ class RecordingSink final : public SubscriptionSink {
     for (const Point& p : points()) ts.push_back(p.timestamp_ns);
     return ts;
   }
+  std::vector<uint64_t> seqs() {  // of each delivery
+    absl::MutexLock l(&mu_);
+    return seqs_;
+  }
   absl::Status closed() {
     absl::MutexLock l(&mu_);
     return closed_;
@@ -55,6 +60,7 @@ class RecordingSink final : public SubscriptionSink {
   absl::Notification entered_;
   absl::Mutex mu_;
   std::vector<Point> points_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> seqs_ ABSL_GUARDED_BY(mu_);
   absl::Status closed_ ABSL_GUARDED_BY(mu_);
   int closes_ ABSL_GUARDED_BY(mu_) = 0;
 };
@@ -198,14 +204,18 @@ TEST_F(SubscriptionHubTest, OnlyPointsWrittenWhileSubscribed) {
   SubscriptionHub hub(db_.get());
   auto sink = std::make_shared<RecordingSink>();
   Write({MakePoint("m", {{"sensor", "s1"}}, "v", 1.0, 1)});
+  EXPECT_EQ(hub.sequence(), 1u) << "writes before any subscription count too";
   auto id = hub.Add(Sel("m", {{"sensor", TagFilter::Op::kEqual, {"s1"}}}), sink);
   ASSERT_TRUE(id.ok());
+  Write({MakePoint("other", {}, "v", 0.0, 1)});
   Write({MakePoint("m", {{"sensor", "s1"}}, "v", 2.0, 2)});
+  EXPECT_EQ(hub.sequence(), 3u) << "the sequence moves as writes are observed";
   Drain(hub);
   hub.Remove(*id);
   Write({MakePoint("m", {{"sensor", "s1"}}, "v", 3.0, 3)});
   Drain(hub);
   EXPECT_EQ(sink->times(), std::vector<int64_t>{2});
+  EXPECT_EQ(sink->seqs(), std::vector<uint64_t>{3}) << "delivered with its write's sequence";
   EXPECT_EQ(hub.size(), 0u);
 }
 
