@@ -242,7 +242,9 @@ class DBImpl : public DB {
   void ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targets, uint64_t seq)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes a series known in memory (index maps, tag sets).
-  void AddSeries(std::unique_ptr<Series> s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // tagset_key: TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags).
+  void AddSeries(std::unique_ptr<Series> s, const std::string& tagset_key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Seals the given series (or every one with head points) into blocks and
   // truncates the log, in three steps: copy the heads (under mu_), encode
   // and merge with stored blocks (without mu_: writers go on), commit and

@@ -306,7 +306,8 @@ absl::Status DBImpl::LoadIndex() {
       return absl::DataLossError(absl::StrCat("corrupt series record for sid ", s->sid));
     }
     next_sid_ = std::max(next_sid_, s->sid + 1);
-    auto known = tagsets_.find(TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags));
+    const std::string tagset = TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags);
+    auto known = tagsets_.find(tagset);
     if (known != tagsets_.end()) {
       auto same = std::find_if(known->second.begin(), known->second.end(),
                                [&](const TagSetField& e) { return e.field == s->key.field; });
@@ -315,7 +316,7 @@ absl::Status DBImpl::LoadIndex() {
         continue;
       }
     }
-    AddSeries(std::move(s));
+    AddSeries(std::move(s), tagset);
   }
   return FromRocks(it->status(), "reading the series index");
 }

@@ -115,12 +115,11 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
   }
 }
 
-void DBImpl::AddSeries(std::unique_ptr<Series> s) {
+void DBImpl::AddSeries(std::unique_ptr<Series> s, const std::string& tagset_key) {
   const uint64_t sid = s->sid;
   s->head.tail.type = s->type;
   s->head.generation = ++head_generation_;
-  tagsets_[TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags)].push_back(
-      {s->key.field, s->type, s.get()});
+  tagsets_[tagset_key].push_back({s->key.field, s->type, s.get()});
   dbs_[s->db].series_by_measurement[s->key.measurement].push_back(sid);
   series_[sid] = std::move(s);
 }
@@ -463,7 +462,7 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
       resolved[k] = s.get();
       ++rb->series_in_db;
       ++nondurable_series_;
-      AddSeries(std::move(s));
+      AddSeries(std::move(s), rb->tagset);
     }
     if (!bad.ok()) {
       out.point_errors.clear();
@@ -639,15 +638,16 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
   EncodeWalRecord(wal, &record);
   b.Put(wal_cf_, WalKey(seq), record);
   uint64_t max_sid = 0;
-  absl::flat_hash_set<std::string> schema_keys;  // each once per record, not once per series
+  // Each schema key once per record, not once per series (one database
+  // per record: measurement and field name it).
+  absl::flat_hash_set<std::pair<std::string_view, std::string_view>> schema_keys;
   for (const Series* s : to_record) {
-    std::string v =
-        SeriesMapKey(s->db, s->rp, EncodeSeriesKey(s->key.measurement, s->key.tags, s->key.field));
+    std::string v = SeriesMapKey(s->db, s->rp, s->key, /*spare=*/1);
     v.push_back(static_cast<char>(s->type));
     b.Put(index_cf_, SeriesBySidKey(s->sid), v);
-    if (std::string k = SchemaKey(s->db, s->key.measurement, s->key.field);
-        schema_keys.insert(k).second) {
-      b.Put(meta_cf_, k, std::string(1, static_cast<char>(s->type)));
+    if (schema_keys.emplace(s->key.measurement, s->key.field).second) {
+      b.Put(meta_cf_, SchemaKey(s->db, s->key.measurement, s->key.field),
+            std::string(1, static_cast<char>(s->type)));
     }
     max_sid = std::max(max_sid, s->sid);
   }

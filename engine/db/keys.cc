@@ -1,6 +1,8 @@
 // File: keys.cc
 #include "engine/db/keys.h"
 
+#include <cstring>
+
 #include "engine/common/varint.h"
 
 namespace lux::engine {
@@ -17,6 +19,54 @@ uint64_t GetBigEndian64(const char* p) {
 }
 
 std::string WithKind(char kind) { return std::string(1, kind); }
+
+size_t VarintBytes(uint64_t v) {
+  size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
+}
+
+size_t PrefixedBytes(std::string_view s) { return VarintBytes(s.size()) + s.size(); }
+
+size_t TagsBytes(std::span<const Tag> tags) {
+  size_t n = VarintBytes(tags.size());
+  for (const Tag& t : tags) n += PrefixedBytes(t.key) + PrefixedBytes(t.value);
+  return n;
+}
+
+// Writes keys into memory sized beforehand: a key is built once per write
+// unit and once per new series, and appending piece by piece cost more than
+// the rest of building it.
+class KeyWriter {
+ public:
+  explicit KeyWriter(char* p) : p_(p) {}
+  void Varint(uint64_t v) {
+    for (; v >= 0x80; v >>= 7) *p_++ = static_cast<char>(v | 0x80);
+    *p_++ = static_cast<char>(v);
+  }
+  void Prefixed(std::string_view s) {
+    Varint(s.size());
+    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void Tags(std::span<const Tag> tags) {
+    Varint(tags.size());
+    for (const Tag& t : tags) {
+      Prefixed(t.key);
+      Prefixed(t.value);
+    }
+  }
+  char* end() const { return p_; }
+
+ private:
+  char* p_;
+};
+
+// Sizes *dst to `bytes` and returns a writer over them.
+KeyWriter Resized(std::string* dst, size_t bytes) {
+  dst->resize(bytes);
+  return KeyWriter(dst->data());
+}
 
 }  // namespace
 
@@ -104,15 +154,12 @@ bool DecodeRetentionPolicy(std::string_view src, RetentionPolicy* rp) {
 
 void AssignTagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
                      std::span<const Tag> sorted_tags, std::string* dst) {
-  dst->clear();
-  PutLengthPrefixed(dst, db);
-  PutLengthPrefixed(dst, rp);
-  PutLengthPrefixed(dst, measurement);
-  PutVarint64(dst, sorted_tags.size());
-  for (const Tag& t : sorted_tags) {
-    PutLengthPrefixed(dst, t.key);
-    PutLengthPrefixed(dst, t.value);
-  }
+  KeyWriter w = Resized(dst, PrefixedBytes(db) + PrefixedBytes(rp) + PrefixedBytes(measurement) +
+                                 TagsBytes(sorted_tags));
+  w.Prefixed(db);
+  w.Prefixed(rp);
+  w.Prefixed(measurement);
+  w.Tags(sorted_tags);
 }
 
 std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
@@ -122,8 +169,24 @@ std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view
   return k;
 }
 
+std::string SeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key,
+                         size_t spare) {
+  const size_t bytes = PrefixedBytes(db) + PrefixedBytes(rp) + PrefixedBytes(key.measurement) +
+                       TagsBytes(key.tags) + PrefixedBytes(key.field);
+  std::string k;
+  k.reserve(bytes + spare);
+  KeyWriter w = Resized(&k, bytes);
+  w.Prefixed(db);
+  w.Prefixed(rp);
+  w.Prefixed(key.measurement);
+  w.Tags(key.tags);
+  w.Prefixed(key.field);
+  return k;
+}
+
 std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_view series_key) {
   std::string k;
+  k.reserve(PrefixedBytes(db) + PrefixedBytes(rp) + series_key.size());
   PutLengthPrefixed(&k, db);
   PutLengthPrefixed(&k, rp);
   k.append(series_key);
@@ -133,13 +196,11 @@ std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_v
 std::string EncodeSeriesKey(std::string_view measurement, const std::vector<Tag>& sorted_tags,
                             std::string_view field) {
   std::string k;
-  PutLengthPrefixed(&k, measurement);
-  PutVarint64(&k, sorted_tags.size());
-  for (const Tag& t : sorted_tags) {
-    PutLengthPrefixed(&k, t.key);
-    PutLengthPrefixed(&k, t.value);
-  }
-  PutLengthPrefixed(&k, field);
+  KeyWriter w =
+      Resized(&k, PrefixedBytes(measurement) + TagsBytes(sorted_tags) + PrefixedBytes(field));
+  w.Prefixed(measurement);
+  w.Tags(sorted_tags);
+  w.Prefixed(field);
   return k;
 }
 

@@ -40,6 +40,21 @@ TEST(KeysTest, SeriesKeysRoundTripAnyBytes) {
   EXPECT_FALSE(DecodeSeriesKey(k + "x", &back));
 }
 
+TEST(KeysTest, SeriesMapKeyFromPartsIsTheTagSetKeyWithTheField) {
+  // Long names (multi-byte lengths) as well as short ones.
+  const std::string long_value(300, 'v');
+  SeriesKey key{"m", {{"a", long_value}, {"b", "2"}}, "temp"};
+  const std::string whole = SeriesMapKey("db", "rp", key, /*spare=*/1);
+  EXPECT_EQ(whole, SeriesMapKey("db", "rp", EncodeSeriesKey(key.measurement, key.tags, key.field)));
+  std::string lp_field;
+  PutLengthPrefixed(&lp_field, key.field);
+  EXPECT_EQ(whole, TagSetKey("db", "rp", key.measurement, key.tags) + lp_field);
+  EXPECT_GE(whole.capacity(), whole.size() + 1) << "room for the type byte";
+  std::string reused = "previous contents";
+  AssignTagSetKey("db", "rp", key.measurement, key.tags, &reused);
+  EXPECT_EQ(reused, TagSetKey("db", "rp", key.measurement, key.tags));
+}
+
 TEST(KeysTest, RecordsRoundTrip) {
   RetentionPolicy rp{"week", 7 * 86400'000'000'000LL, 86400'000'000'000LL, true};
   RetentionPolicy back;
