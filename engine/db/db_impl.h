@@ -198,8 +198,10 @@ class DBImpl : public DB {
   // Before a write takes mu_: recovers from an earlier failed write (which
   // rebuilds the in-memory state, so no pointer into it may be held).
   absl::Status RecoverBeforeWrite() ABSL_LOCKS_EXCLUDED(seal_mu_, mu_);
-  // Opens RocksDB on env_ and rebuilds every in-memory structure.
-  absl::Status OpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Opens RocksDB on env_ and rebuilds every in-memory structure; on
+  // failure leaves RocksDB closed.
+  absl::Status OpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
+  absl::Status OpenRocksAndLoad() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
   // Closes RocksDB and forgets the in-memory state (head included: it is
   // rebuilt from the log by OpenLocked).
   void CloseRocksAndForget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);

@@ -126,16 +126,25 @@ absl::Status DBImpl::OpenImpl(rocksdb::Env* env) {
   {
     absl::MutexLock s(&seal_mu_);
     stop_cold_compactor_ = false;
+    absl::MutexLock l(&mu_);
+    env_ = env;
+    RETURN_IF_ERROR(OpenLocked());  // (closes what it opened when it fails)
   }
   absl::MutexLock l(&mu_);
-  env_ = env;
-  RETURN_IF_ERROR(OpenLocked());
   sealer_ = std::thread([this] { SealerLoop(); });
   cold_compactor_ = std::thread([this] { ColdCompactorLoop(); });
   return absl::OkStatus();
 }
 
 absl::Status DBImpl::OpenLocked() {
+  absl::Status s = OpenRocksAndLoad();
+  // A corrupt record found while loading: RocksDB is open with its handles,
+  // which must go before it does (it asserts otherwise).
+  if (!s.ok() && rocks_ != nullptr) CloseRocksAndForget();
+  return s;
+}
+
+absl::Status DBImpl::OpenRocksAndLoad() {
   rocksdb::Env* env = env_;
   std::error_code ec;
   if (!std::filesystem::exists(path_, ec)) {

@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <bit>
+#include <cstring>
 #include <memory>
 
 #include "engine/common/varint.h"
@@ -21,31 +22,13 @@ enum class WalFormat : uint8_t {
   kZstdPoints = 1,
   kDelete = 2,
   kRuns = 3,
-  kZstdRuns = 4
+  kZstdRuns = 4,
+  kSharedRuns = 5,
+  kZstdSharedRuns = 6
 };
 constexpr size_t kZstdAbove = 512;  // bytes of plain body
 
 absl::Status Corrupt() { return absl::DataLossError("corrupt write-ahead-log record"); }
-
-void PutValue(const WalBatch& b, FieldType type, size_t i, std::string* dst) {
-  switch (type) {
-    case FieldType::kFloat:
-      PutFixed64(dst, b.bits[i]);
-      break;
-    case FieldType::kInteger:
-      PutVarint64(dst, ZigZag(int64_t(b.bits[i])));
-      break;
-    case FieldType::kUnsigned:
-      PutVarint64(dst, b.bits[i]);
-      break;
-    case FieldType::kBoolean:
-      dst->push_back(b.bits[i] != 0 ? 1 : 0);
-      break;
-    case FieldType::kString:
-      PutLengthPrefixed(dst, b.strs[b.bits[i]]);
-      break;
-  }
-}
 
 // Reads one value of `type` into *out (the current run).
 bool GetValue(Reader* r, FieldType type, int64_t ts, WalBatch* out) {
@@ -88,56 +71,140 @@ bool ValidType(uint8_t t) {
   return t >= uint8_t(FieldType::kFloat) && t <= uint8_t(FieldType::kString);
 }
 
-void EncodeRuns(const WalBatch& b, std::string* dst) {
-  PutVarint64(dst, b.runs.size());
-  for (const WalRun& run : b.runs) {
-    PutVarint64(dst, run.sid);
-    dst->push_back(static_cast<char>(run.type));
-    PutVarint64(dst, run.end - run.begin);
-    int64_t prev = 0, delta = 0;
-    for (uint32_t i = run.begin; i < run.end; ++i) {
-      if (i == run.begin) {
-        PutVarint64(dst, ZigZag(b.ts[i]));
-      } else {
-        // Wrapping arithmetic: any int64 timestamps round-trip.
-        const int64_t d = int64_t(uint64_t(b.ts[i]) - uint64_t(prev));
-        PutVarint64(dst, ZigZag(int64_t(uint64_t(d) - uint64_t(delta))));
-        delta = d;
-      }
-      prev = b.ts[i];
-    }
-    for (uint32_t i = run.begin; i < run.end; ++i) PutValue(b, run.type, i, dst);
+// Writes a body into memory sized beforehand (an upper bound), byte by
+// byte through a pointer: appending each varint to a string cost as much as
+// compressing the result.
+class BodyWriter {
+ public:
+  explicit BodyWriter(char* p) : p_(p) {}
+  void Varint(uint64_t v) {
+    for (; v >= 0x80; v >>= 7) *p_++ = static_cast<char>(v | 0x80);
+    *p_++ = static_cast<char>(v);
   }
+  void Byte(uint8_t v) { *p_++ = static_cast<char>(v); }
+  void Fixed64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) *p_++ = static_cast<char>(v >> (8 * i));
+  }
+  void Bytes(std::string_view s) {
+    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  char* pos() const { return p_; }
+
+ private:
+  char* p_;
+};
+
+constexpr size_t kMaxVarint = 10;
+
+// Format 5's body (see wal_record.h).
+void EncodeSharedRuns(const WalBatch& b, std::string* dst) {
+  size_t bound = kMaxVarint + b.runs.size() * (3 * kMaxVarint + 1) + b.ts.size() * 2 * kMaxVarint;
+  for (const std::string& str : b.strs) bound += str.size();
+  const size_t at = dst->size();
+  dst->resize(at + bound);
+  BodyWriter w(dst->data() + at);
+  w.Varint(b.runs.size());
+  uint64_t prev_sid = 0;
+  int64_t prev_first = 0;
+  const WalRun* prev_run = nullptr;
+  for (const WalRun& run : b.runs) {
+    const uint32_t n = run.end - run.begin;
+    w.Varint(ZigZag(int64_t(run.sid - prev_sid)));
+    prev_sid = run.sid;
+    w.Byte(static_cast<uint8_t>(run.type));
+    // The fields of one line share their timestamps.
+    const bool same =
+        prev_run != nullptr && prev_run->end - prev_run->begin == n && n > 0 &&
+        std::memcmp(&b.ts[prev_run->begin], &b.ts[run.begin], n * sizeof(int64_t)) == 0;
+    w.Varint(uint64_t(n) << 1 | (same ? 1 : 0));
+    if (!same && n > 0) {
+      // Wrapping arithmetic: any int64 timestamps round-trip.
+      const int64_t first = b.ts[run.begin];
+      w.Varint(ZigZag(int64_t(uint64_t(first) - uint64_t(prev_first))));
+      prev_first = first;
+      int64_t prev = first, delta = 0;
+      for (uint32_t i = run.begin + 1; i < run.end; ++i) {
+        const int64_t d = int64_t(uint64_t(b.ts[i]) - uint64_t(prev));
+        w.Varint(ZigZag(int64_t(uint64_t(d) - uint64_t(delta))));
+        delta = d;
+        prev = b.ts[i];
+      }
+    }
+    if (n > 0) prev_run = &run;
+    for (uint32_t i = run.begin; i < run.end; ++i) {
+      switch (run.type) {
+        case FieldType::kFloat:
+          w.Fixed64(b.bits[i]);
+          break;
+        case FieldType::kInteger:
+          w.Varint(ZigZag(int64_t(b.bits[i])));
+          break;
+        case FieldType::kUnsigned:
+          w.Varint(b.bits[i]);
+          break;
+        case FieldType::kBoolean:
+          w.Byte(b.bits[i] != 0 ? 1 : 0);
+          break;
+        case FieldType::kString: {
+          const std::string& str = b.strs[b.bits[i]];
+          w.Varint(str.size());
+          w.Bytes(str);
+          break;
+        }
+      }
+    }
+  }
+  dst->resize(size_t(w.pos() - dst->data()));
 }
 
-absl::Status DecodeRuns(std::string_view src, WalBatch* out) {
+// Formats 3 and 5 (shared: sids and first timestamps as deltas, a run may
+// reuse the previous run's timestamps).
+absl::Status DecodeRuns(std::string_view src, bool shared, WalBatch* out) {
   Reader r(src);
   uint64_t nruns;
   // A run takes at least 3 bytes (sid, type, count).
   if (!r.GetVarint64(&nruns) || nruns > src.size() / 3) return Corrupt();
   out->runs.reserve(nruns);
   std::vector<int64_t> ts;
+  uint64_t prev_sid = 0;
+  int64_t prev_first = 0;
+  bool have_ts = false;  // ts holds the previous run's timestamps
   for (uint64_t k = 0; k < nruns; ++k) {
     uint64_t sid, n;
     uint8_t type;
-    // Each point takes at least two bytes (timestamp, value).
-    if (!r.GetVarint64(&sid) || !r.GetByte(&type) || !ValidType(type) || !r.GetVarint64(&n) ||
-        n > r.rest().size() / 2) {
+    if (!r.GetVarint64(&sid) || !r.GetByte(&type) || !ValidType(type) || !r.GetVarint64(&n)) {
+      return Corrupt();
+    }
+    bool same = false;
+    if (shared) {
+      sid = prev_sid + uint64_t(UnZigZag(sid));  // wrapping, as written
+      prev_sid = sid;
+      same = (n & 1) != 0;
+      n >>= 1;
+    }
+    // Each point takes at least two bytes (timestamp, value), or one with
+    // shared timestamps.
+    if (n > r.rest().size() / (same ? 1 : 2) || (same && (!have_ts || ts.size() != n || n == 0))) {
       return Corrupt();
     }
     out->BeginRun(sid, FieldType(type));
-    ts.clear();
-    int64_t prev = 0, delta = 0;
-    for (uint64_t i = 0; i < n; ++i) {
-      int64_t v;
-      if (!r.GetSignedVarint64(&v)) return Corrupt();
-      if (i == 0) {
-        prev = v;
-      } else {
-        delta = int64_t(uint64_t(delta) + uint64_t(v));
-        prev = int64_t(uint64_t(prev) + uint64_t(delta));
+    if (!same && n > 0) {
+      ts.clear();
+      int64_t prev = 0, delta = 0;
+      for (uint64_t i = 0; i < n; ++i) {
+        int64_t v;
+        if (!r.GetSignedVarint64(&v)) return Corrupt();
+        if (i == 0) {
+          prev = shared ? int64_t(uint64_t(prev_first) + uint64_t(v)) : v;
+          prev_first = prev;
+        } else {
+          delta = int64_t(uint64_t(delta) + uint64_t(v));
+          prev = int64_t(uint64_t(prev) + uint64_t(delta));
+        }
+        ts.push_back(prev);
       }
-      ts.push_back(prev);
+      have_ts = true;
     }
     for (uint64_t i = 0; i < n; ++i) {
       if (!GetValue(&r, FieldType(type), ts[i], out)) return Corrupt();
@@ -172,10 +239,12 @@ absl::Status DecodePoints(std::string_view src, WalBatch* out) {
 absl::Status Decompress(std::string_view src, std::string* body) {
   const unsigned long long size = ZSTD_getFrameContentSize(src.data(), src.size());
   // A record holds at most Options::max_points_per_write points of bounded
-  // size; zstd compresses a body at most ~1:1000 (a claim beyond that is a
-  // damaged frame, not a reason to allocate).
+  // size; a zstd block of 128 KiB repeating one byte takes 4 bytes, so no
+  // frame expands more than ~1:32768 (a claim beyond that is a damaged
+  // frame, not a reason to allocate). Constant values at a regular interval
+  // do compress past 1:1000.
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ull << 31) ||
-      size / 1024 > src.size()) {
+      size / 32768 > src.size()) {
     return absl::DataLossError("corrupt compressed write-ahead-log record");
   }
   body->resize(size);
@@ -200,20 +269,20 @@ void EncodeWalRecord(const WalBatch& batch, std::string* dst) {
   thread_local std::string body;
   thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
   body.clear();
-  EncodeRuns(batch, &body);
+  EncodeSharedRuns(batch, &body);
   if (body.size() > kZstdAbove && cctx != nullptr) {
     const size_t at = dst->size();
     dst->resize(at + 1 + ZSTD_compressBound(body.size()));
     const size_t n = ZSTD_compressCCtx(cctx.get(), dst->data() + at + 1, dst->size() - at - 1,
                                        body.data(), body.size(), 1);
     if (!ZSTD_isError(n) && n < body.size()) {
-      (*dst)[at] = static_cast<char>(WalFormat::kZstdRuns);
+      (*dst)[at] = static_cast<char>(WalFormat::kZstdSharedRuns);
       dst->resize(at + 1 + n);
       return;
     }
     dst->resize(at);
   }
-  dst->push_back(static_cast<char>(WalFormat::kRuns));
+  dst->push_back(static_cast<char>(WalFormat::kSharedRuns));
   dst->append(body);
 }
 
@@ -254,12 +323,15 @@ absl::Status DecodeWalRecord(std::string_view src, WalBatch* batch, std::optiona
     case WalFormat::kPoints:
       return DecodePoints(src, batch);
     case WalFormat::kRuns:
-      return DecodeRuns(src, batch);
+    case WalFormat::kSharedRuns:
+      return DecodeRuns(src, format == WalFormat::kSharedRuns, batch);
     case WalFormat::kZstdPoints:
-    case WalFormat::kZstdRuns: {
+    case WalFormat::kZstdRuns:
+    case WalFormat::kZstdSharedRuns: {
       absl::Status s = Decompress(src, &body);
       if (!s.ok()) return s;
-      return format == WalFormat::kZstdRuns ? DecodeRuns(body, batch) : DecodePoints(body, batch);
+      if (format == WalFormat::kZstdPoints) return DecodePoints(body, batch);
+      return DecodeRuns(body, format == WalFormat::kZstdSharedRuns, batch);
     }
   }
   return absl::DataLossError("unknown write-ahead-log format");

@@ -2,11 +2,19 @@
 // -----------------------------------------------------------------------------
 // One write-ahead-log record: the accepted points of one Write, as runs of
 // one series each. Layout: u8 format, then
-//  - 3 (runs) or 4 (zstd frame of a runs body): varint run count, then per
-//    run varint sid, u8 FieldType, varint n, n timestamps (zz first, then
-//    zz delta-of-delta, the first delta from 0), n values (float: fixed64
-//    bits; integer: zz; unsigned: varint; boolean: u8; string:
-//    length-prefixed);
+//  - 5 (shared runs) or 6 (zstd frame of a shared
+//    runs body): varint run count, then per run zz(sid - previous run's
+//    sid), u8 FieldType, varint (n << 1 | same), then unless `same`: the
+//    n timestamps (zz(first - the first timestamp of the previous run that
+//    wrote timestamps), then zz delta-of-delta, the first delta from 0);
+//    `same` (the fields of one line): the previous non-empty run's
+//    timestamps again, written once; then n values (float: fixed64 bits;
+//    integer: zz; unsigned: varint; boolean: u8; string: length-prefixed).
+//    The first run's "previous" sid and timestamp are 0;
+//  - 3 (runs) or 4 (zstd frame of a runs body), written before shared runs
+//    and still read: as 5 without deltas or sharing: varint sid, u8
+//    FieldType, varint n, n timestamps (zz first, then zz delta-of-delta),
+//    n values;
 //  - 2 (delete): zz start, zz end, varint count, count x varint sid;
 //  - 0 (points) or 1 (zstd frame of a points body), written before runs
 //    existed and still read: varint count, then per point varint sid, zz

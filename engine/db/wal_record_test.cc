@@ -56,7 +56,7 @@ TEST(WalRecordTest, RoundTripsEveryTypeAndRejectsEveryTruncation) {
   const WalBatch in = EveryType();
   std::string rec;
   EncodeWalRecord(in, &rec);
-  EXPECT_EQ(rec[0], 3) << "plain runs (small)";
+  EXPECT_EQ(rec[0], 5) << "plain shared runs (small)";
   WalBatch out;
   std::optional<WalDelete> del;
   ASSERT_TRUE(DecodeWalRecord(rec, &out, &del).ok());
@@ -81,7 +81,7 @@ TEST(WalRecordTest, LargeRecordsAreCompressedRegularTimestampsCostAByte) {
   }
   std::string rec;
   EncodeWalRecord(in, &rec);
-  EXPECT_EQ(rec[0], 4) << "zstd runs";
+  EXPECT_EQ(rec[0], 6) << "zstd shared runs";
   EXPECT_LT(rec.size(), 7000u) << "under a byte a point";
   WalBatch out;
   std::optional<WalDelete> del;
@@ -131,9 +131,92 @@ TEST(WalRecordTest, ReadsThePointFormatsOfEarlierVersions) {
   frame.resize(ZSTD_compress(frame.data(), frame.size(), body.data(), body.size(), 1));
   ASSERT_TRUE(DecodeWalRecord(std::string(1, '\1') + frame, &out, &del).ok());
   ExpectSame(out, want);
-  EXPECT_EQ(DecodeWalRecord(std::string(1, '\5') + body, &out, &del).code(),
+  EXPECT_EQ(DecodeWalRecord(std::string(1, '\7') + body, &out, &del).code(),
             absl::StatusCode::kDataLoss)
       << "unknown format";
+}
+
+// The fields of one line share their timestamps: a run with the previous
+// non-empty run's timestamps writes none; sids and first timestamps are
+// deltas, whatever their order.
+TEST(WalRecordTest, FieldsOfALineWriteTheirTimestampsOnce) {
+  const int64_t t0 = 1'767'225'600'000'000'000;
+  auto run = [&](WalBatch* b, uint64_t sid, int64_t first, int n) {
+    b->BeginRun(sid, FieldType::kFloat);
+    for (int i = 0; i < n; ++i)
+      b->Add(first + i * 10'000'000'000LL, std::bit_cast<uint64_t>(0.5 * i));
+  };
+  WalBatch one, two;
+  run(&one, 1000, t0, 5);
+  run(&two, 1000, t0, 5);
+  run(&two, 1001, t0, 5);  // the line's second field
+  std::string rec_one, rec_two;
+  EncodeWalRecord(one, &rec_one);
+  EncodeWalRecord(two, &rec_two);
+  ASSERT_EQ(rec_two[0], 5);
+  EXPECT_EQ(rec_two.size() - rec_one.size(), 3u + 5 * 8)
+      << "sid delta, type, count, five values: no timestamps";
+
+  WalBatch mixed;
+  run(&mixed, 70, t0, 3);
+  mixed.BeginRun(71, FieldType::kInteger);  // empty: does not break the sharing
+  run(&mixed, 72, t0, 3);                   // same as run 70
+  run(&mixed, 5, t0 - 7, 3);                // smaller sid, earlier time
+  run(&mixed, 6, t0 - 7, 2);                // same first times, fewer points
+  run(&mixed, std::numeric_limits<uint64_t>::max(), std::numeric_limits<int64_t>::min(), 1);
+  run(&mixed, 0, std::numeric_limits<int64_t>::max(), 1);
+  std::string rec;
+  EncodeWalRecord(mixed, &rec);
+  WalBatch out;
+  std::optional<WalDelete> del;
+  ASSERT_TRUE(DecodeWalRecord(rec, &out, &del).ok());
+  ExpectSame(out, mixed);
+  for (size_t len = 0; len < rec.size(); ++len) {
+    EXPECT_EQ(DecodeWalRecord(rec.substr(0, len), &out, &del).code(), absl::StatusCode::kDataLoss)
+        << len;
+  }
+
+  // "Same timestamps" where no run wrote any is corrupt, not a crash.
+  std::string bad(1, '\5');
+  PutVarint64(&bad, 1);  // one run
+  PutVarint64(&bad, 0);  // sid delta
+  bad.push_back(1);      // float
+  PutVarint64(&bad, 1 << 1 | 1);
+  PutFixed64(&bad, 0);
+  EXPECT_EQ(DecodeWalRecord(bad, &out, &del).code(), absl::StatusCode::kDataLoss);
+}
+
+// Records of format 3 (runs without sharing) and 4 (its zstd frame), as
+// the previous version wrote them, replay.
+TEST(WalRecordTest, ReadsTheRunFormatOfEarlierVersions) {
+  std::string body;
+  PutVarint64(&body, 2);  // runs
+  PutVarint64(&body, 7);  // sid
+  body.push_back(1);      // float
+  PutVarint64(&body, 2);  // points
+  PutVarint64(&body, ZigZag(100));
+  PutVarint64(&body, ZigZag(10));  // first delta, from 0
+  PutFixed64(&body, std::bit_cast<uint64_t>(1.5));
+  PutFixed64(&body, std::bit_cast<uint64_t>(2.5));
+  PutVarint64(&body, 3);  // sid, absolute
+  body.push_back(2);      // integer
+  PutVarint64(&body, 1);
+  PutVarint64(&body, ZigZag(100));
+  PutVarint64(&body, ZigZag(-4));
+  WalBatch want;
+  want.BeginRun(7, FieldType::kFloat);
+  want.Add(100, std::bit_cast<uint64_t>(1.5));
+  want.Add(110, std::bit_cast<uint64_t>(2.5));
+  want.BeginRun(3, FieldType::kInteger);
+  want.Add(100, uint64_t(int64_t{-4}));
+  WalBatch out;
+  std::optional<WalDelete> del;
+  ASSERT_TRUE(DecodeWalRecord(std::string(1, '\3') + body, &out, &del).ok());
+  ExpectSame(out, want);
+  std::string frame(ZSTD_compressBound(body.size()), '\0');
+  frame.resize(ZSTD_compress(frame.data(), frame.size(), body.data(), body.size(), 1));
+  ASSERT_TRUE(DecodeWalRecord(std::string(1, '\4') + frame, &out, &del).ok());
+  ExpectSame(out, want);
 }
 
 }  // namespace
