@@ -1,12 +1,13 @@
 // DecodeWalRecord on hostile bytes (a log read back after a crash or from a
 // damaged disk). With bit 0 of the first byte set, the rest instead builds a
-// WalBatch (runs of every type, timestamps as signed byte steps, values from
-// the input) that must round-trip exactly, before and after zstd; then one
-// byte of the record is flipped and the record must decode or fail, never
-// crash.
+// WalBatch (runs of every type, timestamps as signed byte steps or those of
+// the previous run, values from the input) that must round-trip exactly,
+// before and after zstd; then one byte of the record is flipped and the
+// record must decode or fail, never crash.
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "engine/db/wal_record.h"
 
@@ -46,13 +47,23 @@ bool Same(const lux::engine::WalBatch& a, const lux::engine::WalBatch& b) {
 
 void RoundTrip(Bytes in, uint8_t flip) {
   lux::engine::WalBatch batch;
+  std::vector<int64_t> previous;  // timestamps of the last run
   while (in.n > 0) {
     const uint8_t head = in.Next();
     const auto type = lux::FieldType(1 + head % 5);
-    batch.BeginRun(in.Next() | uint64_t(head >> 3) << 8, type);
-    int64_t t = int64_t(in.Next64());
-    for (int k = 0, n = in.Next() % 40; k < n; ++k) {
-      t = int64_t(uint64_t(t) + uint64_t(int64_t(int8_t(in.Next())) * 1'000'000'000));
+    // Bit 7: another field of the previous run's line (its timestamps).
+    const bool same_line = (head & 0x80) != 0 && !previous.empty();
+    batch.BeginRun(in.Next() | uint64_t(head >> 3 & 0xf) << 8, type);
+    int64_t t = same_line ? 0 : int64_t(in.Next64());
+    const int n = same_line ? int(previous.size()) : in.Next() % 40;
+    if (!same_line) previous.clear();
+    for (int k = 0; k < n; ++k) {
+      if (same_line) {
+        t = previous[k];
+      } else {
+        t = int64_t(uint64_t(t) + uint64_t(int64_t(int8_t(in.Next())) * 1'000'000'000));
+        previous.push_back(t);
+      }
       switch (type) {
         case lux::FieldType::kString:
           batch.AddString(t, std::string(in.Next() % 4, char(in.Next())));
@@ -89,6 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   lux::engine::WalBatch out;
   std::optional<lux::engine::WalDelete> del;
   (void)lux::engine::DecodeWalRecord(
-      std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1), &out, &del).ok();
+      std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1), &out, &del)
+      .ok();
   return 0;
 }
