@@ -220,7 +220,8 @@ def cmd_row(args):
     kv.pop("points_requested", None)
     row["batch"] = int(ingest.get("batch", kv.pop("batch", 0)))
     kv.pop("batch", None)
-    for k in ("seconds", "points_per_s", "p50_ms", "p95_ms", "p99_ms", "failed_requests"):
+    for k in ("seconds", "points_per_s", "p50_ms", "p95_ms", "p99_ms", "p95_after_first_ms",
+              "failed_requests"):
         row[k] = ingest.get(k)
     # disk_bytes: du -sb (apparent sizes); disk_alloc_bytes: blocks really
     # allocated (InfluxDB preallocates sparse series-file segments);
@@ -282,13 +283,15 @@ def cmd_table(rows_file, results_file):
             line = line.strip()
             if line:
                 rows.append(json.loads(line))
-    hdr = ("server", "conns", "points/s", "other CPU %", "p95 ms", "B/fv du -sb", "B/fv alloc", "B/fv no cache",
-           "peak RSS MiB", "stored points")
+    hdr = ("server", "conns", "points/s", "other CPU %", "p95 ms", "p95 after 1st ms", "B/fv du -sb",
+           "B/fv alloc", "B/fv no cache", "peak RSS MiB", "stored points")
     out = []
     for r in rows:
         out.append((r["server"], str(r["connections"]), fmt_int(r["points_per_s"]),
                     "-" if r.get("other_cpu_pct") is None else f"{r['other_cpu_pct']:.0f}",
                     "-" if r["p95_ms"] is None else f"{r['p95_ms']:.1f}",
+                    "-" if r.get("p95_after_first_ms") is None else
+                    f"{r['p95_after_first_ms']:.1f}",
                     "-" if r["bytes_per_field_value"] is None else
                     f"{r['bytes_per_field_value']:.2f}",
                     "-" if r["bytes_per_field_value_alloc"] is None else
