@@ -20,6 +20,7 @@ constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kT0 = 1767225600 * kSec;  // 2026-01-01
 const char* const kFields[] = {"f", "i", "u", "b", "s"};
 
+using testing::MakePoint;
 using testing::Stat;
 
 class DBHeadTest : public ::testing::Test {
@@ -242,6 +243,19 @@ TEST_F(DBHeadTest, DroppingADatabaseDropsItsSegments) {
   Check();
   Reopen();
   Check();
+}
+
+// A series' first point reserves room for a few, not for a segment: many
+// series written rarely (or once) keep a small head.
+TEST_F(DBHeadTest, ASeriesWithOnePointHoldsASmallHead) {
+  WriteBatch b;
+  b.database = "farm";
+  for (int s = 0; s < 1000; ++s) {
+    b.points.push_back(MakePoint("m", {{"sensor", absl::StrCat(s)}}, "f", 1.5, kT0));
+  }
+  ASSERT_TRUE(db_->Write(b).ok());
+  EXPECT_EQ(Stat(db_.get(), "head_points"), 1000);
+  EXPECT_LE(Stat(db_.get(), "head_bytes"), 1000 * 8 * 16) << "8 timestamps and values each";
 }
 
 TEST_F(DBHeadTest, SegmentSizeZeroKeepsTheHeadUncompressed) {

@@ -68,10 +68,11 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
       active_.insert(s.sid);
       h.marks.assign(1, {0, seq});
       h.opened_ns = now;
-      // Skip the first doublings of a chunk (32: 512 bytes, small enough for
-      // a million idle series).
-      tail.ts.reserve(32);
-      if (!tail.is_string()) tail.bits.reserve(32);
+      // Room for this run, or 8 points (128 bytes: a series written once
+      // a minute, or a million idle ones, hold little until they grow).
+      const size_t room = std::max<size_t>(8, run.end - run.begin);
+      tail.ts.reserve(room);
+      if (!tail.is_string()) tail.bits.reserve(room);
       h.newest_ts = batch.ts[run.begin];
     } else if (h.marks.back().second != seq) {
       h.marks.emplace_back(uint32_t(h.size()), seq);
