@@ -69,7 +69,8 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
       h.marks.assign(1, {0, seq});
       h.opened_ns = now;
       // Room for this run, or 8 points (128 bytes: a series written once
-      // a minute, or a million idle ones, hold little until they grow).
+      // a minute, or a million idle ones, hold little until they grow;
+      // see below for how it grows).
       const size_t room = std::max<size_t>(8, run.end - run.begin);
       tail.ts.reserve(room);
       if (!tail.is_string()) tail.bits.reserve(room);
@@ -95,6 +96,15 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
     }
     h.in_order = in_order;
     h.newest_ts = newest;
+    // A small tail grows fourfold up to a segment's worth: a new series
+    // starts at 8 points, and reaches a segment in as many steps as
+    // doubling from 32 would take.
+    if (const size_t need = tail.size() + (run.end - run.begin); need > tail.ts.capacity()) {
+      size_t room = std::max(need, tail.ts.capacity() * 4);
+      if (need <= compact_at) room = std::min(room, compact_at);
+      tail.ts.reserve(room);
+      if (!tail.is_string()) tail.bits.reserve(room);
+    }
     tail.ts.insert(tail.ts.end(), batch.ts.begin() + run.begin, batch.ts.begin() + run.end);
     if (tail.is_string()) {
       for (uint32_t i = run.begin; i < run.end; ++i) tail.strs.push_back(batch.strs[batch.bits[i]]);
