@@ -258,6 +258,26 @@ TEST_F(DBHeadTest, ASeriesWithOnePointHoldsASmallHead) {
   EXPECT_LE(Stat(db_.get(), "head_bytes"), 1000 * 8 * 16) << "8 timestamps and values each";
 }
 
+// Past a segment's worth a tail doubles, as a vector would: no fourfold
+// step leaves a busy series with twice the room it needs.
+TEST_F(DBHeadTest, ATailPastASegmentGrowsByDoubling) {
+  options_.head_segment_points = 256;
+  Reopen();
+  auto write = [&](int from, int n) {
+    WriteBatch b;
+    b.database = "farm";
+    for (int i = from; i < from + n; ++i) {
+      b.points.push_back(MakePoint("m", {{"sensor", "a"}}, "f", 0.5 * i, kT0 + i * kSec));
+    }
+    ASSERT_TRUE(db_->Write(b).ok());
+  };
+  // Point by point: the tail grows 8, 32, 128, 256 (a segment), then 512.
+  write(0, 200);
+  write(200, 100);  // 300 points: past the 256 of a segment
+  EXPECT_EQ(Stat(db_.get(), "head_points"), 300);
+  EXPECT_LE(Stat(db_.get(), "head_bytes"), 512 * 16) << "room for 512 points, not 1,024";
+}
+
 // Close seals every head, so a reopened database has no log to replay
 // (what going back to a version that cannot read today's log records needs).
 TEST_F(DBHeadTest, ACleanCloseLeavesNoLogToReplay) {

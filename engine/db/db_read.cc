@@ -294,6 +294,9 @@ class QueryCursor : public Cursor {
  private:
   absl::Status Fill(const Group& g, Frame* frame) {
     absl::ReaderMutexLock l(&db_->mu());
+    // Writes apply to the head in log order under mu_: every write below
+    // next_apply_seq_ is in what this frame reads, none after.
+    frame->sequence = db_->next_apply_seq_ - 1;
     const RetentionPolicy* rp;
     ASSIGN_OR_RETURN(rp, db_->ResolveRp(spec_.selector.database, spec_.selector.retention_policy));
     frame->measurement = spec_.selector.measurement;

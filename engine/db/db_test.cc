@@ -236,19 +236,38 @@ TEST_F(DBTest, BatchIdsApplyABatchOnceAcrossReopenWithinTheWindow) {
 TEST_F(DBTest, WriteObserversSeeStoredWritesInLogOrder) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   std::vector<std::string> seen;
+  std::vector<uint64_t> sequences;
   const uint64_t id = db_->AddWriteObserver(
       [&](const DB::WrittenBatch& w, std::string_view rp, const WriteResult& r) {
         ASSERT_NE(w.points, nullptr);
         seen.push_back(absl::StrCat(w.points->points.size(), " points to ", std::string(rp), ", ",
                                     r.points_written, " stored, ", r.rejected.size(), " rejected"));
+        sequences.push_back(w.sequence);
       });
+  // A raw query's frame says which writes it holds: those up to its sequence.
+  auto frame_sequence = [&] {
+    QuerySpec q;
+    q.selector.database = "farm";
+    q.selector.measurement = "env";
+    auto cursor = db_->Query(q);
+    Frame f;
+    EXPECT_TRUE(cursor.ok() && (*cursor)->Next(&f));
+    return f.sequence;
+  };
   Write({MakePoint("env", {}, "t", 1.0, kT0), MakePoint("env", {}, "t", int64_t{1}, kT0)});
+  const uint64_t after_first = frame_sequence();
   Write({MakePoint("", {}, "t", 1.0, kT0)});  // nothing stored: not observed
   Write({MakePoint("env", {}, "t", 2.0, kT0 + 1)});
+  const uint64_t after_second = frame_sequence();
   db_->RemoveWriteObserver(id);
   Write({MakePoint("env", {}, "t", 3.0, kT0 + 2)});
   EXPECT_EQ(seen, (std::vector<std::string>{"2 points to autogen, 1 stored, 1 rejected",
                                             "1 points to autogen, 1 stored, 0 rejected"}));
+  ASSERT_EQ(sequences.size(), 2u);
+  EXPECT_LT(sequences[0], sequences[1]) << "in log order";
+  EXPECT_EQ(after_first, sequences[0]) << "the frame holds the first write, not the second";
+  EXPECT_EQ(after_second, sequences[1]);
+  EXPECT_GT(frame_sequence(), sequences[1]) << "a later write moves it";
 }
 
 TEST_F(DBTest, BadPointsAreRejectedAndTheRestStored) {

@@ -96,12 +96,13 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
     }
     h.in_order = in_order;
     h.newest_ts = newest;
-    // A small tail grows fourfold up to a segment's worth: a new series
-    // starts at 8 points, and reaches a segment in as many steps as
-    // doubling from 32 would take.
-    if (const size_t need = tail.size() + (run.end - run.begin); need > tail.ts.capacity()) {
-      size_t room = std::max(need, tail.ts.capacity() * 4);
-      if (need <= compact_at) room = std::min(room, compact_at);
+    // A small tail grows fourfold up to a segment's worth (256 points at
+    // most): a new series starts at 8 points and reaches a segment in as
+    // many steps as doubling from 32 would take. Past that it doubles.
+    const size_t fourfold_until = std::min<size_t>(compact_at, 256);
+    if (const size_t need = tail.size() + (run.end - run.begin);
+        need > tail.ts.capacity() && need <= fourfold_until) {
+      const size_t room = std::min(std::max(need, tail.ts.capacity() * 4), fourfold_until);
       tail.ts.reserve(room);
       if (!tail.is_string()) tail.bits.reserve(room);
     }
@@ -698,7 +699,9 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
     ApplyToHead(wal, targets, seq);
     if (!observers_.empty()) {
       const std::string& rp = targets.front()->rp;
-      for (const auto& [id, observer] : observers_) observer(written, rp, result);
+      WrittenBatch numbered = written;
+      numbered.sequence = seq;
+      for (const auto& [id, observer] : observers_) observer(numbered, rp, result);
     }
     if (has_id) {
       batches_[batch_id].pending = false;

@@ -4,6 +4,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <memory>
@@ -236,22 +237,44 @@ absl::Status DecodePoints(std::string_view src, WalBatch* out) {
   return absl::OkStatus();
 }
 
+struct DCtxDeleter {
+  void operator()(ZSTD_DStream* d) const { ZSTD_freeDStream(d); }
+};
+
 absl::Status Decompress(std::string_view src, std::string* body) {
+  const auto corrupt = [] {
+    return absl::DataLossError("corrupt compressed write-ahead-log record");
+  };
   const unsigned long long size = ZSTD_getFrameContentSize(src.data(), src.size());
   // A record holds at most Options::max_points_per_write points of bounded
   // size; a zstd block of 128 KiB repeating one byte takes 4 bytes, so no
   // frame expands more than ~1:32768 (a claim beyond that is a damaged
-  // frame, not a reason to allocate). Constant values at a regular interval
-  // do compress past 1:1000.
+  // frame). Constant values at a regular interval do compress past 1:1000.
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1ull << 31) ||
       size / 32768 > src.size()) {
-    return absl::DataLossError("corrupt compressed write-ahead-log record");
+    return corrupt();
   }
-  body->resize(size);
-  const size_t got = ZSTD_decompress(body->data(), body->size(), src.data(), src.size());
-  if (ZSTD_isError(got) || got != size) {
-    return absl::DataLossError("corrupt compressed write-ahead-log record");
+  // The memory grows with what the frame really produces, from 1 MiB: a
+  // damaged frame that claims 2 GiB fails before it is given them.
+  std::unique_ptr<ZSTD_DStream, DCtxDeleter> ds(ZSTD_createDStream());
+  if (ds == nullptr) return absl::ResourceExhaustedError("out of memory decompressing the log");
+  body->resize(std::min<size_t>(size, 1 << 20));
+  ZSTD_inBuffer in{src.data(), src.size(), 0};
+  size_t produced = 0;
+  for (;;) {
+    ZSTD_outBuffer out{body->data(), body->size(), produced};
+    const size_t left = ZSTD_decompressStream(ds.get(), &out, &in);
+    if (ZSTD_isError(left)) return corrupt();
+    produced = out.pos;
+    if (left == 0) break;  // the frame is complete
+    if (produced == body->size()) {
+      if (body->size() >= size) return corrupt();  // more than it claimed
+      body->resize(std::min<size_t>(size, body->size() * 2));
+    } else if (in.pos == in.size) {
+      return corrupt();  // cut short
+    }
   }
+  if (produced != size || in.pos != in.size) return corrupt();
   return absl::OkStatus();
 }
 
@@ -268,6 +291,9 @@ FieldValue WalBatch::Value(FieldType type, size_t i) const {
 void EncodeWalRecord(const WalBatch& batch, std::string* dst) {
   thread_local std::string body;
   thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
+  // Reused across writes, but not kept at the size of one huge write (the
+  // bound is ~20 bytes a point).
+  if (body.capacity() > (8 << 20)) body = std::string();
   body.clear();
   EncodeSharedRuns(batch, &body);
   if (body.size() > kZstdAbove && cctx != nullptr) {

@@ -87,6 +87,12 @@ TEST(WalRecordTest, LargeRecordsAreCompressedRegularTimestampsCostAByte) {
   std::optional<WalDelete> del;
   ASSERT_TRUE(DecodeWalRecord(rec, &out, &del).ok());
   ExpectSame(out, in);
+  // A frame cut short or followed by other bytes is damaged.
+  for (size_t len = 1; len < rec.size(); ++len) {
+    EXPECT_EQ(DecodeWalRecord(rec.substr(0, len), &out, &del).code(), absl::StatusCode::kDataLoss)
+        << len;
+  }
+  EXPECT_EQ(DecodeWalRecord(rec + "x", &out, &del).code(), absl::StatusCode::kDataLoss);
   std::string d;
   EncodeWalDelete({{3, 300}, -5, 77}, &d);
   ASSERT_TRUE(DecodeWalRecord(d, &out, &del).ok());

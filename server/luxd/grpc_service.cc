@@ -32,12 +32,19 @@ absl::Time DeadlineOf(const grpc::ServerContext* ctx) {
   return absl::FromChrono(d);
 }
 
-// Identity of one field of one series, for resuming without duplicates.
+// Identity of one field of one series, for resuming without duplicates:
+// each name length-prefixed, so that no bytes in a name can make two series
+// read alike.
 std::string FieldKey(const std::string& measurement, const std::vector<Tag>& tags,
                      const std::string& field) {
-  std::string k = measurement;
-  for (const Tag& t : tags) absl::StrAppend(&k, "\x1f", t.key, "=", t.value);
-  absl::StrAppend(&k, "\x1e", field);
+  std::string k;
+  auto add = [&k](const std::string& s) { absl::StrAppend(&k, s.size(), ":", s); };
+  add(measurement);
+  for (const Tag& t : tags) {
+    add(t.key);
+    add(t.value);
+  }
+  add(field);
   return k;
 }
 
@@ -78,23 +85,15 @@ struct SubscribeState final : SubscriptionSink {
     MaybeWrite();
   }
 
-  // What a resume's replay read of one series field: its last timestamp,
-  // and the hub sequence before (lo) and after (hi) the read.
-  struct Replayed {
-    uint64_t lo = 0;
-    uint64_t hi = 0;
-    int64_t last_ts = 0;
-  };
   // Drops the fields of live point `p` (of write `seq`) the replay already
-  // sent; false if none is left. A write up to `lo` was in the read, one
-  // after `hi` was not; one in between (it landed while that series was
-  // read) was if the replay went as far as its timestamp.
+  // sent; false if none is left. The replay's frame of a series field holds
+  // every write up to its Frame::sequence and none after: exactly those
+  // points in its time range were sent.
   bool KeepUnreplayedLocked(uint64_t seq, Point* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     if (p->timestamp_ns < replay_from) return true;  // not in the replay's range
     std::erase_if(p->fields, [&](const Field& fd) {
       auto it = replayed.find(FieldKey(p->measurement, p->tags, fd.key));
-      if (it == replayed.end() || seq > it->second.hi) return false;
-      return seq <= it->second.lo || p->timestamp_ns <= it->second.last_ts;
+      return it != replayed.end() && seq <= it->second;
     });
     return !p->fields.empty();
   }
@@ -158,8 +157,9 @@ struct SubscribeState final : SubscriptionSink {
   bool replaying ABSL_GUARDED_BY(mu) = false;
   std::vector<std::pair<uint64_t, Point>> live_buffer ABSL_GUARDED_BY(mu);
   int64_t replay_from ABSL_GUARDED_BY(mu) = 0;
-  absl::flat_hash_map<std::string, Replayed> replayed ABSL_GUARDED_BY(mu);  // by FieldKey
-  uint64_t replayed_until ABSL_GUARDED_BY(mu) = 0;
+  // FieldKey -> the Frame::sequence its replay read at.
+  absl::flat_hash_map<std::string, uint64_t> replayed ABSL_GUARDED_BY(mu);
+  uint64_t replayed_until ABSL_GUARDED_BY(mu) = 0;  // the largest of them
 };
 
 // Starts an operation of a call unless the queues are shutting down (no
@@ -636,7 +636,7 @@ void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
     QuerySpec q;
     q.selector = sel;
     q.start_ns = from;
-    absl::flat_hash_map<std::string, SubscribeState::Replayed> sent;
+    absl::flat_hash_map<std::string, uint64_t> sent;  // as SubscribeState::replayed
     uint64_t sent_until = 0;
     absl::Status status;
     auto cursor = db_->Query(q);
@@ -662,10 +662,7 @@ void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
     };
     Frame f;
     bool going = cursor.ok();
-    while (going) {
-      const uint64_t lo = hub_.sequence();
-      if (!(*cursor)->Next(&f)) break;
-      const uint64_t hi = hub_.sequence();
+    while (going && (*cursor)->Next(&f)) {
       for (size_t i = 0; i < f.times.size() && going; ++i) {
         Point p;
         p.measurement = f.measurement;
@@ -679,8 +676,8 @@ void LuxService::StartSubscribe(const v1::SubscribeRequest* req,
         }
       }
       if (!f.times.empty()) {
-        sent[FieldKey(f.measurement, f.tags, f.field)] = {lo, hi, f.times.back()};
-        sent_until = std::max(sent_until, hi);
+        sent[FieldKey(f.measurement, f.tags, f.field)] = f.sequence;
+        sent_until = std::max(sent_until, f.sequence);
       }
     }
     if (going && cursor.ok()) status = (*cursor)->status();

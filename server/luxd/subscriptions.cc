@@ -161,11 +161,6 @@ size_t SubscriptionHub::size() const {
   return entries_.size();
 }
 
-uint64_t SubscriptionHub::sequence() const {
-  absl::MutexLock l(&mu_);
-  return write_seq_;
-}
-
 SubscriptionHubStats SubscriptionHub::stats() const {
   SubscriptionHubStats s;
   s.subscriptions = size();
@@ -180,7 +175,8 @@ SubscriptionHubStats SubscriptionHub::stats() const {
 void SubscriptionHub::OnWrite(const DB::WrittenBatch& written, std::string_view rp,
                               const WriteResult& result) {
   absl::MutexLock l(&mu_);
-  const uint64_t seq = ++write_seq_;
+  const uint64_t seq = written.sequence;  // increasing: observers run in log order
+  write_seq_ = seq;
   if (subscribed_.empty()) return;
   const std::string& database = written.database();
   auto first = subscribed_.lower_bound({database, ""});

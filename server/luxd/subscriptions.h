@@ -42,8 +42,8 @@ class SubscriptionSink {
  public:
   virtual ~SubscriptionSink() = default;
   // Matching points (tags sorted, only the selected fields) of write `seq`
-  // (the hub's write sequence, see sequence()), in log order. Called from
-  // the hub's dispatcher thread only; must not block.
+  // (DB::WrittenBatch::sequence), in log order. Called from the hub's
+  // dispatcher thread only; must not block.
   virtual void Deliver(uint64_t seq, std::vector<Point> points) = 0;
   // Ends the subscription with `why` (server shutting down, hub overrun).
   // The hub delivers nothing after it.
@@ -89,13 +89,6 @@ class SubscriptionHub {
   void Remove(uint64_t id);
   size_t size() const;
   SubscriptionHubStats stats() const;
-  // The sequence of the last write the hub observed. Writes are observed
-  // in the same critical section that makes them visible to queries, so a
-  // query that reads a series after sequence() returned s sees every write
-  // up to s, and one that finished reading before sequence() returned s
-  // saw none after s: what a resumed subscription's replay uses to tell
-  // the live points it already sent.
-  uint64_t sequence() const;
   // Closes every subscription with `why`.
   void CloseAll(const absl::Status& why);
 

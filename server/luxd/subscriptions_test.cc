@@ -204,18 +204,16 @@ TEST_F(SubscriptionHubTest, OnlyPointsWrittenWhileSubscribed) {
   SubscriptionHub hub(db_.get());
   auto sink = std::make_shared<RecordingSink>();
   Write({MakePoint("m", {{"sensor", "s1"}}, "v", 1.0, 1)});
-  EXPECT_EQ(hub.sequence(), 1u) << "writes before any subscription count too";
   auto id = hub.Add(Sel("m", {{"sensor", TagFilter::Op::kEqual, {"s1"}}}), sink);
   ASSERT_TRUE(id.ok());
   Write({MakePoint("other", {}, "v", 0.0, 1)});
   Write({MakePoint("m", {{"sensor", "s1"}}, "v", 2.0, 2)});
-  EXPECT_EQ(hub.sequence(), 3u) << "the sequence moves as writes are observed";
   Drain(hub);
   hub.Remove(*id);
   Write({MakePoint("m", {{"sensor", "s1"}}, "v", 3.0, 3)});
   Drain(hub);
   EXPECT_EQ(sink->times(), std::vector<int64_t>{2});
-  EXPECT_EQ(sink->seqs(), std::vector<uint64_t>{3}) << "delivered with its write's sequence";
+  EXPECT_EQ(sink->seqs(), std::vector<uint64_t>{3}) << "delivered with its write's log sequence";
   EXPECT_EQ(hub.size(), 0u);
 }
 

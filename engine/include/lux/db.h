@@ -129,6 +129,10 @@ class DB {
   struct WrittenBatch {
     const WriteBatch* points = nullptr;
     const ColumnBatch* columns = nullptr;
+    // The write's place in log order, increasing from write to write: a
+    // raw query frame whose Frame::sequence is at least this holds its
+    // points, one whose sequence is below does not.
+    uint64_t sequence = 0;
     const std::string& database() const {
       return points != nullptr ? points->database : columns->database;
     }

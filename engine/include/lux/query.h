@@ -106,6 +106,10 @@ struct Frame {
   std::vector<int64_t> times;          // window starts for aggregates
   std::vector<FieldValue> values;      // one per time; unspecified where null
   std::vector<uint8_t> valid;          // 0 where the value is null (fill(null))
+  // The log sequence of the last write applied when this frame was read:
+  // it holds the points of every write up to it and of none after
+  // (DB::WrittenBatch::sequence). For resuming a live stream exactly.
+  uint64_t sequence = 0;
 };
 
 // Streams frames. Not thread-safe; use from one thread.
