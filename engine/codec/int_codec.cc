@@ -40,8 +40,6 @@ absl::Status Corrupt(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("corrupt integer column: ", what));
 }
 
-size_t VarintSize(uint64_t v) { return v == 0 ? 1 : (std::bit_width(v) + 6) / 7; }
-
 // Greatest common divisor of u[0..n), 1 when all are zero. Stops at 1.
 uint64_t CommonDivisor(const uint64_t* u, size_t n) {
   uint64_t g = 0;

@@ -30,8 +30,6 @@ absl::Status Corrupt(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("corrupt rANS residuals: ", what));
 }
 
-size_t VarintSize(uint64_t v) { return v == 0 ? 1 : (std::bit_width(v) + 6) / 7; }
-
 // Symbol of residual r and the number of raw low bits that follow it.
 inline uint32_t SymbolOf(uint64_t r, int* extra_bits) {
   if (r < kRansDirect) {

@@ -5,6 +5,7 @@
 #ifndef LUX_COMMON_VARINT_H_
 #define LUX_COMMON_VARINT_H_
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -27,6 +28,39 @@ inline void PutVarint64(std::string* dst, uint64_t v) {
   buf[n++] = static_cast<char>(v);
   dst->append(buf, n);
 }
+// Bytes PutVarint64 writes for v.
+inline size_t VarintSize(uint64_t v) { return v == 0 ? 1 : (std::bit_width(v) + 6) / 7; }
+
+// Writes varints, fixed64s and bytes through a pointer into memory sized
+// beforehand (the caller bounds what it writes): for keys and records built
+// once per write unit or per series, where appending piece by piece to a
+// string cost more than the rest of building them.
+class PointerWriter {
+ public:
+  explicit PointerWriter(char* p) : p_(p) {}
+  void Varint(uint64_t v) {
+    for (; v >= 0x80; v >>= 7) *p_++ = static_cast<char>(v | 0x80);
+    *p_++ = static_cast<char>(v);
+  }
+  void Byte(uint8_t v) { *p_++ = static_cast<char>(v); }
+  void Fixed64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) *p_++ = static_cast<char>(v >> (8 * i));
+  }
+  void Bytes(std::string_view s) {
+    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  // varint(size) then the bytes (PutLengthPrefixed's layout).
+  void LengthPrefixed(std::string_view s) {
+    Varint(s.size());
+    Bytes(s);
+  }
+  char* pos() const { return p_; }
+
+ private:
+  char* p_;
+};
+
 inline void PutFixed64(std::string* dst, uint64_t v) {
   char buf[8];
   for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(v >> (8 * i));

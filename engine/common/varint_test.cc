@@ -47,5 +47,31 @@ TEST(VarintTest, ZigZagMapsSmallMagnitudesToSmallCodes) {
   }
 }
 
+// PointerWriter writes what the appending Put* functions write, and
+// VarintSize is the size PutVarint64 writes.
+TEST(VarintTest, PointerWriterMatchesTheAppendingWriters) {
+  const uint64_t values[] = {0, 1, 127, 128, 16383, 16384, uint64_t{1} << 63, ~uint64_t{0}};
+  std::string appended;
+  for (uint64_t v : values) {
+    const size_t before = appended.size();
+    PutVarint64(&appended, v);
+    EXPECT_EQ(appended.size() - before, VarintSize(v)) << v;
+    PutFixed64(&appended, v);
+  }
+  appended.push_back(7);
+  PutVarint64(&appended, 3);
+  appended.append("abc");
+  std::string written(appended.size(), '\0');
+  PointerWriter w(written.data());
+  for (uint64_t v : values) {
+    w.Varint(v);
+    w.Fixed64(v);
+  }
+  w.Byte(7);
+  w.LengthPrefixed("abc");
+  EXPECT_EQ(w.pos(), written.data() + written.size());
+  EXPECT_EQ(written, appended);
+}
+
 }  // namespace
 }  // namespace lux

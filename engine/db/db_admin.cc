@@ -75,14 +75,12 @@ std::vector<std::unique_ptr<Partition>> DBImpl::TakePartitions(std::string_view 
   cold_cf_.clear();  // a dropped partition's name may be given out again
   cold_resume_key_.clear();
   for (auto it = partitions_.begin(); it != partitions_.end();) {
-    if (it->first.first == db && (rp == nullptr || it->first.second == *rp)) {
-      for (auto& [start, p] : it->second) std::erase(cold_compact_queue_, p->cf_name);
-    }
     if (it->first.first != db || (rp != nullptr && it->first.second != *rp)) {
       ++it;
       continue;
     }
     for (auto& [start, p] : it->second) {
+      std::erase(cold_compact_queue_, p->cf_name);
       batch->Delete(meta_cf_, PartitionKey(p->cf_name));
       batch->Delete(meta_cf_, ColdPartitionKey(p->cf_name));
       taken.push_back(std::move(p));

@@ -183,14 +183,25 @@ TEST(OptionsTest, ColdPartitionAgeIsBounded) {
   EXPECT_TRUE(o.Validate().ok());
 }
 
+// Partitions turn cold as soon as they end (cold age 0), blocks of 1,024.
+class DBColdTest : public DBTest {
+ protected:
+  // Opens the database at kT0 + 1 h with database "farm" holding `pts`,
+  // sealed (its day's partition turns cold when the clock passes the day).
+  void OpenAndSeal(const std::vector<Point>& pts) {
+    options_.block_points = 1024;
+    options_.cold_partition_age_ns = 0;
+    clock_->Set(kT0 + 3600 * kSec);
+    Reopen();
+    ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+    Write(pts);
+    ASSERT_TRUE(db_->Flush().ok());
+  }
+};
+
 // Without a test hook: the background sealer finds partitions that turned
 // cold as time passed and re-encodes them by itself.
-TEST_F(DBTest, TheSealerReencodesPartitionsThatTurnCold) {
-  options_.block_points = 1024;
-  options_.cold_partition_age_ns = 0;
-  clock_->Set(kT0 + 3600 * kSec);
-  Reopen();
-  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+TEST_F(DBColdTest, TheSealerReencodesPartitionsThatTurnCold) {
   std::mt19937_64 rng(5);
   std::normal_distribution<double> noise(0, 4);
   std::vector<Point> pts;
@@ -199,8 +210,7 @@ TEST_F(DBTest, TheSealerReencodesPartitionsThatTurnCold) {
     expect.push_back(std::round(500 + noise(rng)));
     pts.push_back(MakePoint("m", {}, "v", expect.back(), kT0 + i * kSec));
   }
-  Write(pts);
-  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_NO_FATAL_FAILURE(OpenAndSeal(pts));
   clock_->Set(kT0 + 86400 * kSec);
   for (int i = 0; i < 100 && testing::Stat(db_.get(), "cold_partitions_encoded") < 1; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // it looks once a second
@@ -216,17 +226,11 @@ TEST_F(DBTest, TheSealerReencodesPartitionsThatTurnCold) {
 
 // A cold partition's compaction (seconds for a large one) holds neither
 // seals nor drops: a flush completes meanwhile, and a drop cancels it.
-TEST_F(DBTest, ColdCompactionLetsSealsAndDropsGoOn) {
-  options_.block_points = 1024;
-  options_.cold_partition_age_ns = 0;
-  clock_->Set(kT0 + 3600 * kSec);
-  Reopen();
-  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+TEST_F(DBColdTest, ColdCompactionLetsSealsAndDropsGoOn) {
   std::vector<Point> pts;
   for (int i = 0; i < 2048; ++i)
     pts.push_back(MakePoint("m", {}, "v", 20.0 + i % 7, kT0 + i * kSec));
-  Write(pts);
-  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_NO_FATAL_FAILURE(OpenAndSeal(pts));
   absl::Notification entered, release;
   engine::TEST_SetBeforeColdCompaction(db_.get(), [&] {
     if (!entered.HasBeenNotified()) entered.Notify();

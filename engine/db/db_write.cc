@@ -68,12 +68,6 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
       active_.insert(s.sid);
       h.marks.assign(1, {0, seq});
       h.opened_ns = now;
-      // Room for this run, or 8 points (128 bytes: a series written once
-      // a minute, or a million idle ones, hold little until they grow;
-      // see below for how it grows).
-      const size_t room = std::max<size_t>(8, run.end - run.begin);
-      tail.ts.reserve(room);
-      if (!tail.is_string()) tail.bits.reserve(room);
       h.newest_ts = batch.ts[run.begin];
     } else if (h.marks.back().second != seq) {
       h.marks.emplace_back(uint32_t(h.size()), seq);
@@ -96,13 +90,15 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
     }
     h.in_order = in_order;
     h.newest_ts = newest;
-    // A small tail grows fourfold up to a segment's worth (256 points at
-    // most): a new series starts at 8 points and reaches a segment in as
-    // many steps as doubling from 32 would take. Past that it doubles.
+    // A tail starts with room for 8 points (128 bytes: a series written
+    // once a minute, or a million idle ones, hold little) and grows
+    // fourfold up to a segment's worth (256 points at most), reaching it in
+    // as many steps as doubling from 32 would take. Past that it doubles.
     const size_t fourfold_until = std::min<size_t>(compact_at, 256);
     if (const size_t need = tail.size() + (run.end - run.begin);
         need > tail.ts.capacity() && need <= fourfold_until) {
-      const size_t room = std::min(std::max(need, tail.ts.capacity() * 4), fourfold_until);
+      const size_t room =
+          std::min(std::max({need, tail.ts.capacity() * 4, size_t{8}}), fourfold_until);
       tail.ts.reserve(room);
       if (!tail.is_string()) tail.bits.reserve(room);
     }

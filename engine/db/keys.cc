@@ -1,8 +1,6 @@
 // File: keys.cc
 #include "engine/db/keys.h"
 
-#include <cstring>
-
 #include "engine/common/varint.h"
 
 namespace lux::engine {
@@ -20,52 +18,41 @@ uint64_t GetBigEndian64(const char* p) {
 
 std::string WithKind(char kind) { return std::string(1, kind); }
 
-size_t VarintBytes(uint64_t v) {
-  size_t n = 1;
-  for (; v >= 0x80; v >>= 7) ++n;
-  return n;
-}
-
-size_t PrefixedBytes(std::string_view s) { return VarintBytes(s.size()) + s.size(); }
+size_t PrefixedBytes(std::string_view s) { return VarintSize(s.size()) + s.size(); }
 
 size_t TagsBytes(std::span<const Tag> tags) {
-  size_t n = VarintBytes(tags.size());
+  size_t n = VarintSize(tags.size());
   for (const Tag& t : tags) n += PrefixedBytes(t.key) + PrefixedBytes(t.value);
   return n;
 }
 
-// Writes keys into memory sized beforehand: a key is built once per write
-// unit and once per new series, and appending piece by piece cost more than
-// the rest of building it.
-class KeyWriter {
- public:
-  explicit KeyWriter(char* p) : p_(p) {}
-  void Varint(uint64_t v) {
-    for (; v >= 0x80; v >>= 7) *p_++ = static_cast<char>(v | 0x80);
-    *p_++ = static_cast<char>(v);
+// varint(#tags) (lp(key) lp(value))*.
+void WriteTags(std::span<const Tag> tags, PointerWriter* w) {
+  w->Varint(tags.size());
+  for (const Tag& t : tags) {
+    w->LengthPrefixed(t.key);
+    w->LengthPrefixed(t.value);
   }
-  void Prefixed(std::string_view s) {
-    Varint(s.size());
-    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
-    p_ += s.size();
-  }
-  void Tags(std::span<const Tag> tags) {
-    Varint(tags.size());
-    for (const Tag& t : tags) {
-      Prefixed(t.key);
-      Prefixed(t.value);
-    }
-  }
-  char* end() const { return p_; }
+}
 
- private:
-  char* p_;
-};
+// lp(db) lp(rp) lp(measurement) varint(#tags) (lp(key) lp(value))*, and its size.
+size_t TagSetKeyBytes(std::string_view db, std::string_view rp, std::string_view measurement,
+                      std::span<const Tag> tags) {
+  return PrefixedBytes(db) + PrefixedBytes(rp) + PrefixedBytes(measurement) + TagsBytes(tags);
+}
+void WriteTagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
+                    std::span<const Tag> tags, PointerWriter* w) {
+  w->LengthPrefixed(db);
+  w->LengthPrefixed(rp);
+  w->LengthPrefixed(measurement);
+  WriteTags(tags, w);
+}
 
-// Sizes *dst to `bytes` and returns a writer over them.
-KeyWriter Resized(std::string* dst, size_t bytes) {
+// Sizes *dst to `bytes` and returns a writer over them: a key is built once
+// per write unit and once per new series, sized first and written in place.
+PointerWriter Resized(std::string* dst, size_t bytes) {
   dst->resize(bytes);
-  return KeyWriter(dst->data());
+  return PointerWriter(dst->data());
 }
 
 }  // namespace
@@ -154,12 +141,8 @@ bool DecodeRetentionPolicy(std::string_view src, RetentionPolicy* rp) {
 
 void AssignTagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
                      std::span<const Tag> sorted_tags, std::string* dst) {
-  KeyWriter w = Resized(dst, PrefixedBytes(db) + PrefixedBytes(rp) + PrefixedBytes(measurement) +
-                                 TagsBytes(sorted_tags));
-  w.Prefixed(db);
-  w.Prefixed(rp);
-  w.Prefixed(measurement);
-  w.Tags(sorted_tags);
+  PointerWriter w = Resized(dst, TagSetKeyBytes(db, rp, measurement, sorted_tags));
+  WriteTagSetKey(db, rp, measurement, sorted_tags, &w);
 }
 
 std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
@@ -171,16 +154,13 @@ std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view
 
 std::string SeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key,
                          size_t spare) {
-  const size_t bytes = PrefixedBytes(db) + PrefixedBytes(rp) + PrefixedBytes(key.measurement) +
-                       TagsBytes(key.tags) + PrefixedBytes(key.field);
+  // The tag set's key and lp(field).
+  const size_t bytes = TagSetKeyBytes(db, rp, key.measurement, key.tags) + PrefixedBytes(key.field);
   std::string k;
   k.reserve(bytes + spare);
-  KeyWriter w = Resized(&k, bytes);
-  w.Prefixed(db);
-  w.Prefixed(rp);
-  w.Prefixed(key.measurement);
-  w.Tags(key.tags);
-  w.Prefixed(key.field);
+  PointerWriter w = Resized(&k, bytes);
+  WriteTagSetKey(db, rp, key.measurement, key.tags, &w);
+  w.LengthPrefixed(key.field);
   return k;
 }
 
@@ -196,11 +176,11 @@ std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_v
 std::string EncodeSeriesKey(std::string_view measurement, const std::vector<Tag>& sorted_tags,
                             std::string_view field) {
   std::string k;
-  KeyWriter w =
+  PointerWriter w =
       Resized(&k, PrefixedBytes(measurement) + TagsBytes(sorted_tags) + PrefixedBytes(field));
-  w.Prefixed(measurement);
-  w.Tags(sorted_tags);
-  w.Prefixed(field);
+  w.LengthPrefixed(measurement);
+  WriteTags(sorted_tags, &w);
+  w.LengthPrefixed(field);
   return k;
 }
 

@@ -72,30 +72,6 @@ bool ValidType(uint8_t t) {
   return t >= uint8_t(FieldType::kFloat) && t <= uint8_t(FieldType::kString);
 }
 
-// Writes a body into memory sized beforehand (an upper bound), byte by
-// byte through a pointer: appending each varint to a string cost as much as
-// compressing the result.
-class BodyWriter {
- public:
-  explicit BodyWriter(char* p) : p_(p) {}
-  void Varint(uint64_t v) {
-    for (; v >= 0x80; v >>= 7) *p_++ = static_cast<char>(v | 0x80);
-    *p_++ = static_cast<char>(v);
-  }
-  void Byte(uint8_t v) { *p_++ = static_cast<char>(v); }
-  void Fixed64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) *p_++ = static_cast<char>(v >> (8 * i));
-  }
-  void Bytes(std::string_view s) {
-    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
-    p_ += s.size();
-  }
-  char* pos() const { return p_; }
-
- private:
-  char* p_;
-};
-
 constexpr size_t kMaxVarint = 10;
 
 // Format 5's body (see wal_record.h).
@@ -104,7 +80,7 @@ void EncodeSharedRuns(const WalBatch& b, std::string* dst) {
   for (const std::string& str : b.strs) bound += str.size();
   const size_t at = dst->size();
   dst->resize(at + bound);
-  BodyWriter w(dst->data() + at);
+  PointerWriter w(dst->data() + at);  // appending each varint cost as much as zstd
   w.Varint(b.runs.size());
   uint64_t prev_sid = 0;
   int64_t prev_first = 0;
@@ -149,8 +125,7 @@ void EncodeSharedRuns(const WalBatch& b, std::string* dst) {
           break;
         case FieldType::kString: {
           const std::string& str = b.strs[b.bits[i]];
-          w.Varint(str.size());
-          w.Bytes(str);
+          w.LengthPrefixed(str);
           break;
         }
       }
