@@ -54,11 +54,7 @@ void DBImpl::ForgetSeries(const std::vector<uint64_t>& sids) {
     active_.erase(sid);
     queued_.erase(sid);
     std::erase(seal_queue_, sid);
-    auto ts = tagsets_.find(TagSetKey(s.db, s.rp, s.key.measurement, s.key.tags));
-    if (ts != tagsets_.end()) {
-      std::erase_if(ts->second, [&](const TagSetField& e) { return e.series->sid == sid; });
-      if (ts->second.empty()) tagsets_.erase(ts);
-    }
+    tagsets_.Remove(TagSetKey(s.db, s.rp, s.key.measurement, s.key.tags), sid);
     auto db = dbs_.find(s.db);
     if (db != dbs_.end()) {
       auto m = db->second.series_by_measurement.find(s.key.measurement);

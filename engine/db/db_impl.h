@@ -29,6 +29,7 @@
 #include "engine/db/column.h"
 #include "engine/db/head.h"
 #include "engine/db/keys.h"
+#include "engine/db/tagset_index.h"
 #include "engine/db/wal_record.h"
 #include "lux/db.h"
 #include "rocksdb/cache.h"
@@ -244,8 +245,9 @@ class DBImpl : public DB {
   void ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targets, uint64_t seq)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes a series known in memory (index maps, tag sets).
-  // tagset_key: TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags).
-  void AddSeries(std::unique_ptr<Series> s, const std::string& tagset_key)
+  // tagset_key: TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags);
+  // tagset_hash: TagSetIndex::Hash of it.
+  void AddSeries(std::unique_ptr<Series> s, std::string_view tagset_key, uint64_t tagset_hash)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Seals the given series (or every one with head points) into blocks and
   // truncates the log, in three steps: copy the heads (under mu_), encode
@@ -377,15 +379,8 @@ class DBImpl : public DB {
   // Series whose head holds points.
   absl::flat_hash_set<uint64_t> active_ ABSL_GUARDED_BY(mu_);
   // TagSetKey(db, rp, measurement, tags) -> its series, one per field: one
-  // lookup per unit on the write path. Each entry copies its series' field
-  // key and type so that resolving a write does not touch the (scattered)
-  // Series objects.
-  struct TagSetField {
-    std::string field;
-    FieldType type;
-    Series* series;
-  };
-  absl::flat_hash_map<std::string, std::vector<TagSetField>> tagsets_ ABSL_GUARDED_BY(mu_);
+  // lookup per unit on the write path.
+  TagSetIndex tagsets_ ABSL_GUARDED_BY(mu_);
   // (db, rp) -> partition start -> partition.
   std::map<std::pair<std::string, std::string>, std::map<int64_t, std::unique_ptr<Partition>>>
       partitions_ ABSL_GUARDED_BY(mu_);

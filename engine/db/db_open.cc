@@ -106,7 +106,7 @@ void DBImpl::CloseRocksAndForget() {
   closed_ = true;
   dbs_.clear();
   series_.clear();
-  tagsets_.clear();
+  tagsets_.Clear();
   partitions_.clear();
   pins_.clear();
   active_.clear();
@@ -316,16 +316,17 @@ absl::Status DBImpl::LoadIndex() {
     }
     next_sid_ = std::max(next_sid_, s->sid + 1);
     const std::string tagset = TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags);
-    auto known = tagsets_.find(tagset);
-    if (known != tagsets_.end()) {
-      auto same = std::find_if(known->second.begin(), known->second.end(),
-                               [&](const TagSetField& e) { return e.field == s->key.field; });
-      if (same != known->second.end()) {
+    const uint64_t hash = TagSetIndex::Hash(tagset);
+    if (const TagSetIndex::Node* known = tagsets_.Find(tagset, hash)) {
+      auto same =
+          std::find_if(known->fields.begin(), known->fields.end(),
+                       [&](const TagSetIndex::Field& e) { return e.field == s->key.field; });
+      if (same != known->fields.end()) {
         sid_aliases_[s->sid] = same->series->sid;
         continue;
       }
     }
-    AddSeries(std::move(s), tagset);
+    AddSeries(std::move(s), tagset, hash);
   }
   return FromRocks(it->status(), "reading the series index");
 }

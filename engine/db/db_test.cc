@@ -682,6 +682,44 @@ TEST_F(DBTest, FieldTypesOfManySeriesInOneWriteSurviveReopen) {
   EXPECT_EQ(db_->ListSeries(Selector{"farm", "", "env", {}, {}})->size(), 50u);
 }
 
+TEST_F(DBTest, OneWriteMakesATagSetAndGrowsItWhateverTheTagOrder) {
+  // The write resolves its tag sets before it makes any: later points of a
+  // tag set made earlier in the same write (tags in another order, a repeated
+  // tag, a tag without a value) must find it, and add their fields to it.
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::vector<Point> points;
+  points.push_back(MakePoint("env", {{"a", "1"}, {"b", "2"}}, "temp", 1.0, kT0));
+  points.push_back(MakePoint("env", {{"b", "2"}, {"a", "1"}}, "temp", 2.0, kT0 + kSec));
+  points.push_back(MakePoint("env", {{"a", "1"}, {"b", "2"}, {"c", ""}}, "rh", 50.0, kT0));
+  points.push_back(MakePoint("env", {{"a", "9"}, {"a", "1"}, {"b", "2"}}, "rh", 51.0, kT0 + kSec));
+  points.push_back(MakePoint("env", {{"a", "1"}, {"b", "3"}}, "temp", 3.0, kT0));
+  points.push_back(MakePoint("env", {{"a", "1"}, {"b", "2"}}, "temp", 4.0, kT0 + 2 * kSec));
+  for (int round = 0; round < 2; ++round) {
+    if (round == 1) Reopen();
+    WriteResult r = Write(points);
+    EXPECT_EQ(r.points_written, 6u);
+    EXPECT_TRUE(r.rejected.empty());
+    auto series = db_->ListSeries(Selector{"farm", "", "env", {}, {}});
+    ASSERT_TRUE(series.ok());
+    EXPECT_EQ(series->size(), 2u) << round;  // tag sets, as SHOW SERIES
+    auto frames = Run(Raw("env"));
+    ASSERT_EQ(frames.size(), 3u);
+    std::vector<std::string> got;
+    for (const Frame& f : frames) {
+      std::string line = absl::StrCat(f.field, ":");
+      for (const Tag& t : f.tags) absl::StrAppend(&line, t.key, "=", t.value, ",");
+      for (size_t i = 0; i < f.times.size(); ++i) {
+        absl::StrAppend(&line, " ", (f.times[i] - kT0) / kSec, "=", std::get<double>(f.values[i]));
+      }
+      got.push_back(line);
+    }
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, (std::vector<std::string>{"rh:a=1,b=2, 0=50 1=51", "temp:a=1,b=2, 0=1 1=2 2=4",
+                                             "temp:a=1,b=3, 0=3"}))
+        << round;
+  }
+}
+
 TEST_F(DBTest, IdleHeadsSealOnceTheyAge) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   Write({MakePoint("m", {}, "v", 1.0, kT0), MakePoint("m", {}, "v", 2.0, kT0 + kSec)});

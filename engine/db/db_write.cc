@@ -29,6 +29,16 @@ absl::Status NotFinite(const std::string& field) {
                               "\" is NaN or infinite, which line protocol cannot carry"));
 }
 
+// Tags sorted by key, no key twice.
+bool SortedUnique(std::span<const Tag> tags) {
+  return std::is_sorted(tags.begin(), tags.end(),
+                        [](const Tag& a, const Tag& b) { return a.key <= b.key; });
+}
+
+bool AnyEmptyValue(std::span<const Tag> tags) {
+  return std::any_of(tags.begin(), tags.end(), [](const Tag& t) { return t.value.empty(); });
+}
+
 }  // namespace
 
 void DBImpl::Unpin(uint64_t seq) {
@@ -123,11 +133,12 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
   }
 }
 
-void DBImpl::AddSeries(std::unique_ptr<Series> s, const std::string& tagset_key) {
+void DBImpl::AddSeries(std::unique_ptr<Series> s, std::string_view tagset_key,
+                       uint64_t tagset_hash) {
   const uint64_t sid = s->sid;
   s->head.tail.type = s->type;
   s->head.generation = ++head_generation_;
-  tagsets_[tagset_key].push_back({s->key.field, s->type, s.get()});
+  tagsets_.Add(tagset_key, tagset_hash, {s->key.field, s->type, sid, s.get()});
   dbs_[s->db].series_by_measurement[s->key.measurement].push_back(sid);
   series_[sid] = std::move(s);
 }
@@ -244,13 +255,32 @@ struct DBImpl::ResolvedUnit {
 
 struct DBImpl::ResolvedBatch {
   std::vector<ResolvedUnit> units;
-  std::vector<Series*> targets;     // series of each resolved field
+  // The series of each resolved field, with the id and type the log
+  // record needs (copied from the tag set: the Series objects are touched
+  // first where the head is, with prefetching).
+  struct Target {
+    Series* series;
+    uint64_t sid;
+    FieldType type;
+  };
+  std::vector<Target> targets;
   std::vector<uint32_t> field_src;  // that field's index in its unit
   // Scratch reused across units: no allocation per point.
   std::vector<Tag> sorted_tags;
   std::vector<uint32_t> fields;  // kept fields of the unit being resolved
-  std::vector<Series*> resolved;
+  std::vector<Target> resolved;
   std::string tagset;
+  // ResolveUnits' first pass: the tag-set key of each pending unit whose
+  // tags are in canonical order already (bytes [begin, begin + size) of
+  // key_bytes) and its tag set, null if unknown then.
+  struct UnitKey {
+    bool ready = false;
+    uint32_t begin = 0, size = 0;
+    uint64_t hash = 0;
+    const TagSetIndex::Node* node = nullptr;
+  };
+  std::vector<UnitKey> keys;
+  std::string key_bytes;
   size_t series_in_db = SIZE_MAX;  // counted on first need (exclusive only)
 };
 
@@ -263,6 +293,31 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
   LUX_CHECK(dbit != dbs_.end(), "resolved retention policy of an unknown database");
   DatabaseState& dbstate = dbit->second;
   rb->units.resize(in.units());
+  // Tag sets first, so that the cache misses of looking up a hundred
+  // thousand of them overlap instead of following one another: the key of
+  // every pending unit whose tags are sorted, unique and non-empty (as the
+  // loop below would build it) is built and hashed and its table position
+  // prefetched; then all are looked up; then the loop below uses them.
+  rb->keys.assign(in.units(), {});
+  rb->key_bytes.clear();
+  for (size_t u = 0; u < in.units(); ++u) {
+    const std::vector<Tag>& tags = in.tags(u);
+    if (rb->units[u].state != ResolvedUnit::State::kDeferred || in.measurement(u).empty() ||
+        !SortedUnique(tags) || AnyEmptyValue(tags)) {
+      continue;
+    }
+    auto& k = rb->keys[u];
+    k.ready = true;
+    k.begin = uint32_t(rb->key_bytes.size());
+    AppendTagSetKey(database, rp.name, in.measurement(u), tags, &rb->key_bytes);
+    k.size = uint32_t(rb->key_bytes.size() - k.begin);
+    k.hash = TagSetIndex::Hash(std::string_view(rb->key_bytes).substr(k.begin, k.size));
+    tagsets_.Prefetch(k.hash);
+  }
+  for (auto& k : rb->keys) {
+    if (k.ready)
+      k.node = tagsets_.Find(std::string_view(rb->key_bytes).substr(k.begin, k.size), k.hash);
+  }
   // Why a timestamp cannot be stored, or OK.
   auto check_time = [&](int64_t t) -> absl::Status {
     if (t < kMinTime || t > kMaxTime) {
@@ -295,8 +350,7 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
     // sorted, unique tags (the common case) are used in place.
     const std::vector<Tag>& given = in.tags(u);
     std::span<const Tag> tags(given);
-    if (!std::is_sorted(given.begin(), given.end(),
-                        [](const Tag& a, const Tag& b) { return a.key <= b.key; })) {
+    if (!SortedUnique(given)) {
       auto& sorted = rb->sorted_tags;
       sorted.assign(given.begin(), given.end());
       std::stable_sort(sorted.begin(), sorted.end(),
@@ -312,7 +366,7 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
     }
     // A tag with an empty value is no tag (as in InfluxDB, and line
     // protocol cannot write one).
-    if (std::any_of(tags.begin(), tags.end(), [](const Tag& t) { return t.value.empty(); })) {
+    if (AnyEmptyValue(tags)) {
       auto& kept = rb->sorted_tags;
       if (tags.data() != kept.data()) kept.assign(tags.begin(), tags.end());
       std::erase_if(kept, [](const Tag& t) { return t.value.empty(); });
@@ -400,27 +454,37 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
     // Resolve each field's series (one tag-set lookup per unit) and check
     // its type: against the series for known ones, else against the schema
     // (exclusive only: phase 1 defers units with new series).
-    AssignTagSetKey(database, rp.name, measurement, tags, &rb->tagset);
-    const auto* known_fields = [&]() -> const std::vector<TagSetField>* {
-      auto it = tagsets_.find(rb->tagset);
-      return it == tagsets_.end() ? nullptr : &it->second;
-    }();
+    std::string_view tagset;
+    uint64_t tagset_hash;
+    const TagSetIndex::Node* known_set;
+    if (const auto& k = rb->keys[u]; k.ready) {
+      tagset = std::string_view(rb->key_bytes).substr(k.begin, k.size);
+      tagset_hash = k.hash;
+      known_set = k.node;
+      // Made since by an earlier unit of this batch?
+      if (known_set == nullptr && exclusive) known_set = tagsets_.Find(tagset, tagset_hash);
+    } else {
+      AssignTagSetKey(database, rp.name, measurement, tags, &rb->tagset);
+      tagset = rb->tagset;
+      tagset_hash = TagSetIndex::Hash(tagset);
+      known_set = tagsets_.Find(tagset, tagset_hash);
+    }
     auto& resolved = rb->resolved;
-    resolved.assign(fields.size(), nullptr);
+    resolved.assign(fields.size(), ResolvedBatch::Target{nullptr, 0, FieldType::kFloat});
     bool deferred = false;
     for (size_t k = 0; k < fields.size() && bad.ok(); ++k) {
       const std::string& key = in.field_key(u, fields[k]);
       const FieldType type = in.field_type(u, fields[k]);
       std::optional<FieldType> existing;
-      if (known_fields != nullptr) {
-        for (const TagSetField& e : *known_fields) {
+      if (known_set != nullptr) {
+        for (const TagSetIndex::Field& e : known_set->fields) {
           if (e.field == key) {
-            resolved[k] = e.series;
+            resolved[k] = {e.series, e.sid, e.type};
             existing = e.type;
           }
         }
       }
-      if (resolved[k] == nullptr) {
+      if (resolved[k].series == nullptr) {
         if (!exclusive) {
           deferred = true;
           break;
@@ -447,7 +511,7 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
     // New series (exclusive only) are known in memory at once, not yet
     // durable: the batch that commits first records them.
     for (size_t k = 0; k < fields.size(); ++k) {
-      if (resolved[k] != nullptr) continue;
+      if (resolved[k].series != nullptr) continue;
       if (rb->series_in_db == SIZE_MAX) {
         rb->series_in_db = 0;
         for (const auto& [m, list] : dbstate.series_by_measurement) rb->series_in_db += list.size();
@@ -467,10 +531,10 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
       s->durable = false;
       s->head.last_known = true;  // a new series has nothing stored yet
       dbstate.schema[measurement].try_emplace(s->key.field, s->type);
-      resolved[k] = s.get();
+      resolved[k] = {s.get(), s->sid, s->type};
       ++rb->series_in_db;
       ++nondurable_series_;
-      AddSeries(std::move(s), rb->tagset);
+      AddSeries(std::move(s), tagset, tagset_hash);
     }
     if (!bad.ok()) {
       out.point_errors.clear();
@@ -607,8 +671,8 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
       }
       if (unit.state == ResolvedUnit::State::kOk) {
         for (uint32_t f = unit.begin; f < unit.end; ++f) {
-          wal.BeginRun(rb.targets[f]->sid, rb.targets[f]->type);
-          targets.push_back(rb.targets[f]);
+          wal.BeginRun(rb.targets[f].sid, rb.targets[f].type);
+          targets.push_back(rb.targets[f].series);
           if (clean) {
             in.AppendAll(u, rb.field_src[f], &wal);
             continue;

@@ -145,6 +145,14 @@ void AssignTagSetKey(std::string_view db, std::string_view rp, std::string_view 
   WriteTagSetKey(db, rp, measurement, sorted_tags, &w);
 }
 
+void AppendTagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
+                     std::span<const Tag> sorted_tags, std::string* dst) {
+  const size_t at = dst->size();
+  dst->resize(at + TagSetKeyBytes(db, rp, measurement, sorted_tags));
+  PointerWriter w(dst->data() + at);
+  WriteTagSetKey(db, rp, measurement, sorted_tags, &w);
+}
+
 std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
                       std::span<const Tag> sorted_tags) {
   std::string k;

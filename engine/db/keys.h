@@ -62,6 +62,9 @@ std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view
 // The same, written over *dst (reusing its capacity).
 void AssignTagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
                      std::span<const Tag> sorted_tags, std::string* dst);
+// The same, appended to *dst.
+void AppendTagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
+                     std::span<const Tag> sorted_tags, std::string* dst);
 
 // lp(db) lp(rp) series key: the in-memory and on-disk identity of a series.
 std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_view series_key);
