@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace lux::luxd {
 
@@ -32,6 +33,31 @@ struct HttpServer::Impl {
   uint16_t port = 0;
 
   void Accept();
+
+  // Request bodies' strings kept for the next requests: their memory is
+  // resident and as large as recent bodies, so a body is read into it
+  // without page faults, zero filling or copies as it grows. Bounded: a
+  // string over kPooledBodyMax is freed, and the pool holds kPoolMax bytes.
+  static constexpr size_t kPooledBodyMax = 8 << 20, kPoolMax = 64 << 20;
+  absl::Mutex pool_mu;
+  std::vector<std::string> pool ABSL_GUARDED_BY(pool_mu);
+  size_t pool_bytes ABSL_GUARDED_BY(pool_mu) = 0;
+
+  std::string TakeBody() {
+    absl::MutexLock l(&pool_mu);
+    if (pool.empty()) return {};
+    std::string s = std::move(pool.back());
+    pool.pop_back();
+    pool_bytes -= s.capacity();
+    return s;
+  }
+  void GiveBody(std::string s) {
+    if (s.capacity() > kPooledBodyMax) return;
+    absl::MutexLock l(&pool_mu);
+    if (pool_bytes + s.capacity() > kPoolMax) return;
+    pool_bytes += s.capacity();
+    pool.push_back(std::move(s));
+  }
 };
 
 namespace {
@@ -91,11 +117,15 @@ class Session : public std::enable_shared_from_this<Session> {
     // ~1,000 system calls and timer updates. The string grows with what
     // arrives (doubling from 16 KiB), never ahead of it to the declared
     // length: a client declaring 25 MB and sending nothing holds 16 KiB.
+    // The string comes from the server's pool: if it holds the whole body
+    // already (its old bytes are overwritten as the body arrives), it is
+    // cut to the body's length at once and never grows.
     if (!parser_->chunked() && parser_->content_length()) {
       body_length_ = *parser_->content_length();  // <= body_limit: checked with the header
       std::string& body = parser_->get().body();
+      body = server_->TakeBody();
       body_received_ = std::min<size_t>(buffer_.size(), body_length_);
-      body.resize(body_received_);
+      body.resize(body.size() >= body_length_ ? body_length_ : body_received_);
       net::buffer_copy(net::buffer(body.data(), body_received_), buffer_.data());
       buffer_.consume(body_received_);
       return ReadBodyChunk();
@@ -110,13 +140,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (body.size() == body_received_) {
       body.resize(std::min<size_t>(body_length_, std::max<size_t>(2 * body_received_, 16 << 10)));
     }
-    stream_.async_read_some(
-        net::buffer(body.data() + body_received_, body.size() - body_received_),
-        [self = shared_from_this()](beast::error_code ec, size_t n) {
-          if (ec) return self->Close();
-          self->body_received_ += n;
-          self->ReadBodyChunk();
-        });
+    stream_.async_read_some(net::buffer(body.data() + body_received_, body.size() - body_received_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->Close();
+                              self->body_received_ += n;
+                              self->ReadBodyChunk();
+                            });
   }
 
   void OnBody(beast::error_code ec, size_t) {
@@ -136,6 +165,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ++server_->in_flight;
     HttpResponse res = server_->handler(r);
     --server_->in_flight;
+    server_->GiveBody(std::move(r.body));
     if (server_->stopping) res.close = true;
     Respond(std::move(res));
   }
