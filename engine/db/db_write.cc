@@ -197,6 +197,13 @@ struct ColumnInput {
     const FieldValues& v = batch.series[u].fields[k].values;
     return v.index() != 0 || std::isfinite(std::get<0>(v)[j]);
   }
+  bool all_finite(size_t u, size_t k) const {
+    const FieldValues& v = batch.series[u].fields[k].values;
+    if (v.index() != 0) return true;
+    bool ok = true;  // no early exit: the loop vectorizes
+    for (double d : std::get<0>(v)) ok &= std::isfinite(d);
+    return ok;
+  }
   // Every point of unit u's field k.
   void AppendAll(size_t u, size_t k, WalBatch* out) const {
     const SeriesPoints& sp = batch.series[u];
@@ -315,8 +322,13 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
     tagsets_.Prefetch(k.hash);
   }
   for (auto& k : rb->keys) {
-    if (k.ready)
-      k.node = tagsets_.Find(std::string_view(rb->key_bytes).substr(k.begin, k.size), k.hash);
+    if (!k.ready) continue;
+    k.node = tagsets_.Find(std::string_view(rb->key_bytes).substr(k.begin, k.size), k.hash);
+    // Find read the node's first line; its fields, read below, run on.
+    if (k.node != nullptr) {
+      const char* n = reinterpret_cast<const char*>(k.node);
+      for (size_t off = 64; off < sizeof(TagSetIndex::Node); off += 64) __builtin_prefetch(n + off);
+    }
   }
   // Why a timestamp cannot be stored, or OK.
   auto check_time = [&](int64_t t) -> absl::Status {
@@ -438,8 +450,16 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
       continue;
     }
     if constexpr (Input::kColumns) {
-      // Each timestamp on its own: its range, and finite floats.
+      // Each timestamp on its own: its range, and finite floats. The
+      // common case, all good, is checked column by column first.
+      bool all_good = true;
+      const int64_t lowest = std::max(kMinTime, oldest);
       for (size_t j = 0; j < npoints; ++j) {
+        const int64_t t = in.ts(u, j);
+        all_good &= (t >= lowest) & (t <= kMaxTime);
+      }
+      for (size_t k = 0; k < fields.size(); ++k) all_good &= in.all_finite(u, fields[k]);
+      for (size_t j = 0; j < npoints && !all_good; ++j) {
         absl::Status s = check_time(in.ts(u, j));
         for (size_t k = 0; k < fields.size() && s.ok(); ++k) {
           if (!in.finite(u, fields[k], j)) s = NotFinite(in.field_key(u, fields[k]));
