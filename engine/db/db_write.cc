@@ -725,18 +725,31 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
 
   // 3. Series fields read here never change, and no series goes away while
   // a write is in flight (DrainWrites).
-  rocksdb::WriteBatch b;
   std::string record;
   EncodeWalRecord(wal, &record);
+  // The new series' index records (series map key and type), built in one
+  // buffer; the batch is sized once for them and the log record.
+  std::string index_values;
+  std::vector<uint32_t> index_ends;
+  index_ends.reserve(to_record.size());
+  for (const Series* s : to_record) {
+    AppendSeriesMapKey(s->db, s->rp, s->key, &index_values);
+    index_values.push_back(static_cast<char>(s->type));
+    index_ends.push_back(uint32_t(index_values.size()));
+  }
+  constexpr size_t kPutOverhead = 32;  // type, column family, lengths, a sid key
+  rocksdb::WriteBatch b(record.size() + index_values.size() +
+                        (to_record.size() + 4) * kPutOverhead);
   b.Put(wal_cf_, WalKey(seq), record);
   uint64_t max_sid = 0;
   // Each schema key once per record, not once per series (one database
   // per record: measurement and field name it).
   absl::flat_hash_set<std::pair<std::string_view, std::string_view>> schema_keys;
-  for (const Series* s : to_record) {
-    std::string v = SeriesMapKey(s->db, s->rp, s->key, /*spare=*/1);
-    v.push_back(static_cast<char>(s->type));
-    b.Put(index_cf_, SeriesBySidKey(s->sid), v);
+  for (size_t i = 0; i < to_record.size(); ++i) {
+    const Series* s = to_record[i];
+    const uint32_t begin = i == 0 ? 0 : index_ends[i - 1];
+    b.Put(index_cf_, SeriesBySidKey(s->sid),
+          rocksdb::Slice(index_values.data() + begin, index_ends[i] - begin));
     if (schema_keys.emplace(s->key.measurement, s->key.field).second) {
       b.Put(meta_cf_, SchemaKey(s->db, s->key.measurement, s->key.field),
             std::string(1, static_cast<char>(s->type)));

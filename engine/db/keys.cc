@@ -160,15 +160,19 @@ std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view
   return k;
 }
 
-std::string SeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key,
-                         size_t spare) {
+void AppendSeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key,
+                        std::string* dst) {
   // The tag set's key and lp(field).
-  const size_t bytes = TagSetKeyBytes(db, rp, key.measurement, key.tags) + PrefixedBytes(key.field);
-  std::string k;
-  k.reserve(bytes + spare);
-  PointerWriter w = Resized(&k, bytes);
+  const size_t at = dst->size();
+  dst->resize(at + TagSetKeyBytes(db, rp, key.measurement, key.tags) + PrefixedBytes(key.field));
+  PointerWriter w(dst->data() + at);
   WriteTagSetKey(db, rp, key.measurement, key.tags, &w);
   w.LengthPrefixed(key.field);
+}
+
+std::string SeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key) {
+  std::string k;
+  AppendSeriesMapKey(db, rp, key, &k);
   return k;
 }
 

@@ -69,9 +69,11 @@ void AppendTagSetKey(std::string_view db, std::string_view rp, std::string_view 
 // lp(db) lp(rp) series key: the in-memory and on-disk identity of a series.
 std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_view series_key);
 // The same from the key's parts (SeriesMapKey(db, rp, EncodeSeriesKey(...))),
-// in one allocation with room for `spare` more bytes.
-std::string SeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key,
-                         size_t spare = 0);
+// in one allocation.
+std::string SeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key);
+// The same, appended to *dst.
+void AppendSeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key,
+                        std::string* dst);
 
 std::string EncodeSeriesKey(std::string_view measurement, const std::vector<Tag>& sorted_tags,
                             std::string_view field);
