@@ -1,5 +1,5 @@
 // http_ingest --port P [--connections N] [--points TOTAL] [--batch 5000] [--db bench]
-//             [--rate POINTS_PER_S]
+//             [--rate POINTS_PER_S] [--trace FILE]
 //
 // N keep-alive connections POST the sensor workload as line protocol to a
 // running luxd (or any InfluxDB 1.x-compatible server) at 127.0.0.1:P,
@@ -16,6 +16,10 @@
 // together offer that many points/s, each batch sent at its scheduled time,
 // and latency counts from that time (queueing included, no coordinated
 // omission): the latency at a given load.
+//
+// --trace writes one line per request, "connection request start_ms
+// latency_ms" (start from the first request's), to see when slow requests
+// happen: all together (a stall) or spread (unfair service).
 // clang-format off
 #include <utility>  // first: Boost.Asio 1.74's awaitable.hpp uses std::exchange unincluded
 // clang-format on
@@ -41,6 +45,7 @@ int main(int argc, char** argv) {
   int port = 8086, connections = 8;
   size_t points = 2'000'000, batch = 5000;
   double rate = 0;
+  std::string trace;
   std::string db = "bench";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -56,6 +61,8 @@ int main(int argc, char** argv) {
       db = argv[i + 1];
     else if (a == "--rate")
       rate = std::stod(argv[i + 1]);
+    else if (a == "--trace")
+      trace = argv[i + 1];
   }
   auto connect = [&](beast::tcp_stream& s, boost::asio::io_context& ioc) {
     tcp::resolver r(ioc);
@@ -85,7 +92,7 @@ int main(int argc, char** argv) {
   // Pre-generate each connection's batches (generation is not measured).
   const size_t per_conn = points / connections;
   auto bodies = lux::bench::ConnectionBodies(connections, points, batch);
-  std::vector<std::vector<double>> lat(connections);
+  std::vector<std::vector<double>> lat(connections), start(connections);
   std::vector<int> failures(connections, 0);
   const auto t0 = Clock::now();
   std::vector<std::thread> threads;
@@ -108,6 +115,7 @@ int main(int argc, char** argv) {
             r0 = due;
           }
           ++k;
+          start[c].push_back(std::chrono::duration<double, std::milli>(r0 - t0).count());
           const int status = post(s, "/write?db=" + db, std::move(body));
           lat[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - r0).count());
           if (status != 204) ++failures[c];
@@ -121,6 +129,19 @@ int main(int argc, char** argv) {
   }
   for (auto& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!trace.empty()) {
+    FILE* f = std::fopen(trace.c_str(), "w");
+    if (f == nullptr) {
+      std::perror(trace.c_str());
+      return 1;
+    }
+    for (int c = 0; c < connections; ++c) {
+      for (size_t k = 0; k < lat[c].size(); ++k) {
+        std::fprintf(f, "%d %zu %.3f %.3f\n", c, k, start[c][k], lat[c][k]);
+      }
+    }
+    std::fclose(f);
+  }
   // All requests, and those after each connection's first (whose series
   // the server has already made: the first wave makes every series at once).
   std::vector<double> all, after_first;
