@@ -9,12 +9,16 @@
 // options. Prints one JSON object per repetition: lines/s and ns per line of
 // wall time and of the process's CPU time (the sealer's included), and the
 // wall ns per line of the first body of each writer (which makes its 2,000
-// series) apart from the rest (series known).
+// series) apart from the rest (series known). Also: the heap the first bodies
+// grew per series they made (malloc's in-use bytes, every allocation of the
+// write path: series, tag sets, index and log memtables, buffers), and the
+// log bytes the run wrote and their bytes before zstd (lux.stats).
 //
 // What it is for: the server-side cost of a line, free of the HTTP layer and
 // of the client that shares these two cores in http_ingest, so that a change
 // to the write path can be compared run against run (CPU time varies less
 // than throughput on a shared host).
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -32,6 +36,18 @@
 #include "server/luxd/influx_api.h"
 
 namespace {
+
+size_t HeapInUse() {
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+
+int64_t StatOf(lux::DB* db, const std::string& key) {
+  std::string stats;
+  if (!db->GetProperty("lux.stats", &stats)) return -1;
+  const size_t at = stats.find("\"" + key + "\":");
+  return at == std::string::npos ? -1 : std::atoll(stats.c_str() + at + key.size() + 3);
+}
 
 double CpuSeconds() {
   rusage u{};
@@ -52,8 +68,9 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--reps") == 0) reps = std::atoi(argv[i + 1]);
   }
   if (connections < 1 || batch < 1 || points < batch * size_t(connections) || reps < 1) {
-    std::fprintf(stderr, "write_path: need connections >= 1, batch >= 1, points >= "
-                         "batch x connections, reps >= 1\n");
+    std::fprintf(stderr,
+                 "write_path: need connections >= 1, batch >= 1, points >= "
+                 "batch x connections, reps >= 1\n");
     return 2;
   }
   const auto per_writer = lux::bench::ConnectionBodies(connections, points, batch);
@@ -79,7 +96,8 @@ int main(int argc, char** argv) {
     {
       auto db = lux::DB::Open(config.DbOptions(), dir);
       if (!db.ok()) {
-        std::fprintf(stderr, "open %s: %s\n", dir.c_str(), std::string(db.status().message()).c_str());
+        std::fprintf(stderr, "open %s: %s\n", dir.c_str(),
+                     std::string(db.status().message()).c_str());
         return 1;
       }
       lux::luxd::InfluxApi api(db->get(), config);
@@ -94,26 +112,38 @@ int main(int argc, char** argv) {
       req.method = "POST";
       req.target = "/write?db=bench";
       int failed = 0;
+      const size_t heap0 = HeapInUse();
+      size_t first_round_heap = 0;
       const double cpu0 = CpuSeconds();
       const auto t0 = std::chrono::steady_clock::now();
       auto first_round_end = t0;  // the first body of each writer makes its series
       for (size_t b = 0; b < bodies.size(); ++b) {
         req.body = *bodies[b];  // the server owns each body it reads (not timed apart)
         if (api.Handle(req).status != 204) ++failed;
-        if (b + 1 == size_t(connections)) first_round_end = std::chrono::steady_clock::now();
+        if (b + 1 == size_t(connections)) {
+          first_round_end = std::chrono::steady_clock::now();
+          first_round_heap = HeapInUse() - heap0;
+        }
       }
-      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double wall =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const double first_wall = std::chrono::duration<double>(first_round_end - t0).count();
       const size_t first_lines = batch * size_t(connections);
       const double cpu = CpuSeconds() - cpu0;
+      const int64_t series = StatOf(db->get(), "series");
       std::printf(
           "{\"benchmark\":\"write_path\",\"connections\":%d,\"lines\":%zu,\"batch\":%zu,"
           "\"rep\":%d,\"seconds\":%.3f,\"lines_per_s\":%.0f,\"ns_per_line\":%.1f,"
           "\"cpu_seconds\":%.3f,\"cpu_ns_per_line\":%.1f,\"new_series_ns_per_line\":%.1f,"
-          "\"known_series_ns_per_line\":%.1f,\"failed_requests\":%d}\n",
+          "\"known_series_ns_per_line\":%.1f,\"series\":%lld,"
+          "\"heap_per_new_series_bytes\":%.0f,\"log_bytes_logged\":%lld,"
+          "\"log_bytes_uncompressed\":%lld,\"failed_requests\":%d}\n",
           connections, lines, batch, rep, wall, double(lines) / wall, wall * 1e9 / double(lines),
           cpu, cpu * 1e9 / double(lines), first_wall * 1e9 / double(first_lines),
-          (wall - first_wall) * 1e9 / double(lines - first_lines), failed);
+          (wall - first_wall) * 1e9 / double(lines - first_lines), (long long)series,
+          series > 0 ? double(first_round_heap) / double(series) : 0.0,
+          (long long)StatOf(db->get(), "log_bytes_logged"),
+          (long long)StatOf(db->get(), "log_bytes_uncompressed"), failed);
       std::fflush(stdout);
     }
     std::filesystem::remove_all(dir);

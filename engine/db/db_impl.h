@@ -424,6 +424,9 @@ class DBImpl : public DB {
   std::atomic<uint64_t> seal_failures_{0};
   std::atomic<uint64_t> head_segments_built_{0};  // installed by CompactHeads
   std::atomic<uint64_t> head_compactions_discarded_{0};
+  // Write records logged by this process: bytes before zstd, bytes written.
+  std::atomic<uint64_t> log_bytes_uncompressed_{0};
+  std::atomic<uint64_t> log_bytes_logged_{0};
 };
 
 }  // namespace lux::engine

@@ -562,6 +562,8 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
       ",\"head_segments_built\":", head_segments_built_.load(),
       ",\"head_compactions_discarded\":", head_compactions_discarded_.load(),
       ",\"wal_records\":", next_seq_ - wal_tail_, ",\"wal_bytes\":", wal_bytes,
+      ",\"log_bytes_logged\":", log_bytes_logged_.load(),
+      ",\"log_bytes_uncompressed\":", log_bytes_uncompressed_.load(),
       ",\"partitions\":", partitions, ",\"blocks\":", blocks, ",\"block_bytes\":", block_bytes,
       ",\"blocks_written\":", blocks_written_.load(), ",\"seal_failures\":", seal_failures_.load(),
       ",\"cold_partitions_encoded\":", cold_partitions_encoded_.load(),

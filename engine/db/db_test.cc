@@ -18,6 +18,7 @@ namespace lux {
 namespace {
 
 using testing::MakePoint;
+using testing::Stat;
 using testing::TempDir;
 
 using testing::DBTest;
@@ -187,6 +188,25 @@ TEST_F(DBTest, WritesReadBackFromHeadBlocksAndAfterReopen) {
       << stats;
   EXPECT_NE(stats.find("\"block_cache_hits\":"), std::string::npos) << stats;
   EXPECT_NE(stats.find("\"block_cache_misses\":"), std::string::npos) << stats;
+}
+
+TEST_F(DBTest, StatsCountTheLogBytesBeforeAndAfterCompression) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  EXPECT_EQ(Stat(db_.get(), "log_bytes_logged"), 0);
+  std::vector<Point> pts;
+  for (int i = 0; i < 2000; ++i) {
+    pts.push_back(MakePoint("env", {{"zone", "a"}}, "temp", 21.5, kT0 + i * 10 * kSec));
+  }
+  Write(pts);
+  const int64_t logged = Stat(db_.get(), "log_bytes_logged");
+  const int64_t before = Stat(db_.get(), "log_bytes_uncompressed");
+  EXPECT_GT(logged, 0);
+  EXPECT_LT(logged, 2000) << "one regular series compresses under a byte a point";
+  EXPECT_GT(before, 2000) << "its body takes at least a byte a point";
+  Write({MakePoint("env", {{"zone", "a"}}, "temp", 1.0, kT0 - kSec)});  // small: no zstd
+  const int64_t small = Stat(db_.get(), "log_bytes_logged") - logged;
+  EXPECT_GT(small, 0);
+  EXPECT_EQ(Stat(db_.get(), "log_bytes_uncompressed") - before, small);
 }
 
 TEST_F(DBTest, BatchIdsApplyABatchOnceAcrossReopenWithinTheWindow) {

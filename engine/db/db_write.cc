@@ -726,7 +726,8 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
   // 3. Series fields read here never change, and no series goes away while
   // a write is in flight (DrainWrites).
   std::string record;
-  EncodeWalRecord(wal, &record);
+  log_bytes_uncompressed_ += EncodeWalRecord(wal, &record);
+  log_bytes_logged_ += record.size();
   // The new series' index records (series map key and type), built in one
   // buffer; the batch is sized once for them and the log record.
   std::string index_values;

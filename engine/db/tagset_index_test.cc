@@ -18,7 +18,8 @@ class TagSetIndexTest : public ::testing::Test {
     return series_.back().get();
   }
   void Add(std::string_view key, std::string field, uint64_t sid) {
-    index_.Add(key, TagSetIndex::Hash(key), {std::move(field), FieldType::kFloat, sid, NewSeries(sid)});
+    index_.Add(key, TagSetIndex::Hash(key),
+               {std::move(field), FieldType::kFloat, sid, NewSeries(sid)});
   }
   std::vector<uint64_t> Sids(std::string_view key) const {
     std::vector<uint64_t> out;

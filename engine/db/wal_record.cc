@@ -263,7 +263,7 @@ FieldValue WalBatch::Value(FieldType type, size_t i) const {
   return type == FieldType::kString ? FieldValue(strs[bits[i]]) : FromBits(type, bits[i]);
 }
 
-void EncodeWalRecord(const WalBatch& batch, std::string* dst) {
+size_t EncodeWalRecord(const WalBatch& batch, std::string* dst) {
   thread_local std::string body;
   thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
   // Reused across writes, but not kept at the size of one huge write (the
@@ -279,12 +279,13 @@ void EncodeWalRecord(const WalBatch& batch, std::string* dst) {
     if (!ZSTD_isError(n) && n < body.size()) {
       (*dst)[at] = static_cast<char>(WalFormat::kZstdSharedRuns);
       dst->resize(at + 1 + n);
-      return;
+      return 1 + body.size();
     }
     dst->resize(at);
   }
   dst->push_back(static_cast<char>(WalFormat::kSharedRuns));
   dst->append(body);
+  return 1 + body.size();
 }
 
 void EncodeWalDelete(const WalDelete& del, std::string* dst) {

@@ -83,7 +83,9 @@ struct WalDelete {
   int64_t end = 0;
 };
 
-void EncodeWalRecord(const WalBatch& batch, std::string* dst);
+// Appends the record to *dst; returns the bytes of its body before zstd
+// (the record itself is what *dst grew by).
+size_t EncodeWalRecord(const WalBatch& batch, std::string* dst);
 void EncodeWalDelete(const WalDelete& del, std::string* dst);
 
 // Decodes a record into *batch (a write record) or *del (a delete record;

@@ -54,8 +54,10 @@ void ExpectSame(const WalBatch& got, const WalBatch& want) {
 
 TEST(WalRecordTest, RoundTripsEveryTypeAndRejectsEveryTruncation) {
   const WalBatch in = EveryType();
-  std::string rec;
-  EncodeWalRecord(in, &rec);
+  std::string rec = "prefix";
+  const size_t body = EncodeWalRecord(in, &rec);
+  EXPECT_EQ(body, rec.size() - 6) << "uncompressed: the record's size";
+  rec.erase(0, 6);
   EXPECT_EQ(rec[0], 5) << "plain shared runs (small)";
   WalBatch out;
   std::optional<WalDelete> del;
@@ -80,8 +82,9 @@ TEST(WalRecordTest, LargeRecordsAreCompressedRegularTimestampsCostAByte) {
     for (int i = 0; i < 1000; ++i) in.Add(i * 10'000'000'000LL, std::bit_cast<uint64_t>(21.5));
   }
   std::string rec;
-  EncodeWalRecord(in, &rec);
+  const size_t body = EncodeWalRecord(in, &rec);
   EXPECT_EQ(rec[0], 6) << "zstd shared runs";
+  EXPECT_GT(body, 7 * 1000u) << "over a byte a point before zstd";
   EXPECT_LT(rec.size(), 7000u) << "under a byte a point";
   WalBatch out;
   std::optional<WalDelete> del;

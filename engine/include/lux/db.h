@@ -105,7 +105,9 @@ class DB {
                                                               size_t limit = 0) = 0;
 
   // Introspection: "lux.stats" is a JSON object with series, head_points,
-  // wal_records, wal_bytes, partitions, blocks (estimated), block_bytes,
+  // wal_records, wal_bytes, log_bytes_logged and log_bytes_uncompressed
+  // (the write records this process logged, and their bytes before zstd),
+  // partitions, blocks (estimated), block_bytes,
   // blocks_written (by this process), corrupt_blocks (seen by reads) and
   // the block cache's block_cache_hits, block_cache_misses,
   // block_cache_usage_bytes and block_cache_capacity_bytes.
