@@ -513,6 +513,48 @@ TEST_F(DBTest, ColumnarWriteRejectsPointsAloneOrTheWholeSeries) {
   EXPECT_EQ(observed, (std::vector<std::string>{"3 series, 2 stored"}));
 }
 
+TEST_F(DBTest, ColumnarPointsAtTheBoundsAreJudgedOneByOne) {
+  // A column whose timestamps and floats are all good is taken whole; one
+  // bad value sends the column point by point. The bounds: the retention
+  // window's first nanosecond is in, the one before is out; infinities and
+  // the ends of int64 time are out.
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  ASSERT_TRUE(db_->CreateRetentionPolicy("farm", {"day", 86400 * kSec, 0, true}).ok());
+  const double inf = std::numeric_limits<double>::infinity();
+  auto series = [](std::string s, std::vector<int64_t> ts, std::vector<double> v) {
+    return SeriesPoints{"env", {{"s", std::move(s)}}, std::move(ts), {{"v", std::move(v)}}};
+  };
+  ColumnBatch c;
+  c.database = "farm";
+  c.series = {
+      series("edge", {kT0 - 1, kT0, kT0 + 1}, {1, 2, 3}),
+      series("inf", {kT0 + 5, kT0 + 6, kT0 + 7}, {1, inf, -inf}),
+      series("good", {kT0 + 5, kT0 + 6}, {4, 5}),
+      series("ends",
+             {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(), kT0 + 9},
+             {6, 7, 8})};
+  auto r = db_->Write(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->points_written, 6u);
+  std::vector<std::pair<size_t, std::string>> errors;
+  for (const PointError& e : r->rejected) errors.emplace_back(e.index, e.status.message());
+  const std::string nonfinite =
+      "invalid number: field \"v\" is NaN or infinite, which line protocol cannot carry";
+  ASSERT_EQ(errors.size(), 5u);
+  EXPECT_EQ(errors[0], (std::pair<size_t, std::string>{0, "points beyond retention policy"}));
+  EXPECT_EQ(errors[1], (std::pair<size_t, std::string>{4, nonfinite}));
+  EXPECT_EQ(errors[2], (std::pair<size_t, std::string>{5, nonfinite}));
+  EXPECT_EQ(errors[3].first, 8u);
+  EXPECT_NE(errors[3].second.find("time outside range"), std::string::npos) << errors[3].second;
+  EXPECT_EQ(errors[4].first, 9u);
+  EXPECT_NE(errors[4].second.find("time outside range"), std::string::npos) << errors[4].second;
+  QuerySpec q = Raw("env");
+  q.selector.tags = {{"s", TagFilter::Op::kEqual, {"edge"}}};
+  auto frames = Run(q);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].times, (std::vector<int64_t>{kT0, kT0 + 1}));
+}
+
 TEST_F(DBTest, LastWriteWinsAcrossHeadBlocksAndLateData) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   std::vector<Point> pts;

@@ -282,7 +282,7 @@ struct DBImpl::ResolvedBatch {
   // key_bytes) and its tag set, null if unknown then.
   struct UnitKey {
     bool ready = false;
-    uint32_t begin = 0, size = 0;
+    size_t begin = 0, size = 0;
     uint64_t hash = 0;
     const TagSetIndex::Node* node = nullptr;
   };
@@ -315,9 +315,9 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
     }
     auto& k = rb->keys[u];
     k.ready = true;
-    k.begin = uint32_t(rb->key_bytes.size());
+    k.begin = rb->key_bytes.size();
     AppendTagSetKey(database, rp.name, in.measurement(u), tags, &rb->key_bytes);
-    k.size = uint32_t(rb->key_bytes.size() - k.begin);
+    k.size = rb->key_bytes.size() - k.begin;
     k.hash = TagSetIndex::Hash(std::string_view(rb->key_bytes).substr(k.begin, k.size));
     tagsets_.Prefetch(k.hash);
   }
@@ -726,17 +726,16 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
   // 3. Series fields read here never change, and no series goes away while
   // a write is in flight (DrainWrites).
   std::string record;
-  log_bytes_uncompressed_ += EncodeWalRecord(wal, &record);
-  log_bytes_logged_ += record.size();
+  const size_t record_body = EncodeWalRecord(wal, &record);
   // The new series' index records (series map key and type), built in one
   // buffer; the batch is sized once for them and the log record.
   std::string index_values;
-  std::vector<uint32_t> index_ends;
+  std::vector<size_t> index_ends;
   index_ends.reserve(to_record.size());
   for (const Series* s : to_record) {
     AppendSeriesMapKey(s->db, s->rp, s->key, &index_values);
     index_values.push_back(static_cast<char>(s->type));
-    index_ends.push_back(uint32_t(index_values.size()));
+    index_ends.push_back(index_values.size());
   }
   constexpr size_t kPutOverhead = 32;  // type, column family, lengths, a sid key
   rocksdb::WriteBatch b(record.size() + index_values.size() +
@@ -748,7 +747,7 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
   absl::flat_hash_set<std::pair<std::string_view, std::string_view>> schema_keys;
   for (size_t i = 0; i < to_record.size(); ++i) {
     const Series* s = to_record[i];
-    const uint32_t begin = i == 0 ? 0 : index_ends[i - 1];
+    const size_t begin = i == 0 ? 0 : index_ends[i - 1];
     b.Put(index_cf_, SeriesBySidKey(s->sid),
           rocksdb::Slice(index_values.data() + begin, index_ends[i] - begin));
     if (schema_keys.emplace(s->key.measurement, s->key.field).second) {
@@ -772,6 +771,10 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
   }
   rocksdb::Status rs = rocks_->Write(WriteOpts(), &b);
   if (!rs.ok() && (rs.IsIOError() || rs.IsNoSpace())) needs_resume_ = true;
+  if (rs.ok()) {
+    log_bytes_uncompressed_ += record_body;
+    log_bytes_logged_ += record.size();
+  }
 
   // 4. In sequence order, so that the head agrees with a replay of the log
   // (the later write of a timestamp wins).

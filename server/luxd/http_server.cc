@@ -34,25 +34,42 @@ struct HttpServer::Impl {
 
   void Accept();
 
-  // Request bodies' strings kept for the next requests: their memory is
-  // resident and as large as recent bodies, so a body is read into it
-  // without page faults, zero filling or copies as it grows. Bounded: a
-  // string over kPooledBodyMax is freed, and the pool holds kPoolMax bytes.
-  static constexpr size_t kPooledBodyMax = 8 << 20, kPoolMax = 64 << 20;
+  // Request bodies' strings kept for later requests of about their size:
+  // their memory is resident, so a body is read into one without page
+  // faults, zero filling or copies as it grows. Bounded: only strings of
+  // kPooledBodyMin to kPooledBodyMax bytes of capacity are kept, kPoolMax
+  // bytes in all; a request takes one only if it holds its whole declared
+  // body and at most four times that (strings grow by doubling: one a body
+  // just over a power of two grew holds nearly twice it), so a small or
+  // stalled request never pins a large one (and a declared length alone never allocates: what is
+  // pooled is memory held already).
+  static constexpr size_t kPooledBodyMin = 64 << 10, kPooledBodyMax = 8 << 20, kPoolMax = 64 << 20;
   absl::Mutex pool_mu;
   std::vector<std::string> pool ABSL_GUARDED_BY(pool_mu);
   size_t pool_bytes ABSL_GUARDED_BY(pool_mu) = 0;
 
-  std::string TakeBody() {
+  // The smallest pooled string holding `length` bytes within four times
+  // that, or an empty one.
+  std::string TakeBody(size_t length) {
+    if (length > kPooledBodyMax || 4 * length < kPooledBodyMin) return {};
     absl::MutexLock l(&pool_mu);
-    if (pool.empty()) return {};
-    std::string s = std::move(pool.back());
+    size_t best = pool.size();
+    for (size_t i = 0; i < pool.size(); ++i) {
+      const size_t cap = pool[i].capacity();
+      if (cap >= length && cap <= 4 * length &&
+          (best == pool.size() || cap < pool[best].capacity())) {
+        best = i;
+      }
+    }
+    if (best == pool.size()) return {};
+    std::string s = std::move(pool[best]);
+    pool[best] = std::move(pool.back());
     pool.pop_back();
     pool_bytes -= s.capacity();
     return s;
   }
   void GiveBody(std::string s) {
-    if (s.capacity() > kPooledBodyMax) return;
+    if (s.capacity() < kPooledBodyMin || s.capacity() > kPooledBodyMax) return;
     absl::MutexLock l(&pool_mu);
     if (pool_bytes + s.capacity() > kPoolMax) return;
     pool_bytes += s.capacity();
@@ -117,15 +134,16 @@ class Session : public std::enable_shared_from_this<Session> {
     // ~1,000 system calls and timer updates. The string grows with what
     // arrives (doubling from 16 KiB), never ahead of it to the declared
     // length: a client declaring 25 MB and sending nothing holds 16 KiB.
-    // The string comes from the server's pool: if it holds the whole body
-    // already (its old bytes are overwritten as the body arrives), it is
-    // cut to the body's length at once and never grows.
+    // Or, from the server's pool, a string with room for the whole body
+    // (and at most four times that): it is cut to the body's length at once and
+    // never grows; its old bytes are overwritten as the body arrives, and
+    // the body reaches the handler only once all of it has.
     if (!parser_->chunked() && parser_->content_length()) {
       body_length_ = *parser_->content_length();  // <= body_limit: checked with the header
       std::string& body = parser_->get().body();
-      body = server_->TakeBody();
+      body = server_->TakeBody(body_length_);
       body_received_ = std::min<size_t>(buffer_.size(), body_length_);
-      body.resize(body.size() >= body_length_ ? body_length_ : body_received_);
+      body.resize(body.capacity() >= body_length_ ? body_length_ : body_received_);
       net::buffer_copy(net::buffer(body.data(), body_received_), buffer_.data());
       buffer_.consume(body_received_);
       return ReadBodyChunk();
