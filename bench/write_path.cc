@@ -27,12 +27,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "bench/workload/sensor_workload.h"
 #include "lux/db.h"
 #include "server/luxd/config.h"
+#include "server/luxd/http_util.h"
 #include "server/luxd/influx_api.h"
 
 namespace {
@@ -42,12 +44,20 @@ size_t HeapInUse() {
   return m.uordblks + m.hblkhd;
 }
 
-int64_t StatOf(lux::DB* db, const std::string& key) {
-  std::string stats;
-  if (!db->GetProperty("lux.stats", &stats)) return -1;
-  const size_t at = stats.find("\"" + key + "\":");
-  return at == std::string::npos ? -1 : std::atoll(stats.c_str() + at + key.size() + 3);
-}
+// lux.stats' numbers by name (-1 for one it lacks).
+struct Stats {
+  explicit Stats(lux::DB* db) {
+    std::string json;
+    if (db->GetProperty("lux.stats", &json)) {
+      for (auto& [k, v] : lux::luxd::FlatJsonNumbers(json)) values[k] = std::atoll(v.c_str());
+    }
+  }
+  long long operator[](const std::string& key) const {
+    auto it = values.find(key);
+    return it == values.end() ? -1 : it->second;
+  }
+  std::map<std::string, long long> values;
+};
 
 double CpuSeconds() {
   rusage u{};
@@ -130,7 +140,8 @@ int main(int argc, char** argv) {
       const double first_wall = std::chrono::duration<double>(first_round_end - t0).count();
       const size_t first_lines = batch * size_t(connections);
       const double cpu = CpuSeconds() - cpu0;
-      const int64_t series = StatOf(db->get(), "series");
+      const Stats stats(db->get());
+      const long long series = stats["series"];
       std::printf(
           "{\"benchmark\":\"write_path\",\"connections\":%d,\"lines\":%zu,\"batch\":%zu,"
           "\"rep\":%d,\"seconds\":%.3f,\"lines_per_s\":%.0f,\"ns_per_line\":%.1f,"
@@ -140,10 +151,9 @@ int main(int argc, char** argv) {
           "\"log_bytes_uncompressed\":%lld,\"failed_requests\":%d}\n",
           connections, lines, batch, rep, wall, double(lines) / wall, wall * 1e9 / double(lines),
           cpu, cpu * 1e9 / double(lines), first_wall * 1e9 / double(first_lines),
-          (wall - first_wall) * 1e9 / double(lines - first_lines), (long long)series,
-          series > 0 ? double(first_round_heap) / double(series) : 0.0,
-          (long long)StatOf(db->get(), "log_bytes_logged"),
-          (long long)StatOf(db->get(), "log_bytes_uncompressed"), failed);
+          (wall - first_wall) * 1e9 / double(lines - first_lines), series,
+          series > 0 ? double(first_round_heap) / double(series) : 0.0, stats["log_bytes_logged"],
+          stats["log_bytes_uncompressed"], failed);
       std::fflush(stdout);
     }
     std::filesystem::remove_all(dir);

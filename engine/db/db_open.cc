@@ -322,7 +322,7 @@ absl::Status DBImpl::LoadIndex() {
           std::find_if(known->fields.begin(), known->fields.end(),
                        [&](const TagSetIndex::Field& e) { return e.field == s->key.field; });
       if (same != known->fields.end()) {
-        sid_aliases_[s->sid] = same->series->sid;
+        sid_aliases_[s->sid] = same->sid;
         continue;
       }
     }

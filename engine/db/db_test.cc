@@ -25,6 +25,13 @@ using testing::DBTest;
 using testing::kSec;
 using testing::kT0;
 
+// A write's rejected points as (index, message).
+std::vector<std::pair<size_t, std::string>> Errors(const WriteResult& r) {
+  std::vector<std::pair<size_t, std::string>> out;
+  for (const PointError& e : r.rejected) out.emplace_back(e.index, std::string(e.status.message()));
+  return out;
+}
+
 TEST_F(DBTest, NewDatabaseHasTheAutogenDefaultPolicy) {
   ASSERT_TRUE(db_->CreateDatabase("farm").ok());
   ASSERT_TRUE(db_->CreateDatabase("farm").ok()) << "creating twice is fine";
@@ -475,8 +482,7 @@ TEST_F(DBTest, ColumnarWriteRejectsPointsAloneOrTheWholeSeries) {
   auto r = db_->Write(c);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->points_written, 2u);
-  std::vector<std::pair<size_t, std::string>> errors;
-  for (const PointError& e : r->rejected) errors.emplace_back(e.index, e.status.message());
+  const auto errors = Errors(*r);
   const std::string nan =
       "invalid number: field \"v\" is NaN or infinite, which line protocol cannot carry";
   const std::string shortc = "field \"v\" has 1 values for 2 timestamps";
@@ -536,8 +542,7 @@ TEST_F(DBTest, ColumnarPointsAtTheBoundsAreJudgedOneByOne) {
   auto r = db_->Write(c);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->points_written, 6u);
-  std::vector<std::pair<size_t, std::string>> errors;
-  for (const PointError& e : r->rejected) errors.emplace_back(e.index, e.status.message());
+  const auto errors = Errors(*r);
   const std::string nonfinite =
       "invalid number: field \"v\" is NaN or infinite, which line protocol cannot carry";
   ASSERT_EQ(errors.size(), 5u);

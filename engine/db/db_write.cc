@@ -266,9 +266,9 @@ struct DBImpl::ResolvedBatch {
   // record needs (copied from the tag set: the Series objects are touched
   // first where the head is, with prefetching).
   struct Target {
-    Series* series;
-    uint64_t sid;
-    FieldType type;
+    Series* series = nullptr;
+    uint64_t sid = 0;
+    FieldType type = FieldType::kFloat;
   };
   std::vector<Target> targets;
   std::vector<uint32_t> field_src;  // that field's index in its unit
@@ -277,9 +277,10 @@ struct DBImpl::ResolvedBatch {
   std::vector<uint32_t> fields;  // kept fields of the unit being resolved
   std::vector<Target> resolved;
   std::string tagset;
-  // ResolveUnits' first pass: the tag-set key of each pending unit whose
-  // tags are in canonical order already (bytes [begin, begin + size) of
-  // key_bytes) and its tag set, null if unknown then.
+  // ResolveUnits' first pass: the tag-set key of each unit whose tags are
+  // in canonical order already (bytes [begin, begin + size) of key_bytes)
+  // and its tag set, null if unknown then. Built by phase 1, looked up
+  // again by phase 2 for the units it left.
   struct UnitKey {
     bool ready = false;
     size_t begin = 0, size = 0;
@@ -302,27 +303,31 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
   rb->units.resize(in.units());
   // Tag sets first, so that the cache misses of looking up a hundred
   // thousand of them overlap instead of following one another: the key of
-  // every pending unit whose tags are sorted, unique and non-empty (as the
-  // loop below would build it) is built and hashed and its table position
-  // prefetched; then all are looked up; then the loop below uses them.
-  rb->keys.assign(in.units(), {});
-  rb->key_bytes.clear();
-  for (size_t u = 0; u < in.units(); ++u) {
-    const std::vector<Tag>& tags = in.tags(u);
-    if (rb->units[u].state != ResolvedUnit::State::kDeferred || in.measurement(u).empty() ||
-        !SortedUnique(tags) || AnyEmptyValue(tags)) {
-      continue;
-    }
-    auto& k = rb->keys[u];
-    k.ready = true;
-    k.begin = rb->key_bytes.size();
-    AppendTagSetKey(database, rp.name, in.measurement(u), tags, &rb->key_bytes);
-    k.size = rb->key_bytes.size() - k.begin;
-    k.hash = TagSetIndex::Hash(std::string_view(rb->key_bytes).substr(k.begin, k.size));
-    tagsets_.Prefetch(k.hash);
+  // every unit whose tags are sorted, unique and non-empty (as the loop
+  // below would build it) is built and hashed (once: the exclusive phase
+  // keeps the first one's) and its table position prefetched; then all
+  // pending ones are looked up; then the loop below uses them.
+  const bool keys_built = rb->keys.size() == in.units();
+  if (!keys_built) {
+    rb->keys.assign(in.units(), {});
+    rb->key_bytes.clear();
   }
-  for (auto& k : rb->keys) {
-    if (!k.ready) continue;
+  for (size_t u = 0; u < in.units(); ++u) {
+    if (rb->units[u].state != ResolvedUnit::State::kDeferred) continue;
+    auto& k = rb->keys[u];
+    const std::vector<Tag>& tags = in.tags(u);
+    if (!keys_built && !in.measurement(u).empty() && SortedUnique(tags) && !AnyEmptyValue(tags)) {
+      k.ready = true;
+      k.begin = rb->key_bytes.size();
+      AppendTagSetKey(database, rp.name, in.measurement(u), tags, &rb->key_bytes);
+      k.size = rb->key_bytes.size() - k.begin;
+      k.hash = TagSetIndex::Hash(std::string_view(rb->key_bytes).substr(k.begin, k.size));
+    }
+    if (k.ready) tagsets_.Prefetch(k.hash);
+  }
+  for (size_t u = 0; u < in.units(); ++u) {
+    auto& k = rb->keys[u];
+    if (!k.ready || rb->units[u].state != ResolvedUnit::State::kDeferred) continue;
     k.node = tagsets_.Find(std::string_view(rb->key_bytes).substr(k.begin, k.size), k.hash);
     // Find read the node's first line; its fields, read below, run on.
     if (k.node != nullptr) {
@@ -360,9 +365,11 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
     }
     // Tags sorted by key; a repeated key keeps its last value. Already
     // sorted, unique tags (the common case) are used in place.
+    // (A unit the first pass keyed has them so already.)
     const std::vector<Tag>& given = in.tags(u);
     std::span<const Tag> tags(given);
-    if (!SortedUnique(given)) {
+    const bool canonical = rb->keys[u].ready;
+    if (!canonical && !SortedUnique(given)) {
       auto& sorted = rb->sorted_tags;
       sorted.assign(given.begin(), given.end());
       std::stable_sort(sorted.begin(), sorted.end(),
@@ -378,7 +385,7 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
     }
     // A tag with an empty value is no tag (as in InfluxDB, and line
     // protocol cannot write one).
-    if (AnyEmptyValue(tags)) {
+    if (!canonical && AnyEmptyValue(tags)) {
       auto& kept = rb->sorted_tags;
       if (tags.data() != kept.data()) kept.assign(tags.begin(), tags.end());
       std::erase_if(kept, [](const Tag& t) { return t.value.empty(); });
@@ -490,7 +497,7 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
       known_set = tagsets_.Find(tagset, tagset_hash);
     }
     auto& resolved = rb->resolved;
-    resolved.assign(fields.size(), ResolvedBatch::Target{nullptr, 0, FieldType::kFloat});
+    resolved.assign(fields.size(), {});
     bool deferred = false;
     for (size_t k = 0; k < fields.size() && bad.ok(); ++k) {
       const std::string& key = in.field_key(u, fields[k]);

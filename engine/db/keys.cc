@@ -48,11 +48,12 @@ void WriteTagSetKey(std::string_view db, std::string_view rp, std::string_view m
   WriteTags(tags, w);
 }
 
-// Sizes *dst to `bytes` and returns a writer over them: a key is built once
+// Grows *dst by `bytes` and returns a writer over them: a key is built once
 // per write unit and once per new series, sized first and written in place.
-PointerWriter Resized(std::string* dst, size_t bytes) {
-  dst->resize(bytes);
-  return PointerWriter(dst->data());
+PointerWriter Appended(std::string* dst, size_t bytes) {
+  const size_t at = dst->size();
+  dst->resize(at + bytes);
+  return PointerWriter(dst->data() + at);
 }
 
 }  // namespace
@@ -141,15 +142,13 @@ bool DecodeRetentionPolicy(std::string_view src, RetentionPolicy* rp) {
 
 void AssignTagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
                      std::span<const Tag> sorted_tags, std::string* dst) {
-  PointerWriter w = Resized(dst, TagSetKeyBytes(db, rp, measurement, sorted_tags));
-  WriteTagSetKey(db, rp, measurement, sorted_tags, &w);
+  dst->clear();
+  AppendTagSetKey(db, rp, measurement, sorted_tags, dst);
 }
 
 void AppendTagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
                      std::span<const Tag> sorted_tags, std::string* dst) {
-  const size_t at = dst->size();
-  dst->resize(at + TagSetKeyBytes(db, rp, measurement, sorted_tags));
-  PointerWriter w(dst->data() + at);
+  PointerWriter w = Appended(dst, TagSetKeyBytes(db, rp, measurement, sorted_tags));
   WriteTagSetKey(db, rp, measurement, sorted_tags, &w);
 }
 
@@ -163,9 +162,8 @@ std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view
 void AppendSeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key,
                         std::string* dst) {
   // The tag set's key and lp(field).
-  const size_t at = dst->size();
-  dst->resize(at + TagSetKeyBytes(db, rp, key.measurement, key.tags) + PrefixedBytes(key.field));
-  PointerWriter w(dst->data() + at);
+  PointerWriter w =
+      Appended(dst, TagSetKeyBytes(db, rp, key.measurement, key.tags) + PrefixedBytes(key.field));
   WriteTagSetKey(db, rp, key.measurement, key.tags, &w);
   w.LengthPrefixed(key.field);
 }
@@ -189,7 +187,7 @@ std::string EncodeSeriesKey(std::string_view measurement, const std::vector<Tag>
                             std::string_view field) {
   std::string k;
   PointerWriter w =
-      Resized(&k, PrefixedBytes(measurement) + TagsBytes(sorted_tags) + PrefixedBytes(field));
+      Appended(&k, PrefixedBytes(measurement) + TagsBytes(sorted_tags) + PrefixedBytes(field));
   w.LengthPrefixed(measurement);
   WriteTags(sorted_tags, &w);
   w.LengthPrefixed(field);

@@ -41,8 +41,8 @@ struct HttpServer::Impl {
   // bytes in all; a request takes one only if it holds its whole declared
   // body and at most four times that (strings grow by doubling: one a body
   // just over a power of two grew holds nearly twice it), so a small or
-  // stalled request never pins a large one (and a declared length alone never allocates: what is
-  // pooled is memory held already).
+  // stalled request never pins a large one (and a declared length alone
+  // never allocates: what is pooled is memory held already).
   static constexpr size_t kPooledBodyMin = 64 << 10, kPooledBodyMax = 8 << 20, kPoolMax = 64 << 20;
   absl::Mutex pool_mu;
   std::vector<std::string> pool ABSL_GUARDED_BY(pool_mu);
@@ -135,9 +135,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // arrives (doubling from 16 KiB), never ahead of it to the declared
     // length: a client declaring 25 MB and sending nothing holds 16 KiB.
     // Or, from the server's pool, a string with room for the whole body
-    // (and at most four times that): it is cut to the body's length at once and
-    // never grows; its old bytes are overwritten as the body arrives, and
-    // the body reaches the handler only once all of it has.
+    // (and at most four times that): it is cut to the body's length at
+    // once and never grows; its old bytes are overwritten as the body
+    // arrives, and the body reaches the handler only once all of it has.
     if (!parser_->chunked() && parser_->content_length()) {
       body_length_ = *parser_->content_length();  // <= body_limit: checked with the header
       std::string& body = parser_->get().body();
