@@ -15,6 +15,7 @@
 #include "engine/db/db_test_util.h"
 #include "gtest/gtest.h"
 #include "server/luxd/gzip_for_tests.h"
+#include "server/luxd/socket_for_tests.h"
 #include "tests/luxd_process.h"
 
 namespace lux {
@@ -24,6 +25,9 @@ using testing::HttpCall;
 using testing::LuxdProcess;
 
 using testing::Gzip;
+using testing::RawConnect;
+using testing::ReadStatuses;
+using testing::SendAll;
 
 class LuxdTest : public ::testing::Test {
  protected:
@@ -243,48 +247,6 @@ TEST_F(LuxdTest, TenThousandConnectionsAtOnce) {
   }
   for (int fd : fds) close(fd);
   EXPECT_EQ(Post("/write?db=farm", "c v=1 1\n").status, 204);
-}
-
-// Opens a raw loopback connection (reads time out after 5 s).
-int RawConnect(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  return fd;
-}
-
-void SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = write(fd, data.data(), data.size());
-    ASSERT_GT(n, 0) << strerror(errno);
-    data.remove_prefix(size_t(n));
-  }
-}
-
-// Reads until `count` responses' status lines and headers have arrived; the
-// status codes, in order.
-std::vector<int> ReadStatuses(int fd, int count) {
-  std::string resp;
-  std::vector<int> codes;
-  char buf[4096];
-  size_t pos = 0;
-  while (int(codes.size()) < count) {
-    const size_t end = resp.find("\r\n\r\n", pos);
-    if (end == std::string::npos) {
-      const ssize_t n = read(fd, buf, sizeof(buf));
-      if (n <= 0) break;
-      resp.append(buf, size_t(n));
-      continue;
-    }
-    codes.push_back(std::atoi(resp.c_str() + pos + 9));  // "HTTP/1.1 204"
-    pos = end + 4;  // the answers here have no body (204) or end the test
-  }
-  return codes;
 }
 
 TEST_F(LuxdTest, BodiesInPiecesLargeChunkedAndPipelined) {
