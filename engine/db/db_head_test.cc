@@ -274,11 +274,43 @@ TEST_F(DBHeadTest, ATailPastASegmentGrowsByDoubling) {
     }
     ASSERT_TRUE(db_->Write(b).ok());
   };
-  // Point by point: the tail grows 8, 32, 128, 256 (a segment), then 512.
+  // Point by point: the tail grows 8, 16 to 44, four times that, 256 (a
+  // segment), then 512.
   write(0, 200);
   write(200, 100);  // 300 points: past the 256 of a segment
   EXPECT_EQ(Stat(db_.get(), "head_points"), 300);
   EXPECT_LE(Stat(db_.get(), "head_bytes"), 512 * 16) << "room for 512 points, not 1,024";
+}
+
+// Series written at one rate (sensors) do not all outgrow their tails at
+// the same write: each growth copies the tail into fresh memory, and 128k
+// series doing it in the same few writes stalled every writer for hundreds
+// of ms (page faults). The head's memory grows at many writes, none taking
+// a large share of it.
+TEST_F(DBHeadTest, TailsOfSeriesWrittenAtOneRateGrowAtDifferentWrites) {
+  options_.head_segment_points = 256;
+  Reopen();
+  int64_t last = 0, largest_step = 0;
+  int growing_writes = 0;
+  for (int i = 0; i < 200; ++i) {
+    WriteBatch b;
+    b.database = "farm";
+    for (int s = 0; s < 64; ++s) {
+      b.points.push_back(
+          MakePoint("m", {{"sensor", absl::StrCat(s)}}, "f", 0.5 * i, kT0 + i * kSec));
+    }
+    ASSERT_TRUE(db_->Write(b).ok());
+    const int64_t bytes = Stat(db_.get(), "head_bytes");
+    if (bytes > last) {
+      ++growing_writes;
+      if (i > 0) largest_step = std::max(largest_step, bytes - last);  // not the first write's
+    }
+    last = bytes;
+  }
+  // In step, the tails grew at 4 writes (the points outgrowing 8, 32, 128)
+  // and the last step was half the head.
+  EXPECT_GE(growing_writes, 12);
+  EXPECT_LE(largest_step * 5, last) << largest_step << " of " << last;
 }
 
 // Close seals every head, so a reopened database has no log to replay

@@ -104,11 +104,16 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
     // once a minute, or a million idle ones, hold little) and grows
     // fourfold up to a segment's worth (256 points at most), reaching it in
     // as many steps as doubling from 32 would take. Past that it doubles.
+    // The second step is staggered by series id (16 to 44 points): series
+    // written at one rate (sensors) would otherwise all outgrow their tails
+    // in the same few writes, each copying its points into fresh memory, a
+    // burst of page faults and copies that stalled every writer for
+    // hundreds of ms; staggered, the same work is spread over time.
     const size_t fourfold_until = std::min<size_t>(compact_at, 256);
     if (const size_t need = tail.size() + (run.end - run.begin);
         need > tail.ts.capacity() && need <= fourfold_until) {
-      const size_t room =
-          std::min(std::max({need, tail.ts.capacity() * 4, size_t{8}}), fourfold_until);
+      const size_t step = tail.ts.capacity() == 8 ? 16 + 4 * (s.sid % 8) : tail.ts.capacity() * 4;
+      const size_t room = std::min(std::max({need, step, size_t{8}}), fourfold_until);
       tail.ts.reserve(room);
       if (!tail.is_string()) tail.bits.reserve(room);
     }
