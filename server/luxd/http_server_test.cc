@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "server/luxd/socket_for_tests.h"
 
 namespace lux::luxd {
@@ -28,14 +29,17 @@ std::string Get(const std::string& target) {
 
 TEST(HttpServerTest, ABurstOfNewConnectionsIsServedWithoutWaitingBehindABusyOne) {
   // One server thread, 5 ms per request. A connection keeps it busy with
-  // request after request; then 32 new connections each send one. Every
-  // accept was a trip through the server's queue, behind the busy
-  // connection's next request: the new requests were served among 16-17
-  // of its requests (with 64 connections under load, the last accepted
-  // ~0.6 s late, the first requests of some connections finishing after
-  // hundreds of others'). All waiting connections are accepted at once
-  // now: the new requests are served among 1-2 of the busy one's.
+  // request after request; 32 new connections connect and send a request
+  // each while the thread is held inside one of the busy connection's
+  // requests. Every accept was a trip through the server's queue, behind
+  // the busy connection's next request: the new requests were served
+  // among 16 of its requests (with 64 connections under load, the last
+  // accepted ~0.6 s late, the first requests of some connections finishing
+  // after hundreds of others'). All waiting connections are accepted at
+  // once now: the new requests are served among 0-1 of the busy one's.
   std::atomic<int> busy_served{0};
+  std::atomic<bool> hold{false};
+  absl::Notification held, release;
   absl::Mutex mu;
   std::vector<int> busy_before_new;  // busy requests served before each new one
   HttpServerOptions o;
@@ -44,6 +48,10 @@ TEST(HttpServerTest, ABurstOfNewConnectionsIsServedWithoutWaitingBehindABusyOne)
   auto server = HttpServer::Start(o, [&](const HttpRequest& r) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (r.target == "/busy") {
+      if (hold.exchange(false)) {
+        held.Notify();
+        release.WaitForNotification();
+      }
       ++busy_served;
     } else {
       absl::MutexLock l(&mu);
@@ -67,13 +75,18 @@ TEST(HttpServerTest, ABurstOfNewConnectionsIsServedWithoutWaitingBehindABusyOne)
   });
   while (busy_served < 5) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
+  // The new connections wait in the listen backlog, their requests sent,
+  // however slowly this thread runs: the server's thread is held.
+  hold = true;
+  held.WaitForNotification();
   constexpr int kNew = 32;
   std::vector<int> fds;
   for (int i = 0; i < kNew; ++i) {
     fds.push_back(RawConnect(port));
+    SendAll(fds.back(), Get("/new"));
   }
-  const int busy_at_start = busy_served;
-  for (int fd : fds) SendAll(fd, Get("/new"));
+  const int busy_at_start = busy_served + 1;  // the held one
+  release.Notify();
   for (int fd : fds) {
     EXPECT_EQ(ReadStatuses(fd, 1), std::vector<int>{204});
     close(fd);
