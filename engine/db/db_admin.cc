@@ -35,7 +35,16 @@ absl::Status DBImpl::CreateDatabase(std::string_view name) {
   b.Put(meta_cf_, RetentionKey(name, autogen.name), EncodeRetentionPolicy(autogen));
   RETURN_IF_ERROR(WriteToRocks(&b, "creating database"));
   dbs_[std::string(name)].rps[autogen.name] = autogen;
+  PublishDatabaseNames();
   return absl::OkStatus();
+}
+
+void DBImpl::PublishDatabaseNames() {
+  std::vector<std::string> names;
+  names.reserve(dbs_.size());
+  for (const auto& [name, _] : dbs_) names.push_back(name);
+  absl::MutexLock l(&names_mu_);
+  db_names_ = std::move(names);
 }
 
 void DBImpl::DeleteSeriesRecords(const std::vector<uint64_t>& sids, rocksdb::WriteBatch* batch) {
@@ -119,14 +128,13 @@ absl::Status DBImpl::DropDatabase(std::string_view name) {
   RETURN_IF_ERROR(WriteToRocks(&b, "dropping database"));
   ForgetSeries(sids);
   dbs_.erase(std::string(name));
+  PublishDatabaseNames();
   return DropPartitionCfs(std::move(parts));
 }
 
 std::vector<std::string> DBImpl::ListDatabases() {
-  absl::ReaderMutexLock l(&mu_);
-  std::vector<std::string> names;
-  for (const auto& [name, _] : dbs_) names.push_back(name);
-  return names;
+  absl::MutexLock l(&names_mu_);
+  return db_names_;
 }
 
 absl::StatusOr<const RetentionPolicy*> DBImpl::ResolveRp(std::string_view db,

@@ -8,6 +8,8 @@
 #include <set>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "engine/db/db_test_util.h"
 #include "engine/db/db_testing.h"
 #include "gtest/gtest.h"
@@ -196,6 +198,43 @@ std::vector<std::string> Snapshot(DB* db) {
 // create series at the same moments: the head must hold what a replay of
 // the log (in log order) gives, with one series per key and one type per
 // field.
+// ListDatabases (asked by luxd before every write) answers while a write
+// holds the DB's lock in its apply step: it waited for the lock, and the
+// request's thread sat idle where it could have parsed its body.
+TEST(DBConcurrencyTest, ListDatabasesAnswersWhileAWriteIsApplied) {
+  testing::TempDir dir;
+  std::unique_ptr<DB> db = OpenFarm(Options(), dir.path());
+  ASSERT_NE(db, nullptr);
+  absl::Notification in_apply, listed;
+  std::vector<std::string> names;
+  bool answered_in_apply = false;
+  db->AddWriteObserver([&](const DB::WrittenBatch&, std::string_view, const WriteResult&) {
+    // Runs inside the write's apply step, the DB's lock held.
+    in_apply.Notify();
+    answered_in_apply = listed.WaitForNotificationWithTimeout(absl::Seconds(10));
+  });
+  std::thread lister([&] {
+    in_apply.WaitForNotification();
+    names = db->ListDatabases();
+    listed.Notify();
+  });
+  WriteBatch b;
+  b.database = "farm";
+  b.points.push_back(testing::MakePoint("m", {{"s", "a"}}, "v", 1.0, kT0));
+  ASSERT_TRUE(db->Write(b).ok());
+  lister.join();
+  EXPECT_TRUE(answered_in_apply) << "ListDatabases waited for the write to finish";
+  EXPECT_EQ(names, std::vector<std::string>{"farm"});
+  ASSERT_TRUE(db->CreateDatabase("barn").ok());
+  EXPECT_EQ(db->ListDatabases(), (std::vector<std::string>{"barn", "farm"}));
+  ASSERT_TRUE(db->DropDatabase("farm").ok());
+  EXPECT_EQ(db->ListDatabases(), std::vector<std::string>{"barn"});
+  db.reset();
+  auto reopened = DB::Open(Options(), dir.path());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ((*reopened)->ListDatabases(), std::vector<std::string>{"barn"});
+}
+
 TEST(DBConcurrencyTest, ConcurrentWritersAgreeWithLogReplay) {
   testing::TempDir dir, copy;
   Options options;

@@ -375,6 +375,14 @@ class DBImpl : public DB {
   std::vector<rocksdb::ColumnFamilyHandle*> all_handles_;
 
   std::map<std::string, DatabaseState> dbs_ ABSL_GUARDED_BY(mu_);
+  // The names of dbs_, for ListDatabases: every write request of luxd asks
+  // whether its database exists, and waiting for mu_ (held exclusively by
+  // other writes' apply steps) left its thread idle where it could have
+  // parsed. A leaf lock, set from dbs_ (PublishDatabaseNames) whenever a
+  // database comes or goes.
+  mutable absl::Mutex names_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::vector<std::string> db_names_ ABSL_GUARDED_BY(names_mu_);
+  void PublishDatabaseNames() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) ABSL_LOCKS_EXCLUDED(names_mu_);
   absl::flat_hash_map<uint64_t, std::unique_ptr<Series>> series_ ABSL_GUARDED_BY(mu_);
   // Series whose head holds points.
   absl::flat_hash_set<uint64_t> active_ ABSL_GUARDED_BY(mu_);

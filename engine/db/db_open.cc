@@ -105,6 +105,7 @@ void DBImpl::CloseRocksAndForget() {
   rocks_.reset();
   closed_ = true;
   dbs_.clear();
+  PublishDatabaseNames();
   series_.clear();
   tagsets_.Clear();
   partitions_.clear();
@@ -295,6 +296,7 @@ absl::Status DBImpl::LoadMeta() {
   for (auto& [key, parts] : partitions_) {
     for (auto& [start, p] : parts) p->cold_encoded = cold.contains(p->cf_name);
   }
+  PublishDatabaseNames();
   return FromRocks(it->status(), "reading metadata");
 }
 
