@@ -6,7 +6,9 @@
 // batches of --batch lines, and print one JSON object: points/s and request
 // latency p50/p95/p99, and the p95 of the requests after each connection's
 // first (p95_after_first_ms: the first wave makes every series of the run at
-// once, all connections together). Each connection writes its own sensors
+// once, all connections together), and when the first wave ended
+// (first_wave_ms: the last connection's first request answered, from the
+// first request's start). Each connection writes its own sensors
 // (so batches of different connections never overwrite each other). Creates
 // the database first with a CREATE DATABASE query.
 //
@@ -146,7 +148,9 @@ int main(int argc, char** argv) {
   // the server has already made: the first wave makes every series at once).
   std::vector<double> all, after_first;
   int failed = 0;
+  double first_wave_ms = 0;  // when the last connection's first request was answered
   for (int c = 0; c < connections; ++c) {
+    if (!lat[c].empty()) first_wave_ms = std::max(first_wave_ms, start[c][0] + lat[c][0]);
     all.insert(all.end(), lat[c].begin(), lat[c].end());
     if (lat[c].size() > 1) after_first.insert(after_first.end(), lat[c].begin() + 1, lat[c].end());
     failed += failures[c];
@@ -160,8 +164,8 @@ int main(int argc, char** argv) {
       "{\"benchmark\":\"http_ingest\",\"connections\":%d,\"offered_rate\":%.0f,\"points\":%zu,"
       "\"batch\":%zu,"
       "\"seconds\":%.3f,\"points_per_s\":%.0f,\"p50_ms\":%.2f,\"p95_ms\":%.2f,\"p99_ms\":%.2f,"
-      "\"p95_after_first_ms\":%.2f,\"failed_requests\":%d}\n",
+      "\"p95_after_first_ms\":%.2f,\"first_wave_ms\":%.2f,\"failed_requests\":%d}\n",
       connections, rate, per_conn * connections, batch, seconds, per_conn * connections / seconds,
-      pct(50), pct(95), pct(99), pct_of(after_first, 95), failed);
+      pct(50), pct(95), pct(99), pct_of(after_first, 95), first_wave_ms, failed);
   return failed == 0 ? 0 : 1;
 }

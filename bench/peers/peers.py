@@ -221,7 +221,7 @@ def cmd_row(args):
     row["batch"] = int(ingest.get("batch", kv.pop("batch", 0)))
     kv.pop("batch", None)
     for k in ("seconds", "points_per_s", "p50_ms", "p95_ms", "p99_ms", "p95_after_first_ms",
-              "failed_requests"):
+              "first_wave_ms", "failed_requests"):
         row[k] = ingest.get(k)
     # disk_bytes: du -sb (apparent sizes); disk_alloc_bytes: blocks really
     # allocated (InfluxDB preallocates sparse series-file segments);
