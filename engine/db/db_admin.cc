@@ -60,7 +60,7 @@ void DBImpl::ForgetSeries(const std::vector<uint64_t>& sids) {
       head_points_ -= s.head.size();
       Unpin(s.head.marks.front().second);
     }
-    active_.erase(sid);
+    Deactivate(it->second->head);
     queued_.erase(sid);
     std::erase(seal_queue_, sid);
     tagsets_.Remove(TagSetKey(s.db, s.rp, s.key.measurement, s.key.tags), sid);

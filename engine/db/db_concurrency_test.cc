@@ -21,18 +21,7 @@ namespace {
 constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kT0 = 1767225600 * kSec;
 
-size_t CountPoints(DB* db) {
-  QuerySpec q;
-  q.selector = {"farm", "", "m", {}, {}};
-  q.aggregate = Aggregate::kCount;
-  auto c = db->Query(q);
-  EXPECT_TRUE(c.ok()) << c.status();
-  size_t n = 0;
-  Frame f;
-  while ((*c)->Next(&f)) n += size_t(std::get<int64_t>(f.values[0]));
-  EXPECT_TRUE((*c)->status().ok()) << (*c)->status();
-  return n;
-}
+using testing::CountPoints;
 
 // Opens a database with database "farm" in it, or null.
 std::unique_ptr<DB> OpenFarm(const Options& options, const std::string& path) {

@@ -313,6 +313,37 @@ TEST_F(DBHeadTest, TailsOfSeriesWrittenAtOneRateGrowAtDifferentWrites) {
   EXPECT_LE(largest_step * 5, last) << largest_step << " of " << last;
 }
 
+// Heads that empty (a delete) and fill again stay tracked among the series
+// with head points, whatever order they leave in: a flush then seals every
+// one of them (a series lost from that set would keep its points in the
+// head, and the log pinned).
+TEST_F(DBHeadTest, HeadsThatEmptyAndRefillAreAllSealedByAFlush) {
+  auto write = [&](int sensor, int64_t second) {
+    WriteBatch b;
+    b.database = "farm";
+    b.points.push_back(
+        MakePoint("m", {{"sensor", absl::StrCat(sensor)}}, "f", 1.0 * sensor, kT0 + second * kSec));
+    ASSERT_TRUE(db_->Write(b).ok());
+  };
+  auto erase = [&](int sensor) {
+    Selector sel{"farm", "", "m", {}, {}};
+    sel.tags.push_back({"sensor", TagFilter::Op::kEqual, {absl::StrCat(sensor)}});
+    ASSERT_TRUE(db_->DeleteRange(sel, kT0, kT0 + 1000 * kSec).ok());
+  };
+  for (int s = 0; s < 40; ++s) write(s, 1);
+  // Empty heads in an order unlike the one they filled in: first, last,
+  // middle ones, so that removals move other series around.
+  for (int s : {0, 39, 17, 3, 38, 20, 1, 36}) erase(s);
+  EXPECT_EQ(Stat(db_.get(), "head_points"), 32);
+  for (int s : {39, 0, 20}) write(s, 2);  // fill some again
+  for (int s : {5, 39, 11}) erase(s);
+  EXPECT_EQ(Stat(db_.get(), "head_points"), 32);
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_EQ(Stat(db_.get(), "head_points"), 0);
+  EXPECT_EQ(Stat(db_.get(), "wal_records"), 0) << "every head sealed, the log truncated";
+  EXPECT_EQ(testing::CountPoints(db_.get()), 32u);
+}
+
 // Close seals every head, so a reopened database has no log to replay
 // (what going back to a version that cannot read today's log records needs).
 TEST_F(DBHeadTest, ACleanCloseLeavesNoLogToReplay) {

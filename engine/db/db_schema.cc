@@ -122,7 +122,7 @@ void DBImpl::DeleteFromHead(const std::vector<uint64_t>& sids, int64_t start, in
     if (h.size() == 0) {
       Unpin(h.marks.front().second);
       h.marks.clear();
-      active_.erase(sid);
+      Deactivate(h);
       h.in_order = true;
     } else {
       // Keep pinning from the oldest write: conservative, and rare.

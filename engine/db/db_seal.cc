@@ -131,7 +131,7 @@ std::optional<uint64_t> SeqAfterDrop(const HeadSeries& h, size_t taken) {
 
 }  // namespace
 
-void DBImpl::DropSealed(uint64_t sid, HeadSeries& h, size_t taken) {
+void DBImpl::DropSealed(HeadSeries& h, size_t taken) {
   const size_t n = h.size();
   Unpin(h.marks.front().second);
   head_points_ -= std::min(taken, n);
@@ -140,7 +140,7 @@ void DBImpl::DropSealed(uint64_t sid, HeadSeries& h, size_t taken) {
     h.DropPrefix(n);
     h.marks.clear();
     h.in_order = true;
-    active_.erase(sid);
+    Deactivate(h);
     return;
   }
   const uint64_t first = *SeqAfterDrop(h, taken);
@@ -235,7 +235,7 @@ absl::Status DBImpl::Seal(std::vector<uint64_t> sids, bool full_blocks_only) {
   if (new_tail > wal_tail_) b.DeleteRange(wal_cf_, WalKey(wal_tail_), WalKey(new_tail));
   RETURN_IF_ERROR(WriteToRocks(&b, "sealing blocks", /*sync=*/false));
   for (const SealJob& job : jobs) {
-    DropSealed(job.sid, series_.at(job.sid)->head, job.points.size());
+    DropSealed(series_.at(job.sid)->head, job.points.size());
   }
   wal_tail_ = std::max(wal_tail_, new_tail);
   return absl::OkStatus();

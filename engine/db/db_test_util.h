@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "gtest/gtest.h"
 #include "lux/db.h"
 
 namespace lux::testing {
@@ -69,6 +70,22 @@ inline int64_t JsonNumber(const std::string& json, const std::string& key,
   const std::string needle = "\"" + key + "\":";
   const size_t at = json.find(needle, from);
   return at == std::string::npos ? -1 : std::stoll(json.substr(at + needle.size()));
+}
+
+// Points stored in measurement m of database "farm" (every field), by a
+// count query.
+inline size_t CountPoints(DB* db, const std::string& m = "m") {
+  QuerySpec q;
+  q.selector = {"farm", "", m, {}, {}};
+  q.aggregate = Aggregate::kCount;
+  auto c = db->Query(q);
+  EXPECT_TRUE(c.ok()) << c.status();
+  if (!c.ok()) return 0;
+  size_t n = 0;
+  Frame f;
+  while ((*c)->Next(&f)) n += size_t(std::get<int64_t>(f.values[0]));
+  EXPECT_TRUE((*c)->status().ok()) << (*c)->status();
+  return n;
 }
 
 // A number of lux.stats, or -1.

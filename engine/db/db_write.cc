@@ -75,7 +75,7 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
     Column& tail = h.tail;
     if (h.size() == 0) {
       ++pins_[seq];
-      active_.insert(s.sid);
+      Activate(s.sid, h);
       h.marks.assign(1, {0, seq});
       h.opened_ns = now;
       h.newest_ts = batch.ts[run.begin];
@@ -136,6 +136,21 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
       h.last_value = batch.Value(run.type, latest);
     }
   }
+}
+
+void DBImpl::Activate(uint64_t sid, HeadSeries& h) {
+  if (h.active_pos != HeadSeries::kNotActive) return;
+  h.active_pos = uint32_t(active_.size());
+  active_.push_back(sid);
+}
+
+void DBImpl::Deactivate(HeadSeries& h) {
+  if (h.active_pos == HeadSeries::kNotActive) return;
+  const uint64_t last = active_.back();
+  active_[h.active_pos] = last;
+  series_.at(last)->head.active_pos = h.active_pos;  // itself when h is the last
+  active_.pop_back();
+  h.active_pos = HeadSeries::kNotActive;
 }
 
 void DBImpl::AddSeries(std::unique_ptr<Series> s, std::string_view tagset_key,

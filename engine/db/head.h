@@ -57,6 +57,9 @@ struct HeadSeries {
   // points, the next one does. Indices are into the logical sequence.
   std::vector<std::pair<uint32_t, uint64_t>> marks;
   int64_t opened_ns = 0;  // clock time when the oldest unsealed point arrived (roughly)
+  // Its place in DBImpl::active_ while it holds points, else kNotActive.
+  static constexpr uint32_t kNotActive = UINT32_MAX;
+  uint32_t active_pos = kNotActive;
   // Latest point of the series anywhere (head or blocks), once known:
   // last_known says whether has_last/last_ts/last_value are up to date.
   bool last_known = false;
