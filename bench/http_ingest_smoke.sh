@@ -6,6 +6,7 @@ set -euo pipefail
 LUXD=$1
 HTTP_INGEST=$2
 DIR=$(mktemp -d)
+PID=
 trap 'kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; rm -rf "$DIR"' EXIT
 "$LUXD" --data-dir "$DIR/data" --http-addr 127.0.0.1:0 --grpc-addr 127.0.0.1:0 \
   --log-level warn > "$DIR/out" 2>&1 &

@@ -25,6 +25,10 @@ using testing::DBTest;
 using testing::kSec;
 using testing::kT0;
 
+// The message of a point whose float is NaN or infinite (field "v").
+const char kNonFiniteV[] =
+    "invalid number: field \"v\" is NaN or infinite, which line protocol cannot carry";
+
 // A write's rejected points as (index, message).
 std::vector<std::pair<size_t, std::string>> Errors(const WriteResult& r) {
   std::vector<std::pair<size_t, std::string>> out;
@@ -483,8 +487,7 @@ TEST_F(DBTest, ColumnarWriteRejectsPointsAloneOrTheWholeSeries) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->points_written, 2u);
   const auto errors = Errors(*r);
-  const std::string nan =
-      "invalid number: field \"v\" is NaN or infinite, which line protocol cannot carry";
+  const std::string nan = kNonFiniteV;
   const std::string shortc = "field \"v\" has 1 values for 2 timestamps";
   const std::string conflictc =
       "field type conflict: input field \"v\" on measurement \"env\" is type integer, already "
@@ -543,8 +546,7 @@ TEST_F(DBTest, ColumnarPointsAtTheBoundsAreJudgedOneByOne) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->points_written, 6u);
   const auto errors = Errors(*r);
-  const std::string nonfinite =
-      "invalid number: field \"v\" is NaN or infinite, which line protocol cannot carry";
+  const std::string nonfinite = kNonFiniteV;
   ASSERT_EQ(errors.size(), 5u);
   EXPECT_EQ(errors[0], (std::pair<size_t, std::string>{0, "points beyond retention policy"}));
   EXPECT_EQ(errors[1], (std::pair<size_t, std::string>{4, nonfinite}));

@@ -223,18 +223,18 @@ void HttpServer::Impl::Accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (stopping) return;
     if (!ec) {
-      std::make_shared<Session>(std::move(socket), this)->Run();
-      // And every other connection waiting now: each async accept is a
-      // trip through the io_context's queue, behind the handlers of other
-      // requests (several ms each under load), so accepting one per trip
-      // left the 64th of a burst of connections waiting ~0.6 s while the
-      // first ones had many requests served.
-      while (!stopping) {
-        beast::error_code aec;
-        tcp::socket next = acceptor.accept(net::make_strand(ioc), aec);
-        if (aec) break;  // would_block: none waiting; an error: the async accept meets it
-        std::make_shared<Session>(std::move(next), this)->Run();
-      }
+      // This connection and every other one waiting now: each async accept
+      // is a trip through the io_context's queue, behind the handlers of
+      // other requests (several ms each under load), so accepting one per
+      // trip left the 64th of a burst of connections waiting ~0.6 s while
+      // the first ones had many requests served. The non-blocking accept
+      // fails with would_block when none waits; another error is met by
+      // the next async accept.
+      beast::error_code aec;
+      do {
+        std::make_shared<Session>(std::move(socket), this)->Run();
+        socket = acceptor.accept(net::make_strand(ioc), aec);
+      } while (!aec && !stopping);
     } else if (ec == net::error::no_descriptors) {
       // Out of file descriptors: back off briefly instead of spinning.
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
