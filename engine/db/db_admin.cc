@@ -23,6 +23,7 @@ absl::Status ValidateName(std::string_view what, std::string_view name) {
 absl::Status DBImpl::CreateDatabase(std::string_view name) {
   RETURN_IF_ERROR(RecoverBeforeWrite());
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   RETURN_IF_ERROR(CheckOpen());
   RETURN_IF_ERROR(ValidateName("database", name));
   if (dbs_.contains(std::string(name))) return absl::OkStatus();
@@ -108,6 +109,7 @@ absl::Status DBImpl::DropDatabase(std::string_view name) {
   absl::MutexLock s(&seal_mu_);
   PauseColdCompaction();
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   DrainWrites();
   RETURN_IF_ERROR(CheckOpen());
   RETURN_IF_ERROR(RecoverIfNeeded());
@@ -208,12 +210,14 @@ absl::Status DBImpl::PutRetentionPolicy(std::string_view db, const RetentionPoli
 absl::Status DBImpl::CreateRetentionPolicy(std::string_view db, const RetentionPolicy& rp) {
   RETURN_IF_ERROR(RecoverBeforeWrite());
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   return PutRetentionPolicy(db, rp, /*create=*/true);
 }
 
 absl::Status DBImpl::AlterRetentionPolicy(std::string_view db, const RetentionPolicy& rp) {
   RETURN_IF_ERROR(RecoverBeforeWrite());
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   return PutRetentionPolicy(db, rp, /*create=*/false);
 }
 
@@ -221,6 +225,7 @@ absl::Status DBImpl::DropRetentionPolicy(std::string_view db, std::string_view n
   absl::MutexLock s(&seal_mu_);
   PauseColdCompaction();
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   DrainWrites();
   RETURN_IF_ERROR(CheckOpen());
   RETURN_IF_ERROR(RecoverIfNeeded());
@@ -250,6 +255,7 @@ absl::Status DBImpl::DropRetentionPolicy(std::string_view db, std::string_view n
 
 absl::StatusOr<std::vector<RetentionPolicy>> DBImpl::ListRetentionPolicies(std::string_view db) {
   absl::ReaderMutexLock l(&mu_);
+  absl::ReaderMutexLock h(&head_mu_);
   auto it = dbs_.find(std::string(db));
   if (it == dbs_.end()) {
     return absl::NotFoundError(absl::StrCat("database not found: \"", std::string(db), "\""));

@@ -224,6 +224,46 @@ TEST(DBConcurrencyTest, ListDatabasesAnswersWhileAWriteIsApplied) {
   EXPECT_EQ((*reopened)->ListDatabases(), std::vector<std::string>{"barn"});
 }
 
+// While one write applies to the head (its observer runs there), another
+// resolves its units, makes its new series and writes its log record: the
+// apply step holds only the head's lock. (Under the DB's one lock the two
+// took turns, and half of the 2 cores sat idle.) Both end applied in log
+// order.
+TEST(DBConcurrencyTest, AWriteLogsWhileAnotherIsApplied) {
+  testing::TempDir dir;
+  std::unique_ptr<DB> db = OpenFarm(Options(), dir.path());
+  ASSERT_NE(db, nullptr);
+  std::atomic<int> logged{0};
+  absl::Notification in_apply, second_logged;
+  engine::TEST_SetAfterLogWrite(db.get(), [&] {
+    if (++logged == 2) second_logged.Notify();
+  });
+  std::vector<double> applied;  // values in apply order
+  bool logged_meanwhile = false;
+  db->AddWriteObserver([&](const DB::WrittenBatch& w, std::string_view, const WriteResult&) {
+    applied.push_back(std::get<double>(w.points->points[0].fields[0].value));
+    if (applied.size() == 1) {
+      in_apply.Notify();
+      logged_meanwhile = second_logged.WaitForNotificationWithTimeout(absl::Seconds(10));
+    }
+  });
+  auto batch = [](const char* sensor, double v) {
+    WriteBatch b;
+    b.database = "farm";
+    b.points.push_back(testing::MakePoint("m", {{"s", sensor}}, "v", v, kT0));
+    return b;
+  };
+  std::thread second([&] {
+    in_apply.WaitForNotification();
+    EXPECT_TRUE(db->Write(batch("b", 2.0)).ok());  // a new series
+  });
+  ASSERT_TRUE(db->Write(batch("a", 1.0)).ok());
+  second.join();
+  EXPECT_TRUE(logged_meanwhile) << "the second write waited for the first one's apply step";
+  EXPECT_EQ(applied, (std::vector<double>{1.0, 2.0}));
+  EXPECT_EQ(CountPoints(db.get()), 2u);
+}
+
 TEST(DBConcurrencyTest, ConcurrentWritersAgreeWithLogReplay) {
   testing::TempDir dir, copy;
   Options options;

@@ -50,7 +50,7 @@ struct Series {
   // record is not committed yet is known in memory but not durable: every
   // write that uses it records it again until one commits. Guarded by mu_.
   bool durable = true;
-  HeadSeries head;
+  HeadSeries head;  // guarded by DBImpl::head_mu_
 };
 
 struct Partition {
@@ -134,12 +134,12 @@ class DBImpl : public DB {
   // *problems. REQUIRES: mu_ held (shared).
   absl::Status ReadSeries(const Series& s, const RetentionPolicy& rp, int64_t start, int64_t end,
                           Column* out, std::vector<std::string>* problems,
-                          QueryStats* stats = nullptr) ABSL_SHARED_LOCKS_REQUIRED(mu_);
+                          QueryStats* stats = nullptr) ABSL_SHARED_LOCKS_REQUIRED(mu_, head_mu_);
   // Adds the series' points in [start, end) to *acc, taking whole blocks
   // from their header statistics where the accumulator allows.
   absl::Status ScanSeries(const Series& s, const RetentionPolicy& rp, int64_t start, int64_t end,
                           WindowAccumulator* acc, std::vector<std::string>* problems,
-                          QueryStats* stats = nullptr) ABSL_SHARED_LOCKS_REQUIRED(mu_);
+                          QueryStats* stats = nullptr) ABSL_SHARED_LOCKS_REQUIRED(mu_, head_mu_);
   // Counts a corrupt block and describes it (series, block start, cause)
   // for the query's kDataLoss status; the query goes on without it.
   void NoteCorruptBlock(const Series& s, int64_t first_ts, const absl::Status& st,
@@ -156,8 +156,9 @@ class DBImpl : public DB {
   absl::Status ReadLastBefore(const Series& s, const RetentionPolicy& rp, int64_t before,
                               bool* found, int64_t* ts, FieldValue* value,
                               std::vector<std::string>* problems, QueryStats* stats = nullptr)
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+      ABSL_SHARED_LOCKS_REQUIRED(mu_, head_mu_);
   absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
+  absl::Mutex& head_mu() ABSL_LOCK_RETURNED(head_mu_) { return head_mu_; }
   // Test hooks (db_testing.h).
   void TEST_CompactHeads() ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status TEST_SealFullBlocks() ABSL_LOCKS_EXCLUDED(seal_mu_, mu_);
@@ -191,6 +192,7 @@ class DBImpl : public DB {
   void TEST_SetBeforeColdCompaction(std::function<void()> hook) ABSL_LOCKS_EXCLUDED(seal_mu_);
   // Threads waiting in PauseColdCompaction.
   int TEST_ColdPauseWaiters() ABSL_LOCKS_EXCLUDED(seal_mu_);
+  void TEST_SetAfterLogWrite(std::function<void()> hook) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   friend class QueryCursor;
@@ -201,16 +203,16 @@ class DBImpl : public DB {
   absl::Status RecoverBeforeWrite() ABSL_LOCKS_EXCLUDED(seal_mu_, mu_);
   // Opens RocksDB on env_ and rebuilds every in-memory structure; on
   // failure leaves RocksDB closed.
-  absl::Status OpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
-  absl::Status OpenRocksAndLoad() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
+  absl::Status OpenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_, head_mu_);
+  absl::Status OpenRocksAndLoad() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_, head_mu_);
   // Closes RocksDB and forgets the in-memory state (head included: it is
   // rebuilt from the log by OpenLocked).
-  void CloseRocksAndForget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
+  void CloseRocksAndForget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_, head_mu_);
   // After a failed write: RocksDB's Resume(), else a reopen in place.
-  absl::Status RecoverFromWriteFailure() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
+  absl::Status RecoverFromWriteFailure() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_, head_mu_);
   absl::Status LoadMeta() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status LoadIndex() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status ReplayWal() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ReplayWal() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, head_mu_);
   absl::StatusOr<const RetentionPolicy*> ResolveRp(std::string_view db, std::string_view rp) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::Status PutRetentionPolicy(std::string_view db, const RetentionPolicy& rp, bool create)
@@ -219,7 +221,7 @@ class DBImpl : public DB {
   // Removes head points of `sids` with start <= ts < end (delete path and
   // replay of a delete record).
   void DeleteFromHead(const std::vector<uint64_t>& sids, int64_t start, int64_t end)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, head_mu_);
   // The write path (db_write.cc), over units: a Point, or a SeriesPoints
   // run (Input: PointInput or ColumnInput there). ResolveUnits validates the
   // units of a batch and finds their series; with `exclusive` false (mu_
@@ -236,14 +238,14 @@ class DBImpl : public DB {
                                          const std::string& rp_name, const std::string& batch_id,
                                          const WrittenBatch& written);
   // Waits until no write is between taking its log sequence number and
-  // applying it to the head, keeping new ones out meanwhile; then bumps
+  // applying it to the head (mu_, held throughout, keeps new ones out); then bumps
   // layout_epoch_. Every change that removes series, partitions or
   // policies, or reopens RocksDB, calls it first.
-  void DrainWrites() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DrainWrites() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, head_mu_);
   // Adds points to the head (write path and replay).
   // `targets[r]` is the series of run r.
   void ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targets, uint64_t seq)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(head_mu_);
   // Makes a series known in memory (index maps, tag sets).
   // tagset_key: TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags);
   // tagset_hash: TagSetIndex::Hash of it.
@@ -257,7 +259,7 @@ class DBImpl : public DB {
   // full_blocks_only: seal whole multiples of block_points and leave the
   // rest in the head (blocks stay full-size while a series streams in).
   absl::Status Seal(std::vector<uint64_t> sids, bool full_blocks_only = false)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_) ABSL_LOCKS_EXCLUDED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_) ABSL_LOCKS_EXCLUDED(mu_, head_mu_);
   struct SealJob;
   // Largest block a seal writes: block_points and a quarter, so that a
   // partition's remainder joins its last block instead of forming its own.
@@ -268,12 +270,12 @@ class DBImpl : public DB {
   absl::Status BuildBlocks(const SealJob& job, rocksdb::WriteBatch* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_);
   // Removes the first `taken` points of a series' head, moving its log pin.
-  void DropSealed(HeadSeries& h, size_t taken) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DropSealed(HeadSeries& h, size_t taken) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, head_mu_);
   // Compresses the full runs of head_segment_points of the given series'
   // head tails into segments: copies them under mu_ shared, encodes with no
   // lock held, installs under mu_ unless the head changed meanwhile
   // (HeadSeries::generation). Writers go on throughout. REQUIRES: mu_ not held.
-  void CompactHeads(const std::vector<uint64_t>& sids) ABSL_LOCKS_EXCLUDED(mu_);
+  void CompactHeads(const std::vector<uint64_t>& sids) ABSL_LOCKS_EXCLUDED(mu_, head_mu_);
   // The background sealer: compacts head tails, seals series whose head
   // filled a block.
   void SealerLoop();
@@ -293,18 +295,18 @@ class DBImpl : public DB {
   Partition* FindPartitionByCf(const std::string& cf_name) ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Recovers from an earlier failed write, if any. REQUIRES: seal_mu_ and
   // mu_ held.
-  absl::Status RecoverIfNeeded() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_);
+  absl::Status RecoverIfNeeded() ABSL_EXCLUSIVE_LOCKS_REQUIRED(seal_mu_, mu_, head_mu_);
   absl::StatusOr<Partition*> GetOrCreatePartition(const std::string& db, const RetentionPolicy& rp,
                                                   int64_t ts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<const Partition*> PartitionsOf(const std::string& db, const std::string& rp,
                                              int64_t start, int64_t end) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  void Unpin(uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Unpin(uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(head_mu_);
   // Deletes the series' index records in *batch; ForgetSeries drops them
   // from memory once that batch is written.
   void DeleteSeriesRecords(const std::vector<uint64_t>& sids, rocksdb::WriteBatch* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ForgetSeries(const std::vector<uint64_t>& sids) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ForgetSeries(const std::vector<uint64_t>& sids) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, head_mu_);
   // Drops the partitions of (db, rp) (every rp when rp is null), deleting
   // their metadata in *batch; the column families go in DropPartitionCfs.
   std::vector<std::unique_ptr<Partition>> TakePartitions(std::string_view db, const std::string* rp,
@@ -322,7 +324,7 @@ class DBImpl : public DB {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Flushes memtables and compacts the log column family, so that sealed
   // and truncated data stops taking space.
-  absl::Status ReclaimLogSpace() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ReclaimLogSpace() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, head_mu_);
 
   const Options options_;
   const std::string path_;
@@ -351,15 +353,24 @@ class DBImpl : public DB {
   std::function<void()> test_before_cold_compaction_ ABSL_GUARDED_BY(seal_mu_);
   std::atomic<uint64_t> cold_partitions_encoded_{0};
   mutable absl::Mutex mu_;
+  // The head: every series' HeadSeries (Series::head), which series have
+  // points there, their log pins, the sealer's queues and the order writes
+  // apply in. Lock order: mu_, then head_mu_. Everything that takes mu_
+  // takes head_mu_ with it, except the write path's steps before its apply
+  // step, and the apply step takes head_mu_ alone: one write applies to the
+  // head while others resolve, build and log theirs (with both under mu_,
+  // the apply steps and those steps took turns on 2 cores).
+  mutable absl::Mutex head_mu_ ABSL_ACQUIRED_AFTER(mu_);
   // Series queued for the background sealer, and its thread.
-  std::vector<uint64_t> seal_queue_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<uint64_t> queued_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> seal_queue_ ABSL_GUARDED_BY(head_mu_);
+  absl::flat_hash_set<uint64_t> queued_ ABSL_GUARDED_BY(head_mu_);
   // Series whose head tail holds a full segment run, for the sealer.
-  std::vector<uint64_t> compact_queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> compact_queue_ ABSL_GUARDED_BY(head_mu_);
   // Source of HeadSeries::generation values (never reset, so a series made
-  // again after a reopen never meets an old value).
-  uint64_t head_generation_ ABSL_GUARDED_BY(mu_) = 0;
-  bool stop_sealer_ ABSL_GUARDED_BY(mu_) = false;
+  // again after a reopen never meets an old value). Changed with mu_ and
+  // head_mu_ held, or for a series no other thread knows yet (mu_ alone).
+  std::atomic<uint64_t> head_generation_{0};
+  bool stop_sealer_ ABSL_GUARDED_BY(head_mu_) = false;
   std::thread sealer_;
   bool closed_ ABSL_GUARDED_BY(mu_) = true;
   std::unique_ptr<rocksdb::DB> rocks_;
@@ -388,9 +399,9 @@ class DBImpl : public DB {
   // one appends, removing one moves the last into its place. (A hash set
   // cost a first wave of 128,000 new series ~5 % of its time: growing
   // tables, scattered inserts.) Any order.
-  std::vector<uint64_t> active_ ABSL_GUARDED_BY(mu_);
-  void Activate(uint64_t sid, HeadSeries& h) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Deactivate(HeadSeries& h) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<uint64_t> active_ ABSL_GUARDED_BY(head_mu_);
+  void Activate(uint64_t sid, HeadSeries& h) ABSL_EXCLUSIVE_LOCKS_REQUIRED(head_mu_);
+  void Deactivate(HeadSeries& h) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, head_mu_);
   // TagSetKey(db, rp, measurement, tags) -> its series, one per field: one
   // lookup per unit on the write path.
   TagSetIndex tagsets_ ABSL_GUARDED_BY(mu_);
@@ -398,7 +409,9 @@ class DBImpl : public DB {
   std::map<std::pair<std::string, std::string>, std::map<int64_t, std::unique_ptr<Partition>>>
       partitions_ ABSL_GUARDED_BY(mu_);
   // WAL seq -> number of head series whose oldest unsealed point is there.
-  absl::btree_map<uint64_t, int> pins_ ABSL_GUARDED_BY(mu_);
+  // A write's own record is kept from its sequence step on by
+  // next_apply_seq_ (nothing at or after it is deleted).
+  absl::btree_map<uint64_t, int> pins_ ABSL_GUARDED_BY(head_mu_);
   // A RocksDB write failed (I/O error, full disk): RocksDB stops writes
   // until Resume(), which the next write attempts.
   std::atomic<bool> needs_resume_{false};
@@ -408,16 +421,16 @@ class DBImpl : public DB {
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   // Writes apply to the head in log order: the next seq to apply. Equal to
   // next_seq_ whenever no write is in flight.
-  uint64_t next_apply_seq_ ABSL_GUARDED_BY(mu_) = 1;
-  int writes_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
-  int draining_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t next_apply_seq_ ABSL_GUARDED_BY(head_mu_) = 1;
+  std::function<void()> test_after_log_write_ ABSL_GUARDED_BY(mu_);
   // Bumped by DrainWrites and policy changes: series pointers resolved
   // under a shared lock are valid only while it stays the same.
   uint64_t layout_epoch_ ABSL_GUARDED_BY(mu_) = 0;
   size_t nondurable_series_ ABSL_GUARDED_BY(mu_) = 0;
-  // Write observers, called under mu_ in log order (phase 4 of Write).
-  std::map<uint64_t, WriteObserver> observers_ ABSL_GUARDED_BY(mu_);
-  uint64_t next_observer_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // Write observers, called under head_mu_ in log order (Write's apply
+  // step).
+  std::map<uint64_t, WriteObserver> observers_ ABSL_GUARDED_BY(head_mu_);
+  uint64_t next_observer_id_ ABSL_GUARDED_BY(head_mu_) = 1;
   // Batch ids written within Options::batch_id_window_ns, and those being
   // written (pending), with the answer to repeat; oldest first in
   // batch_order_ for expiry.
@@ -431,7 +444,8 @@ class DBImpl : public DB {
   uint64_t wal_tail_ ABSL_GUARDED_BY(mu_) = 1;  // lowest seq not yet deleted
   uint64_t next_sid_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t next_partition_id_ ABSL_GUARDED_BY(mu_) = 1;
-  size_t head_points_ ABSL_GUARDED_BY(mu_) = 0;
+  // Points in the head: changed under head_mu_, read by writes without it.
+  std::atomic<size_t> head_points_{0};
   mutable std::atomic<uint64_t> corrupt_blocks_{0};  // counted by readers too
   std::atomic<uint64_t> blocks_written_{0};          // counted by the sealer outside mu_
   std::atomic<uint64_t> seal_failures_{0};

@@ -51,6 +51,7 @@ DBImpl::~DBImpl() {
   bool open;
   {
     absl::ReaderMutexLock l(&mu_);
+    absl::ReaderMutexLock h(&head_mu_);
     open = !closed_;
   }
   if (open) Close().IgnoreError();
@@ -58,6 +59,7 @@ DBImpl::~DBImpl() {
   if (sealer_.joinable()) {
     {
       absl::MutexLock l(&mu_);
+      absl::MutexLock h(&head_mu_);
       stop_sealer_ = true;
     }
     sealer_.join();
@@ -128,10 +130,12 @@ absl::Status DBImpl::OpenImpl(rocksdb::Env* env) {
     absl::MutexLock s(&seal_mu_);
     stop_cold_compactor_ = false;
     absl::MutexLock l(&mu_);
+    absl::MutexLock h(&head_mu_);
     env_ = env;
     RETURN_IF_ERROR(OpenLocked());  // (closes what it opened when it fails)
   }
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   sealer_ = std::thread([this] { SealerLoop(); });
   cold_compactor_ = std::thread([this] { ColdCompactorLoop(); });
   return absl::OkStatus();
@@ -374,6 +378,7 @@ absl::Status DBImpl::ReplayWal() {
 absl::Status DBImpl::Close() {
   {
     absl::MutexLock l(&mu_);
+    absl::MutexLock h(&head_mu_);
     if (closed_) return absl::FailedPreconditionError("database is closed");
     DrainWrites();
     stop_sealer_ = true;
@@ -383,6 +388,7 @@ absl::Status DBImpl::Close() {
   absl::MutexLock seal_lock(&seal_mu_);
   absl::Status s = Seal({});
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   DrainWrites();  // writes that came in while sealing
   if (s.ok()) s = ReclaimLogSpace();
   closed_ = true;
@@ -424,6 +430,7 @@ absl::Status DBImpl::RecoverBeforeWrite() {
   absl::MutexLock s(&seal_mu_);
   PauseColdCompaction();
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   RETURN_IF_ERROR(CheckOpen());
   return RecoverIfNeeded();
 }

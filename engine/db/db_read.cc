@@ -294,7 +294,8 @@ class QueryCursor : public Cursor {
  private:
   absl::Status Fill(const Group& g, Frame* frame) {
     absl::ReaderMutexLock l(&db_->mu());
-    // Writes apply to the head in log order under mu_: every write below
+    absl::ReaderMutexLock h(&db_->head_mu());
+    // Writes apply to the head in log order under head_mu_: every write below
     // next_apply_seq_ is in what this frame reads, none after.
     frame->sequence = db_->next_apply_seq_ - 1;
     const RetentionPolicy* rp;
@@ -402,6 +403,7 @@ absl::StatusOr<std::unique_ptr<Cursor>> DBImpl::Query(const QuerySpec& spec) {
     return absl::InvalidArgumentError("percentile must be within [0, 100]");
   }
   absl::ReaderMutexLock l(&mu_);
+  absl::ReaderMutexLock h(&head_mu_);
   RETURN_IF_ERROR(CheckOpen());
   const RetentionPolicy* rp;
   ASSIGN_OR_RETURN(auto series, SelectSeries(spec.selector, &rp));
@@ -428,6 +430,7 @@ absl::StatusOr<std::unique_ptr<Cursor>> DBImpl::Query(const QuerySpec& spec) {
 
 absl::StatusOr<std::vector<LastValue>> DBImpl::Last(const Selector& selector) {
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   RETURN_IF_ERROR(CheckOpen());
   const RetentionPolicy* rp;
   ASSIGN_OR_RETURN(auto series, SelectSeries(selector, &rp));
@@ -471,6 +474,7 @@ std::optional<std::string> DBImpl::BlockBytes() {
   std::vector<rocksdb::ColumnFamilyHandle*> cfs;
   {
     absl::ReaderMutexLock l(&mu_);
+    absl::ReaderMutexLock h(&head_mu_);
     if (closed_) return std::nullopt;
     for (const auto& [k, parts] : partitions_) {
       for (const auto& [start, p] : parts) cfs.push_back(p->cf);
@@ -515,6 +519,7 @@ std::optional<std::string> DBImpl::BlockBytes() {
                     ",\"value_bytes\":", s.values, ",\"checksum_bytes\":", s.checksum, "}");
   }
   absl::ReaderMutexLock l(&mu_);
+  absl::ReaderMutexLock h(&head_mu_);
   if (closed_) return std::nullopt;
   return absl::StrCat("{\"types\":{", types, "},\"block_key_bytes\":", key_bytes,
                       ",\"unreadable_blocks\":", unreadable,
@@ -531,6 +536,7 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
   }
   if (name != "lux.stats") return false;
   absl::ReaderMutexLock l(&mu_);
+  absl::ReaderMutexLock h(&head_mu_);
   if (closed_) return false;
   size_t partitions = 0;
   uint64_t blocks = 0, block_bytes = 0;
@@ -557,7 +563,7 @@ bool DBImpl::GetProperty(std::string_view name, std::string* value) {
     head_segments += h.segments.size();
   }
   *value = absl::StrCat(
-      "{\"series\":", series_.size(), ",\"head_points\":", head_points_,
+      "{\"series\":", series_.size(), ",\"head_points\":", head_points_.load(),
       ",\"head_bytes\":", head_bytes, ",\"head_segments\":", head_segments,
       ",\"head_segments_built\":", head_segments_built_.load(),
       ",\"head_compactions_discarded\":", head_compactions_discarded_.load(),

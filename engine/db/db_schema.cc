@@ -26,6 +26,7 @@ std::vector<std::string> Limited(const std::set<std::string>& s, size_t limit) {
 absl::StatusOr<std::vector<std::string>> DBImpl::ListMeasurements(std::string_view db,
                                                                   size_t limit) {
   absl::ReaderMutexLock l(&mu_);
+  absl::ReaderMutexLock h(&head_mu_);
   RETURN_IF_ERROR(CheckOpen());
   auto it = dbs_.find(std::string(db));
   if (it == dbs_.end()) {
@@ -48,6 +49,7 @@ absl::StatusOr<std::vector<const Series*>> DBImpl::ListingSeries(const Selector&
 absl::StatusOr<std::vector<std::string>> DBImpl::ListTagKeys(const Selector& selector,
                                                              size_t limit) {
   absl::ReaderMutexLock l(&mu_);
+  absl::ReaderMutexLock h(&head_mu_);
   ASSIGN_OR_RETURN(auto series, ListingSeries(selector));
   std::set<std::string> keys;
   for (const Series* s : series) {
@@ -59,6 +61,7 @@ absl::StatusOr<std::vector<std::string>> DBImpl::ListTagKeys(const Selector& sel
 absl::StatusOr<std::vector<std::string>> DBImpl::ListTagValues(const Selector& selector,
                                                                std::string_view key, size_t limit) {
   absl::ReaderMutexLock l(&mu_);
+  absl::ReaderMutexLock h(&head_mu_);
   ASSIGN_OR_RETURN(auto series, ListingSeries(selector));
   std::set<std::string> values;
   for (const Series* s : series) {
@@ -72,6 +75,7 @@ absl::StatusOr<std::vector<std::string>> DBImpl::ListTagValues(const Selector& s
 absl::StatusOr<std::vector<std::pair<std::string, FieldType>>> DBImpl::ListFieldKeys(
     std::string_view db, std::string_view measurement) {
   absl::ReaderMutexLock l(&mu_);
+  absl::ReaderMutexLock h(&head_mu_);
   RETURN_IF_ERROR(CheckOpen());
   auto it = dbs_.find(std::string(db));
   if (it == dbs_.end()) {
@@ -88,6 +92,7 @@ absl::StatusOr<std::vector<std::pair<std::string, FieldType>>> DBImpl::ListField
 absl::StatusOr<std::vector<std::string>> DBImpl::ListSeries(const Selector& selector,
                                                             size_t limit) {
   absl::ReaderMutexLock l(&mu_);
+  absl::ReaderMutexLock h(&head_mu_);
   ASSIGN_OR_RETURN(auto series, ListingSeries(selector));
   std::set<std::string> keys;
   for (const Series* s : series) {
@@ -142,6 +147,7 @@ absl::Status DBImpl::DeleteRange(const Selector& selector, int64_t start, int64_
   absl::MutexLock lock_seal(&seal_mu_);
   if (needs_resume_) PauseColdCompaction();  // recovery below reopens RocksDB
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   DrainWrites();  // the delete record takes the next log position
   RETURN_IF_ERROR(CheckOpen());
   RETURN_IF_ERROR(RecoverIfNeeded());

@@ -159,6 +159,7 @@ absl::Status DBImpl::Seal(std::vector<uint64_t> sids, bool full_blocks_only) {
   std::vector<SealJob> jobs;
   {
     absl::ReaderMutexLock l(&mu_);
+    absl::ReaderMutexLock h(&head_mu_);
     RETURN_IF_ERROR(CheckOpen());
     if (sids.empty()) sids.assign(active_.begin(), active_.end());
     std::sort(sids.begin(), sids.end());
@@ -206,6 +207,7 @@ absl::Status DBImpl::Seal(std::vector<uint64_t> sids, bool full_blocks_only) {
   // Find (or make) the partitions of the points.
   {
     absl::MutexLock l(&mu_);
+    absl::MutexLock h(&head_mu_);
     RETURN_IF_ERROR(CheckOpen());
     for (SealJob& job : jobs) {
       const Series& s = *job.series;
@@ -224,6 +226,7 @@ absl::Status DBImpl::Seal(std::vector<uint64_t> sids, bool full_blocks_only) {
   for (const SealJob& job : jobs) RETURN_IF_ERROR(BuildBlocks(job, &b));
   // 3. Commit with the log truncation, and drop the sealed points.
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   absl::btree_map<uint64_t, int> pins = pins_;
   for (const SealJob& job : jobs) {
     const HeadSeries& h = job.series->head;
@@ -231,7 +234,9 @@ absl::Status DBImpl::Seal(std::vector<uint64_t> sids, bool full_blocks_only) {
     if (--it->second == 0) pins.erase(it);
     if (auto next = SeqAfterDrop(h, job.points.size())) ++pins[*next];
   }
-  const uint64_t new_tail = pins.empty() ? next_seq_ : pins.begin()->first;
+  // Records of writes not applied yet (from next_apply_seq_ on) stay.
+  const uint64_t new_tail =
+      pins.empty() ? next_apply_seq_ : std::min(next_apply_seq_, pins.begin()->first);
   if (new_tail > wal_tail_) b.DeleteRange(wal_cf_, WalKey(wal_tail_), WalKey(new_tail));
   RETURN_IF_ERROR(WriteToRocks(&b, "sealing blocks", /*sync=*/false));
   for (const SealJob& job : jobs) {
@@ -253,6 +258,7 @@ void DBImpl::CompactHeads(const std::vector<uint64_t>& sids) {
   std::vector<Job> jobs;
   {
     absl::ReaderMutexLock l(&mu_);
+    absl::ReaderMutexLock h(&head_mu_);
     if (closed_) return;
     for (uint64_t sid : sids) {
       auto it = series_.find(sid);
@@ -273,6 +279,7 @@ void DBImpl::CompactHeads(const std::vector<uint64_t>& sids) {
     }
   }
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   for (Job& job : jobs) {
     auto it = series_.find(job.sid);
     if (it == series_.end() || it->second->head.generation != job.generation) {
@@ -290,7 +297,7 @@ void DBImpl::CompactHeads(const std::vector<uint64_t>& sids) {
 }
 
 // Series queued for compaction that wake the sealer: fewer wake-ups (each
-// takes mu_, which the write path's apply step needs) at the cost of tails
+// takes head_mu_, which the write path's apply step needs) at the cost of tails
 // a little longer; fewer wait for the once-a-second round.
 constexpr size_t kCompactBatch = 32;
 
@@ -300,16 +307,23 @@ void DBImpl::SealerLoop() {
   for (;;) {
     std::vector<uint64_t> sids, aged, compact;
     {
-      absl::MutexLock l(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(
-                               +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                                 return d->stop_sealer_ || !d->seal_queue_.empty() ||
-                                        d->compact_queue_.size() >= kCompactBatch ||
-                                        d->head_points_ >= d->options_.max_head_points / 2;
-                               },
-                               this),
-                           cold_pending ? absl::ZeroDuration() : absl::Seconds(1));
+      // Waits with head_mu_ alone (what the queues and stop_sealer_ live
+      // under), then takes mu_ before it: the lock order.
+      absl::MutexLock h(&head_mu_);
+      head_mu_.AwaitWithTimeout(absl::Condition(
+                                    +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                      return d->stop_sealer_ || !d->seal_queue_.empty() ||
+                                             d->compact_queue_.size() >= kCompactBatch ||
+                                             d->head_points_ >= d->options_.max_head_points / 2;
+                                    },
+                                    this),
+                                cold_pending ? absl::ZeroDuration() : absl::Seconds(1));
       if (stop_sealer_) return;  // Close seals what is left
+    }
+    {
+      absl::MutexLock l(&mu_);
+      absl::MutexLock h(&head_mu_);
+      if (stop_sealer_) return;
       sids.swap(seal_queue_);
       queued_.clear();
       compact.swap(compact_queue_);
@@ -351,6 +365,7 @@ void DBImpl::TEST_CompactHeads() {
   std::vector<uint64_t> sids;
   {
     absl::ReaderMutexLock l(&mu_);
+    absl::ReaderMutexLock h(&head_mu_);
     sids.assign(active_.begin(), active_.end());
   }
   CompactHeads(sids);
@@ -361,6 +376,7 @@ absl::Status DBImpl::TEST_SealFullBlocks() {
   std::vector<uint64_t> sids;
   {
     absl::ReaderMutexLock l(&mu_);
+    absl::ReaderMutexLock h(&head_mu_);
     sids.assign(active_.begin(), active_.end());
   }
   if (sids.empty()) return absl::OkStatus();
@@ -380,6 +396,7 @@ absl::StatusOr<bool> DBImpl::EncodeColdStep() {
   Partition* part = nullptr;
   {
     absl::ReaderMutexLock l(&mu_);
+    absl::ReaderMutexLock h(&head_mu_);
     if (closed_) return false;  // e.g. a recovery reopen that failed
     for (auto& [key, parts] : partitions_) {
       for (auto& [start, p] : parts) {
@@ -427,6 +444,7 @@ absl::StatusOr<bool> DBImpl::EncodeColdStep() {
   {
     // Not synced: a re-encode lost in a crash is redone.
     absl::MutexLock l(&mu_);
+    absl::MutexLock h(&head_mu_);
     RETURN_IF_ERROR(WriteToRocks(&batch, "re-encoding a cold partition", /*sync=*/false));
   }
   blocks_reencoded_ += rewritten;
@@ -483,6 +501,7 @@ void DBImpl::ColdCompactorLoop() {
       cold_compact_queue_.pop_front();
       {
         absl::ReaderMutexLock l(&mu_);
+        absl::ReaderMutexLock h(&head_mu_);
         if (closed_) continue;  // a failed recovery: nothing to compact
         const Partition* p = FindPartitionByCf(name);
         if (p == nullptr || p->cold_encoded) continue;  // dropped meanwhile
@@ -502,6 +521,7 @@ void DBImpl::ColdCompactorLoop() {
     cold_compacting_.clear();
     absl::Status done = FromRocks(cs, "compacting a cold partition");
     absl::MutexLock l(&mu_);
+    absl::MutexLock h(&head_mu_);
     Partition* p = closed_ ? nullptr : FindPartitionByCf(name);
     if (p == nullptr) continue;
     if (cs.IsIncomplete()) {
@@ -546,6 +566,7 @@ absl::Status DBImpl::TEST_EncodeColdPartitions() {
       },
       this));
   absl::ReaderMutexLock l(&mu_);
+  absl::ReaderMutexLock h(&head_mu_);
   for (const auto& [key, parts] : partitions_) {
     for (const auto& [start, p] : parts) {
       if (EntropyFor(*p) && !p->cold_encoded) {
@@ -580,11 +601,13 @@ absl::Status DBImpl::Flush() {
   if (needs_resume_) PauseColdCompaction();  // recovery below reopens RocksDB
   {
     absl::MutexLock l(&mu_);
+    absl::MutexLock h(&head_mu_);
     RETURN_IF_ERROR(CheckOpen());
     RETURN_IF_ERROR(RecoverIfNeeded());
   }
   RETURN_IF_ERROR(Seal({}));
   absl::MutexLock l(&mu_);
+  absl::MutexLock h(&head_mu_);
   return ReclaimLogSpace();
 }
 

@@ -34,6 +34,10 @@ absl::Status TEST_EncodeColdPartitions(DB* db);
 // Calls `hook` (no lock held) before each cold partition's compaction.
 void TEST_SetBeforeColdCompaction(DB* db, std::function<void()> hook);
 
+// Calls `hook` (no lock held) in every write after its log record is
+// written, before it waits for its turn to apply to the head.
+void TEST_SetAfterLogWrite(DB* db, std::function<void()> hook);
+
 // Threads waiting for the cold compaction in progress to stop (drops,
 // recovery).
 int TEST_ColdPauseWaiters(DB* db);

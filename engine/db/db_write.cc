@@ -599,10 +599,15 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
 }
 
 void DBImpl::DrainWrites() {
-  ++draining_;
-  mu_.Await(absl::Condition(
-      +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS { return d->writes_in_flight_ == 0; }, this));
-  --draining_;
+  // With mu_ held no write takes a sequence number, and those that have one
+  // need only head_mu_ (which Await lets go of) to apply it.
+  struct Drained {
+    DBImpl* db;
+    uint64_t end;
+  } drained{this, next_seq_};
+  head_mu_.Await(absl::Condition(
+      +[](Drained* d) ABSL_NO_THREAD_SAFETY_ANALYSIS { return d->db->next_apply_seq_ == d->end; },
+      &drained));
   ++layout_epoch_;
 }
 
@@ -629,11 +634,12 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
         "a write holds at most ", options_.max_points_per_write, " points, got ", total));
   }
   // Four steps, so that concurrent writers share the CPU and the log sync:
-  // 1. (shared lock) validate and resolve the units of known series;
-  // 2. (exclusive) create new series, take a log sequence number;
+  // 1. (mu_ shared) validate and resolve the units of known series;
+  // 2. (mu_ exclusive) create new series, take a log sequence number;
   // 3. (no lock) encode and write the log record; RocksDB groups the
   //    concurrent writes into one sync;
-  // 4. (exclusive, in sequence order) apply to the head.
+  // 4. (head_mu_ alone, in sequence order) apply to the head, while other
+  //    writes go through steps 1-3.
   const bool has_id = !batch_id.empty() && options_.batch_id_window_ns > 0;
   if (batch_id.size() > options_.max_batch_id_bytes) {
     return absl::InvalidArgumentError(
@@ -655,10 +661,9 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
   std::vector<std::string> expired_ids;  // batch ids to forget on disk too
   uint64_t seq = 0;
   int64_t now = 0;
+  std::function<void()> after_log_write;
   {
     absl::MutexLock l(&mu_);
-    mu_.Await(absl::Condition(
-        +[](DBImpl* d) ABSL_NO_THREAD_SAFETY_ANALYSIS { return d->draining_ == 0; }, this));
     RETURN_IF_ERROR(CheckOpen());
     if (head_points_ >= options_.max_head_points) {
       return absl::ResourceExhaustedError(absl::StrCat("unsealed points reached max_head_points (",
@@ -691,6 +696,7 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
     }
     ASSIGN_OR_RETURN(const RetentionPolicy* rp, ResolveRp(database, rp_name));
     if (epoch != layout_epoch_) rb = ResolvedBatch();  // series may be gone: start over
+    epoch = layout_epoch_;
     ResolveUnits(in, database, *rp, /*exclusive=*/true, &rb);
     // The log record: one run per resolved field of each unit, its
     // accepted points in order.
@@ -745,13 +751,14 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
       std::sort(to_record.begin(), to_record.end());
       to_record.erase(std::unique(to_record.begin(), to_record.end()), to_record.end());
     }
+    // The log record stays until its points are in the head: the seal
+    // deletes none at or after next_apply_seq_.
     seq = next_seq_++;
-    ++pins_[seq];  // the log record stays until the points are in the head
-    ++writes_in_flight_;
+    if (test_after_log_write_) after_log_write = test_after_log_write_;
   }
 
   // 3. Series fields read here never change, and no series goes away while
-  // a write is in flight (DrainWrites).
+  // a write is in flight (DrainWrites: until its apply step ends).
   std::string record;
   const size_t record_body = EncodeWalRecord(wal, &record);
   // The new series' index records (series map key and type), built in one
@@ -803,58 +810,81 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
     log_bytes_logged_ += record.size();
   }
 
+  if (after_log_write) after_log_write();
+
   // 4. In sequence order, so that the head agrees with a replay of the log
   // (the later write of a timestamp wins).
   struct Turn {
     DBImpl* db;
     uint64_t seq;
   } turn{this, seq};
-  absl::MutexLock l(&mu_);
-  mu_.Await(absl::Condition(
-      +[](Turn* t) ABSL_NO_THREAD_SAFETY_ANALYSIS { return t->db->next_apply_seq_ == t->seq; },
-      &turn));
-  if (rs.ok()) {
-    for (const Series* s : to_record) {
-      if (!s->durable) {
-        const_cast<Series*>(s)->durable = true;
-        --nondurable_series_;
+  {
+    absl::MutexLock h(&head_mu_);
+    head_mu_.Await(absl::Condition(
+        +[](Turn* t) ABSL_NO_THREAD_SAFETY_ANALYSIS { return t->db->next_apply_seq_ == t->seq; },
+        &turn));
+    if (rs.ok()) {
+      ApplyToHead(wal, targets, seq);
+      if (!observers_.empty()) {
+        const std::string& rp = targets.front()->rp;
+        WrittenBatch numbered = written;
+        numbered.sequence = seq;
+        for (const auto& [id, observer] : observers_) observer(numbered, rp, result);
+      }
+      // Full heads go to the background sealer.
+      for (const Series* s : targets) {
+        if (s->head.size() >= options_.block_points && queued_.insert(s->sid).second) {
+          seal_queue_.push_back(s->sid);
+        }
       }
     }
-    ApplyToHead(wal, targets, seq);
-    if (!observers_.empty()) {
-      const std::string& rp = targets.front()->rp;
-      WrittenBatch numbered = written;
-      numbered.sequence = seq;
-      for (const auto& [id, observer] : observers_) observer(numbered, rp, result);
+    ++next_apply_seq_;
+  }
+  // What lives under mu_: the new series this record made durable, and the
+  // batch id's answer. Series may be gone once the apply step has ended
+  // (a drop drains writes, then bumps layout_epoch_).
+  if (!to_record.empty() || has_id) {
+    absl::MutexLock l(&mu_);
+    if (rs.ok() && epoch == layout_epoch_) {
+      for (const Series* s : to_record) {
+        if (!s->durable) {
+          const_cast<Series*>(s)->durable = true;
+          --nondurable_series_;
+        }
+      }
     }
-    if (has_id) {
-      batches_[batch_id].pending = false;
-      batch_order_.emplace_back(now, batch_id);
-    }
-    // Full heads go to the background sealer.
-    for (const Series* s : targets) {
-      if (s->head.size() >= options_.block_points && queued_.insert(s->sid).second) {
-        seal_queue_.push_back(s->sid);
+    if (auto it = has_id ? batches_.find(batch_id) : batches_.end();
+        it != batches_.end() && it->second.pending) {
+      if (rs.ok()) {
+        it->second.pending = false;
+        batch_order_.emplace_back(now, batch_id);
+      } else {
+        batches_.erase(it);
       }
     }
   }
-  if (!rs.ok() && has_id) batches_.erase(batch_id);
-  Unpin(seq);
-  ++next_apply_seq_;
-  --writes_in_flight_;
   if (!rs.ok()) return FromRocks(rs, "writing points");
   return result;
 }
 
-uint64_t DBImpl::AddWriteObserver(WriteObserver observer) {
+void DBImpl::TEST_SetAfterLogWrite(std::function<void()> hook) {
   absl::MutexLock l(&mu_);
+  test_after_log_write_ = std::move(hook);
+}
+
+void TEST_SetAfterLogWrite(DB* db, std::function<void()> hook) {
+  static_cast<DBImpl*>(db)->TEST_SetAfterLogWrite(std::move(hook));
+}
+
+uint64_t DBImpl::AddWriteObserver(WriteObserver observer) {
+  absl::MutexLock h(&head_mu_);
   const uint64_t id = next_observer_id_++;
   observers_.emplace(id, std::move(observer));
   return id;
 }
 
 void DBImpl::RemoveWriteObserver(uint64_t id) {
-  absl::MutexLock l(&mu_);  // observers run under mu_: none is running now
+  absl::MutexLock h(&head_mu_);  // observers run under head_mu_: none is running now
   observers_.erase(id);
 }
 
