@@ -60,11 +60,14 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
     for (size_t off = 0; off < sizeof(HeadSeries); off += 64) __builtin_prefetch(h + off, 1);
   };
   auto prefetch_tail = [&](size_t r) {
-    const Column& c = targets[r]->head.tail;
-    __builtin_prefetch(c.ts.data() + c.ts.size(), 1);
-    __builtin_prefetch(c.bits.data() + c.bits.size(), 1);
+    const HeadSeries& h = targets[r]->head;
+    __builtin_prefetch(h.tail.ts.data() + h.tail.ts.size(), 1);
+    __builtin_prefetch(h.tail.bits.data() + h.tail.bits.size(), 1);
+    // The last write mark, read (and appended to) by every write.
+    if (!h.marks.empty()) __builtin_prefetch(h.marks.data() + h.marks.size() - 1, 1);
   };
   for (size_t r = 0; r < std::min(kAhead, batch.runs.size()); ++r) prefetch(r);
+  size_t added = 0;  // added to head_points_ once per write
   for (size_t r = 0; r < batch.runs.size(); ++r) {
     if (r + kAhead < batch.runs.size()) prefetch(r + kAhead);
     if (r + kTailAhead < batch.runs.size()) prefetch_tail(r + kTailAhead);
@@ -124,7 +127,7 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
       tail.bits.insert(tail.bits.end(), batch.bits.begin() + run.begin,
                        batch.bits.begin() + run.end);
     }
-    head_points_ += run.end - run.begin;
+    added += run.end - run.begin;
     // A full run for the sealer to compress (strings stay in the tail).
     if (tail.size() >= compact_at && !h.compact_queued && !tail.is_string()) {
       h.compact_queued = true;
@@ -136,6 +139,7 @@ void DBImpl::ApplyToHead(const WalBatch& batch, const std::vector<Series*>& targ
       h.last_value = batch.Value(run.type, latest);
     }
   }
+  head_points_.fetch_add(added, std::memory_order_relaxed);
 }
 
 void DBImpl::Activate(uint64_t sid, HeadSeries& h) {
