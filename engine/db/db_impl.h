@@ -40,8 +40,11 @@ namespace lux::engine {
 
 // A series belongs to one retention policy of one database: its points live
 // in that policy's partitions.
+// Its id and head come first: what a write's apply step touches, in as
+// few cache lines as the layout allows (HeadSeries).
 struct Series {
   uint64_t sid = 0;
+  HeadSeries head;  // guarded by DBImpl::head_mu_
   std::string db;
   std::string rp;
   SeriesKey key;
@@ -50,7 +53,6 @@ struct Series {
   // record is not committed yet is known in memory but not durable: every
   // write that uses it records it again until one commits. Guarded by mu_.
   bool durable = true;
-  HeadSeries head;  // guarded by DBImpl::head_mu_
 };
 
 struct Partition {

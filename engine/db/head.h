@@ -41,31 +41,36 @@ void DecodeHeadSegment(const HeadSegment& seg, Column* out);
 
 // Unsealed points of one series, in arrival order (possibly out of time
 // order and with repeated timestamps: the later arrival wins).
+//
+// The fields every write's apply step reads and writes come first, together
+// (kHotBytes): a write touches thousands of heads scattered in memory, and
+// the cache lines it fetches per head are most of its cost.
 struct HeadSeries {
-  std::vector<std::shared_ptr<const HeadSegment>> segments;
-  size_t segment_points = 0;  // points in segments
   Column tail;                // points after the segments
-  int64_t newest_ts = 0;      // timestamp of the latest arrival, when size() > 0
-  bool in_order = true;       // ts non-decreasing so far
-  // Changes whenever points leave the head or are rewritten (seal, delete):
-  // a compaction copied from an older generation is discarded. DB-wide
-  // unique values (DBImpl::head_generation_).
-  uint64_t generation = 0;
-  bool compact_queued = false;  // in DBImpl::compact_queue_
+  size_t segment_points = 0;  // points in segments
   // (index of its first point, WAL seq) of each write that added points, in
   // order: the first one pins the log; after a seal removes the first
   // points, the next one does. Indices are into the logical sequence.
   std::vector<std::pair<uint32_t, uint64_t>> marks;
-  int64_t opened_ns = 0;  // clock time when the oldest unsealed point arrived (roughly)
+  int64_t newest_ts = 0;  // timestamp of the latest arrival, when size() > 0
+  int64_t last_ts = 0;
   // Its place in DBImpl::active_ while it holds points, else kNotActive.
   static constexpr uint32_t kNotActive = UINT32_MAX;
   uint32_t active_pos = kNotActive;
+  bool in_order = true;         // ts non-decreasing so far
+  bool compact_queued = false;  // in DBImpl::compact_queue_
   // Latest point of the series anywhere (head or blocks), once known:
   // last_known says whether has_last/last_ts/last_value are up to date.
   bool last_known = false;
   bool has_last = false;
-  int64_t last_ts = 0;
   FieldValue last_value;
+  // Not touched by a write that finds points in the head already.
+  std::vector<std::shared_ptr<const HeadSegment>> segments;
+  // Changes whenever points leave the head or are rewritten (seal, delete):
+  // a compaction copied from an older generation is discarded. DB-wide
+  // unique values (DBImpl::head_generation_).
+  uint64_t generation = 0;
+  int64_t opened_ns = 0;  // clock time when the oldest unsealed point arrived (roughly)
 
   size_t size() const { return segment_points + tail.size(); }
   // Appends every point to *out, in arrival order.
