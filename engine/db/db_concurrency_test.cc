@@ -59,14 +59,20 @@ std::vector<std::thread> StartWriters(DB* db, int writers, int batches, int per_
   return threads;
 }
 
+// Options under which the background sealer runs constantly.
+Options SealingOptions() {
+  Options options;
+  options.sync = false;
+  options.block_points = 64;
+  return options;
+}
+
 // Some points rewrite the one 100 s earlier (same series, same value).
 int64_t Rewrite(int64_t n, int i) { return i % 7 == 3 && n >= 100 ? n - 100 : n; }
 
 TEST(DBConcurrencyTest, WritersReadersAndSealerAgree) {
   testing::TempDir dir;
-  Options options;
-  options.sync = false;
-  options.block_points = 64;  // the sealer runs constantly
+  const Options options = SealingOptions();
   std::unique_ptr<DB> db = OpenFarm(options, dir.path());
   ASSERT_NE(db, nullptr);
   constexpr int kWriters = 2, kBatches = 200, kPerBatch = 50;
@@ -271,9 +277,7 @@ TEST(DBConcurrencyTest, AWriteLogsWhileAnotherIsApplied) {
 // reopen, and each retried batch id is answered as a duplicate.
 TEST(DBConcurrencyTest, DropsDeletesAndPolicyChangesWhileWritersWrite) {
   testing::TempDir dir;
-  Options options;
-  options.sync = false;
-  options.block_points = 64;  // the sealer runs constantly
+  const Options options = SealingOptions();
   std::unique_ptr<DB> db = OpenFarm(options, dir.path());
   ASSERT_NE(db, nullptr);
   ASSERT_TRUE(db->CreateDatabase("barn").ok());
