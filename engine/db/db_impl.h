@@ -254,9 +254,9 @@ class DBImpl : public DB {
   void AddSeries(std::unique_ptr<Series> s, std::string_view tagset_key, uint64_t tagset_hash)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Seals the given series (or every one with head points) into blocks and
-  // truncates the log, in three steps: copy the heads (under mu_), encode
-  // and merge with stored blocks (without mu_: writers go on), commit and
-  // drop the sealed points from the heads (under mu_).
+  // truncates the log, in three steps: copy the heads (under mu_ and
+  // head_mu_), encode and merge with stored blocks (without them: writers
+  // go on), commit and drop the sealed points from the heads (under both).
   // REQUIRES: seal_mu_ held, mu_ not held.
   // full_blocks_only: seal whole multiples of block_points and leave the
   // rest in the head (blocks stay full-size while a series streams in).
@@ -274,8 +274,8 @@ class DBImpl : public DB {
   // Removes the first `taken` points of a series' head, moving its log pin.
   void DropSealed(HeadSeries& h, size_t taken) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, head_mu_);
   // Compresses the full runs of head_segment_points of the given series'
-  // head tails into segments: copies them under mu_ shared, encodes with no
-  // lock held, installs under mu_ unless the head changed meanwhile
+  // head tails into segments: copies them under mu_ and head_mu_ shared,
+  // encodes with no lock held, installs under both unless the head changed meanwhile
   // (HeadSeries::generation). Writers go on throughout. REQUIRES: mu_ not held.
   void CompactHeads(const std::vector<uint64_t>& sids) ABSL_LOCKS_EXCLUDED(mu_, head_mu_);
   // The background sealer: compacts head tails, seals series whose head
