@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/http_ingest_smoke.sh LUXD HTTP_INGEST: the ingest benchmark runs
 # against a real luxd on a free loopback port and every request of a small
-# run is stored; prints http_ingest's JSON line (ctest matches it).
+# run is answered with success; prints http_ingest's JSON line (ctest
+# matches it).
 set -euo pipefail
 LUXD=$1
 HTTP_INGEST=$2

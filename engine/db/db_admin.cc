@@ -23,7 +23,6 @@ absl::Status ValidateName(std::string_view what, std::string_view name) {
 absl::Status DBImpl::CreateDatabase(std::string_view name) {
   RETURN_IF_ERROR(RecoverBeforeWrite());
   absl::MutexLock l(&mu_);
-  absl::MutexLock h(&head_mu_);
   RETURN_IF_ERROR(CheckOpen());
   RETURN_IF_ERROR(ValidateName("database", name));
   if (dbs_.contains(std::string(name))) return absl::OkStatus();
@@ -210,14 +209,12 @@ absl::Status DBImpl::PutRetentionPolicy(std::string_view db, const RetentionPoli
 absl::Status DBImpl::CreateRetentionPolicy(std::string_view db, const RetentionPolicy& rp) {
   RETURN_IF_ERROR(RecoverBeforeWrite());
   absl::MutexLock l(&mu_);
-  absl::MutexLock h(&head_mu_);
   return PutRetentionPolicy(db, rp, /*create=*/true);
 }
 
 absl::Status DBImpl::AlterRetentionPolicy(std::string_view db, const RetentionPolicy& rp) {
   RETURN_IF_ERROR(RecoverBeforeWrite());
   absl::MutexLock l(&mu_);
-  absl::MutexLock h(&head_mu_);
   return PutRetentionPolicy(db, rp, /*create=*/false);
 }
 
@@ -255,7 +252,6 @@ absl::Status DBImpl::DropRetentionPolicy(std::string_view db, std::string_view n
 
 absl::StatusOr<std::vector<RetentionPolicy>> DBImpl::ListRetentionPolicies(std::string_view db) {
   absl::ReaderMutexLock l(&mu_);
-  absl::ReaderMutexLock h(&head_mu_);
   auto it = dbs_.find(std::string(db));
   if (it == dbs_.end()) {
     return absl::NotFoundError(absl::StrCat("database not found: \"", std::string(db), "\""));

@@ -326,7 +326,7 @@ class DBImpl : public DB {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Flushes memtables and compacts the log column family, so that sealed
   // and truncated data stops taking space.
-  absl::Status ReclaimLogSpace() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, head_mu_);
+  absl::Status ReclaimLogSpace() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   const std::string path_;
@@ -357,11 +357,13 @@ class DBImpl : public DB {
   mutable absl::Mutex mu_;
   // The head: every series' HeadSeries (Series::head), which series have
   // points there, their log pins, the sealer's queues and the order writes
-  // apply in. Lock order: mu_, then head_mu_. Everything that takes mu_
-  // takes head_mu_ with it, except the write path's steps before its apply
-  // step, and the apply step takes head_mu_ alone: one write applies to the
-  // head while others resolve, build and log theirs (with both under mu_,
-  // the apply steps and those steps took turns on 2 cores).
+  // apply in. Lock order: mu_, then head_mu_. What reads or changes any of
+  // these takes head_mu_ (with mu_ where it needs series, partitions or
+  // policies too); schema listings, partition and cold-tier work and the
+  // write path's steps before its apply step take mu_ alone, and the apply
+  // step takes head_mu_ alone: one write applies to the head while others
+  // resolve, build and log theirs (with both under mu_, the apply steps and
+  // those steps took turns on 2 cores).
   mutable absl::Mutex head_mu_ ABSL_ACQUIRED_AFTER(mu_);
   // Series queued for the background sealer, and its thread.
   std::vector<uint64_t> seal_queue_ ABSL_GUARDED_BY(head_mu_);

@@ -51,14 +51,12 @@ DBImpl::~DBImpl() {
   bool open;
   {
     absl::ReaderMutexLock l(&mu_);
-    absl::ReaderMutexLock h(&head_mu_);
     open = !closed_;
   }
   if (open) Close().IgnoreError();
   StopColdCompactor();  // Close failed early
   if (sealer_.joinable()) {
     {
-      absl::MutexLock l(&mu_);
       absl::MutexLock h(&head_mu_);
       stop_sealer_ = true;
     }
@@ -135,7 +133,6 @@ absl::Status DBImpl::OpenImpl(rocksdb::Env* env) {
     RETURN_IF_ERROR(OpenLocked());  // (closes what it opened when it fails)
   }
   absl::MutexLock l(&mu_);
-  absl::MutexLock h(&head_mu_);
   sealer_ = std::thread([this] { SealerLoop(); });
   cold_compactor_ = std::thread([this] { ColdCompactorLoop(); });
   return absl::OkStatus();

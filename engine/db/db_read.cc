@@ -403,7 +403,6 @@ absl::StatusOr<std::unique_ptr<Cursor>> DBImpl::Query(const QuerySpec& spec) {
     return absl::InvalidArgumentError("percentile must be within [0, 100]");
   }
   absl::ReaderMutexLock l(&mu_);
-  absl::ReaderMutexLock h(&head_mu_);
   RETURN_IF_ERROR(CheckOpen());
   const RetentionPolicy* rp;
   ASSIGN_OR_RETURN(auto series, SelectSeries(spec.selector, &rp));
@@ -474,7 +473,6 @@ std::optional<std::string> DBImpl::BlockBytes() {
   std::vector<rocksdb::ColumnFamilyHandle*> cfs;
   {
     absl::ReaderMutexLock l(&mu_);
-    absl::ReaderMutexLock h(&head_mu_);
     if (closed_) return std::nullopt;
     for (const auto& [k, parts] : partitions_) {
       for (const auto& [start, p] : parts) cfs.push_back(p->cf);
@@ -519,7 +517,6 @@ std::optional<std::string> DBImpl::BlockBytes() {
                     ",\"value_bytes\":", s.values, ",\"checksum_bytes\":", s.checksum, "}");
   }
   absl::ReaderMutexLock l(&mu_);
-  absl::ReaderMutexLock h(&head_mu_);
   if (closed_) return std::nullopt;
   return absl::StrCat("{\"types\":{", types, "},\"block_key_bytes\":", key_bytes,
                       ",\"unreadable_blocks\":", unreadable,

@@ -26,7 +26,6 @@ std::vector<std::string> Limited(const std::set<std::string>& s, size_t limit) {
 absl::StatusOr<std::vector<std::string>> DBImpl::ListMeasurements(std::string_view db,
                                                                   size_t limit) {
   absl::ReaderMutexLock l(&mu_);
-  absl::ReaderMutexLock h(&head_mu_);
   RETURN_IF_ERROR(CheckOpen());
   auto it = dbs_.find(std::string(db));
   if (it == dbs_.end()) {
@@ -49,7 +48,6 @@ absl::StatusOr<std::vector<const Series*>> DBImpl::ListingSeries(const Selector&
 absl::StatusOr<std::vector<std::string>> DBImpl::ListTagKeys(const Selector& selector,
                                                              size_t limit) {
   absl::ReaderMutexLock l(&mu_);
-  absl::ReaderMutexLock h(&head_mu_);
   ASSIGN_OR_RETURN(auto series, ListingSeries(selector));
   std::set<std::string> keys;
   for (const Series* s : series) {
@@ -61,7 +59,6 @@ absl::StatusOr<std::vector<std::string>> DBImpl::ListTagKeys(const Selector& sel
 absl::StatusOr<std::vector<std::string>> DBImpl::ListTagValues(const Selector& selector,
                                                                std::string_view key, size_t limit) {
   absl::ReaderMutexLock l(&mu_);
-  absl::ReaderMutexLock h(&head_mu_);
   ASSIGN_OR_RETURN(auto series, ListingSeries(selector));
   std::set<std::string> values;
   for (const Series* s : series) {
@@ -75,7 +72,6 @@ absl::StatusOr<std::vector<std::string>> DBImpl::ListTagValues(const Selector& s
 absl::StatusOr<std::vector<std::pair<std::string, FieldType>>> DBImpl::ListFieldKeys(
     std::string_view db, std::string_view measurement) {
   absl::ReaderMutexLock l(&mu_);
-  absl::ReaderMutexLock h(&head_mu_);
   RETURN_IF_ERROR(CheckOpen());
   auto it = dbs_.find(std::string(db));
   if (it == dbs_.end()) {
@@ -92,7 +88,6 @@ absl::StatusOr<std::vector<std::pair<std::string, FieldType>>> DBImpl::ListField
 absl::StatusOr<std::vector<std::string>> DBImpl::ListSeries(const Selector& selector,
                                                             size_t limit) {
   absl::ReaderMutexLock l(&mu_);
-  absl::ReaderMutexLock h(&head_mu_);
   ASSIGN_OR_RETURN(auto series, ListingSeries(selector));
   std::set<std::string> keys;
   for (const Series* s : series) {

@@ -207,7 +207,6 @@ absl::Status DBImpl::Seal(std::vector<uint64_t> sids, bool full_blocks_only) {
   // Find (or make) the partitions of the points.
   {
     absl::MutexLock l(&mu_);
-    absl::MutexLock h(&head_mu_);
     RETURN_IF_ERROR(CheckOpen());
     for (SealJob& job : jobs) {
       const Series& s = *job.series;
@@ -396,7 +395,6 @@ absl::StatusOr<bool> DBImpl::EncodeColdStep() {
   Partition* part = nullptr;
   {
     absl::ReaderMutexLock l(&mu_);
-    absl::ReaderMutexLock h(&head_mu_);
     if (closed_) return false;  // e.g. a recovery reopen that failed
     for (auto& [key, parts] : partitions_) {
       for (auto& [start, p] : parts) {
@@ -444,7 +442,6 @@ absl::StatusOr<bool> DBImpl::EncodeColdStep() {
   {
     // Not synced: a re-encode lost in a crash is redone.
     absl::MutexLock l(&mu_);
-    absl::MutexLock h(&head_mu_);
     RETURN_IF_ERROR(WriteToRocks(&batch, "re-encoding a cold partition", /*sync=*/false));
   }
   blocks_reencoded_ += rewritten;
@@ -501,7 +498,6 @@ void DBImpl::ColdCompactorLoop() {
       cold_compact_queue_.pop_front();
       {
         absl::ReaderMutexLock l(&mu_);
-        absl::ReaderMutexLock h(&head_mu_);
         if (closed_) continue;  // a failed recovery: nothing to compact
         const Partition* p = FindPartitionByCf(name);
         if (p == nullptr || p->cold_encoded) continue;  // dropped meanwhile
@@ -521,7 +517,6 @@ void DBImpl::ColdCompactorLoop() {
     cold_compacting_.clear();
     absl::Status done = FromRocks(cs, "compacting a cold partition");
     absl::MutexLock l(&mu_);
-    absl::MutexLock h(&head_mu_);
     Partition* p = closed_ ? nullptr : FindPartitionByCf(name);
     if (p == nullptr) continue;
     if (cs.IsIncomplete()) {
@@ -566,7 +561,6 @@ absl::Status DBImpl::TEST_EncodeColdPartitions() {
       },
       this));
   absl::ReaderMutexLock l(&mu_);
-  absl::ReaderMutexLock h(&head_mu_);
   for (const auto& [key, parts] : partitions_) {
     for (const auto& [start, p] : parts) {
       if (EntropyFor(*p) && !p->cold_encoded) {
@@ -607,7 +601,6 @@ absl::Status DBImpl::Flush() {
   }
   RETURN_IF_ERROR(Seal({}));
   absl::MutexLock l(&mu_);
-  absl::MutexLock h(&head_mu_);
   return ReclaimLogSpace();
 }
 

@@ -43,8 +43,9 @@ void DecodeHeadSegment(const HeadSegment& seg, Column* out);
 // order and with repeated timestamps: the later arrival wins).
 //
 // The fields every write's apply step reads and writes come first, together
-// (kHotBytes): a write touches thousands of heads scattered in memory, and
-// the cache lines it fetches per head are most of its cost.
+// (everything before `segments`, which the apply prefetches): a write
+// touches thousands of heads scattered in memory, and the cache lines it
+// fetches per head are most of its cost.
 struct HeadSeries {
   Column tail;                // points after the segments
   size_t segment_points = 0;  // points in segments
