@@ -47,7 +47,12 @@ void DBImpl::PublishDatabaseNames() {
   db_names_ = std::move(names);
 }
 
-void DBImpl::DeleteSeriesRecords(const std::vector<uint64_t>& sids, rocksdb::WriteBatch* batch) {
+void DBImpl::DeleteSeriesRecords(std::string_view db, const std::string* rp,
+                                 const std::vector<uint64_t>& sids, rocksdb::WriteBatch* batch) {
+  // Groups hold the series of one database and policy: their prefix goes
+  // whole. Series recorded before groups existed have a record each.
+  const std::string prefix = SeriesGroupPrefix(db, rp);
+  batch->DeleteRange(index_cf_, prefix, PrefixSuccessor(prefix));
   for (uint64_t sid : sids) batch->Delete(index_cf_, SeriesBySidKey(sid));
 }
 
@@ -124,7 +129,7 @@ absl::Status DBImpl::DropDatabase(std::string_view name) {
   for (const auto& [m, list] : it->second.series_by_measurement) {
     sids.insert(sids.end(), list.begin(), list.end());
   }
-  DeleteSeriesRecords(sids, &b);
+  DeleteSeriesRecords(name, nullptr, sids, &b);
   auto parts = TakePartitions(name, nullptr, &b);
   RETURN_IF_ERROR(WriteToRocks(&b, "dropping database"));
   ForgetSeries(sids);
@@ -240,8 +245,8 @@ absl::Status DBImpl::DropRetentionPolicy(std::string_view db, std::string_view n
       if (series_[sid]->rp == name) sids.push_back(sid);
     }
   }
-  DeleteSeriesRecords(sids, &b);
   const std::string rp_name(name);
+  DeleteSeriesRecords(db, &rp_name, sids, &b);
   auto parts = TakePartitions(db, &rp_name, &b);
   RETURN_IF_ERROR(WriteToRocks(&b, "dropping a retention policy"));
   ForgetSeries(sids);

@@ -304,9 +304,12 @@ class DBImpl : public DB {
                                              int64_t start, int64_t end) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   void Unpin(uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(head_mu_);
-  // Deletes the series' index records in *batch; ForgetSeries drops them
-  // from memory once that batch is written.
-  void DeleteSeriesRecords(const std::vector<uint64_t>& sids, rocksdb::WriteBatch* batch)
+  // Deletes the index records of database db's series (of its policy *rp
+  // only, when rp is given) in *batch: their groups, and the per-series
+  // records of sids; ForgetSeries drops them from memory once that batch is
+  // written.
+  void DeleteSeriesRecords(std::string_view db, const std::string* rp,
+                           const std::vector<uint64_t>& sids, rocksdb::WriteBatch* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ForgetSeries(const std::vector<uint64_t>& sids) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_, head_mu_);
   // Drops the partitions of (db, rp) (every rp when rp is null), deleting

@@ -302,7 +302,26 @@ absl::Status DBImpl::LoadMeta() {
 }
 
 absl::Status DBImpl::LoadIndex() {
+  // A series recorded twice (by two writes that both found it not yet
+  // durable) is loaded once; a second id for the same key aliases the first.
+  auto load = [&](std::unique_ptr<Series> s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    next_sid_ = std::max(next_sid_, s->sid + 1);
+    if (series_.contains(s->sid)) return;
+    const std::string tagset = TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags);
+    const uint64_t hash = TagSetIndex::Hash(tagset);
+    if (const TagSetIndex::Node* known = tagsets_.Find(tagset, hash)) {
+      auto same =
+          std::find_if(known->fields.begin(), known->fields.end(),
+                       [&](const TagSetIndex::Field& e) { return e.field == s->key.field; });
+      if (same != known->fields.end()) {
+        sid_aliases_[s->sid] = same->sid;
+        return;
+      }
+    }
+    AddSeries(std::move(s), tagset, hash);
+  };
   std::unique_ptr<rocksdb::Iterator> it(rocks_->NewIterator(rocksdb::ReadOptions(), index_cf_));
+  // One record per series (written before series groups).
   const std::string prefix(1, char(IndexKind::kSeriesBySid));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
@@ -317,19 +336,36 @@ absl::Status DBImpl::LoadIndex() {
         !DecodeSeriesKey(value, &s->key)) {
       return absl::DataLossError(absl::StrCat("corrupt series record for sid ", s->sid));
     }
-    next_sid_ = std::max(next_sid_, s->sid + 1);
-    const std::string tagset = TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags);
-    const uint64_t hash = TagSetIndex::Hash(tagset);
-    if (const TagSetIndex::Node* known = tagsets_.Find(tagset, hash)) {
-      auto same =
-          std::find_if(known->fields.begin(), known->fields.end(),
-                       [&](const TagSetIndex::Field& e) { return e.field == s->key.field; });
-      if (same != known->fields.end()) {
-        sid_aliases_[s->sid] = same->sid;
-        continue;
-      }
+    load(std::move(s));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading the series index"));
+  // The groups: the series each write recorded.
+  const std::string group_prefix(1, char(IndexKind::kSeriesGroup));
+  std::string db, rp;
+  for (it->Seek(group_prefix); it->Valid() && it->key().starts_with(group_prefix); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    uint64_t first_sid;
+    if (!DecodeSeriesGroupKey(key, &db, &rp, &first_sid)) {
+      return absl::DataLossError("corrupt series group key");
     }
-    AddSeries(std::move(s), tagset, hash);
+    SeriesGroupReader r(first_sid, std::string_view(it->value().data(), it->value().size()));
+    uint64_t sid;
+    FieldType type;
+    std::string_view series_key;
+    while (r.Next(&sid, &type, &series_key)) {
+      auto s = std::make_unique<Series>();
+      s->sid = sid;
+      s->type = type;
+      s->db = db;
+      s->rp = rp;
+      if (!DecodeSeriesKey(series_key, &s->key)) {
+        return absl::DataLossError(absl::StrCat("corrupt series key for sid ", sid));
+      }
+      load(std::move(s));
+    }
+    if (!r.ok()) {
+      return absl::DataLossError(absl::StrCat("corrupt series group from sid ", first_sid));
+    }
   }
   return FromRocks(it->status(), "reading the series index");
 }

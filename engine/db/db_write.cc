@@ -757,7 +757,9 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
       for (const Series* s : targets) {
         if (!s->durable) to_record.push_back(s);
       }
-      std::sort(to_record.begin(), to_record.end());
+      // By id: the group record takes them in ascending order.
+      std::sort(to_record.begin(), to_record.end(),
+                [](const Series* a, const Series* b) { return a->sid < b->sid; });
       to_record.erase(std::unique(to_record.begin(), to_record.end()), to_record.end());
     }
     // The log record stays until its points are in the head: the seal
@@ -770,35 +772,37 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
   // a write is in flight (DrainWrites: until its apply step ends).
   std::string record;
   const size_t record_body = EncodeWalRecord(wal, &record);
-  // The new series' index records (series map key and type), built in one
-  // buffer; the batch is sized once for them and the log record.
-  std::string index_values;
-  std::vector<size_t> index_ends;
-  index_ends.reserve(to_record.size());
-  for (const Series* s : to_record) {
-    AppendSeriesMapKey(s->db, s->rp, s->key, &index_values);
-    index_values.push_back(static_cast<char>(s->type));
-    index_ends.push_back(index_values.size());
-  }
-  constexpr size_t kPutOverhead = 32;  // type, column family, lengths, a sid key
-  rocksdb::WriteBatch b(record.size() + index_values.size() +
-                        (to_record.size() + 4) * kPutOverhead);
-  b.Put(wal_cf_, WalKey(seq), record);
+  // The new series' index record: one group for the write (all of one
+  // database and policy), its series keys sharing prefixes. One record per
+  // series cost each new series a RocksDB entry and ~100 log bytes, which
+  // RocksDB checksums in software (Debian's build): a fifth of a write's
+  // time when it makes 2,000 series.
+  SeriesGroupWriter group;
   uint64_t max_sid = 0;
   // Each schema key once per record, not once per series (one database
   // per record: measurement and field name it).
   absl::flat_hash_set<std::pair<std::string_view, std::string_view>> schema_keys;
-  for (size_t i = 0; i < to_record.size(); ++i) {
-    const Series* s = to_record[i];
-    const size_t begin = i == 0 ? 0 : index_ends[i - 1];
-    b.Put(index_cf_, SeriesBySidKey(s->sid),
-          rocksdb::Slice(index_values.data() + begin, index_ends[i] - begin));
+  std::vector<std::pair<std::string, char>> schema_records;
+  for (const Series* s : to_record) {
+    LUX_CHECK(s->db == database && s->rp == to_record.front()->rp,
+              "a write's series of another database or policy");
+    group.Add(s->sid, s->type, s->key);
     if (schema_keys.emplace(s->key.measurement, s->key.field).second) {
-      b.Put(meta_cf_, SchemaKey(s->db, s->key.measurement, s->key.field),
-            std::string(1, static_cast<char>(s->type)));
+      schema_records.emplace_back(SchemaKey(s->db, s->key.measurement, s->key.field),
+                                  static_cast<char>(s->type));
     }
     max_sid = std::max(max_sid, s->sid);
   }
+  const std::string group_value = to_record.empty() ? std::string() : group.Finish();
+  constexpr size_t kPutOverhead = 64;  // type, column family, lengths, a key
+  rocksdb::WriteBatch b(record.size() + group_value.size() +
+                        (schema_records.size() + 5) * kPutOverhead);
+  b.Put(wal_cf_, WalKey(seq), record);
+  if (!to_record.empty()) {
+    b.Put(index_cf_, SeriesGroupKey(database, to_record.front()->rp, group.first_sid(), seq),
+          group_value);
+  }
+  for (const auto& [key, type] : schema_records) b.Put(meta_cf_, key, std::string(1, type));
   if (has_id) {
     std::string v;
     PutFixed64(&v, uint64_t(now));

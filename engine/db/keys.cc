@@ -1,6 +1,9 @@
 // File: keys.cc
 #include "engine/db/keys.h"
 
+#include <algorithm>
+
+#include "engine/common/status_macros.h"
 #include "engine/common/varint.h"
 
 namespace lux::engine {
@@ -117,6 +120,106 @@ std::string SeriesBySidKey(uint64_t sid) {
   std::string k = WithKind(char(IndexKind::kSeriesBySid));
   PutBigEndian64(&k, sid);
   return k;
+}
+
+std::string SeriesGroupPrefix(std::string_view db, const std::string* rp) {
+  std::string k = WithKind(char(IndexKind::kSeriesGroup));
+  PutLengthPrefixed(&k, db);
+  if (rp != nullptr) PutLengthPrefixed(&k, *rp);
+  return k;
+}
+
+std::string SeriesGroupKey(std::string_view db, std::string_view rp, uint64_t first_sid,
+                           uint64_t seq) {
+  std::string k = WithKind(char(IndexKind::kSeriesGroup));
+  k.reserve(1 + PrefixedBytes(db) + PrefixedBytes(rp) + 16);
+  PutLengthPrefixed(&k, db);
+  PutLengthPrefixed(&k, rp);
+  PutBigEndian64(&k, first_sid);
+  PutBigEndian64(&k, seq);
+  return k;
+}
+
+bool DecodeSeriesGroupKey(std::string_view key, std::string* db, std::string* rp,
+                          uint64_t* first_sid) {
+  if (key.empty() || key[0] != char(IndexKind::kSeriesGroup)) return false;
+  key.remove_prefix(1);
+  if (!GetLengthPrefixedString(&key, db) || !GetLengthPrefixedString(&key, rp)) return false;
+  if (key.size() != 16) return false;
+  *first_sid = GetBigEndian64(key.data());
+  return true;
+}
+
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string s(prefix);
+  while (!s.empty() && static_cast<uint8_t>(s.back()) == 0xff) s.pop_back();
+  if (!s.empty()) s.back() = static_cast<char>(static_cast<uint8_t>(s.back()) + 1);
+  return s;
+}
+
+void SeriesGroupWriter::Add(uint64_t sid, FieldType type, const SeriesKey& key) {
+  // Ascending ids: the deltas are small and never negative.
+  LUX_CHECK(count_ == 0 || sid > last_sid_, "series group ids out of order");
+  if (count_ == 0) first_sid_ = last_sid_ = sid;
+  cur_.clear();
+  PointerWriter w = Appended(
+      &cur_, PrefixedBytes(key.measurement) + TagsBytes(key.tags) + PrefixedBytes(key.field));
+  w.LengthPrefixed(key.measurement);
+  WriteTags(key.tags, &w);
+  w.LengthPrefixed(key.field);
+  const size_t limit = std::min(prev_.size(), cur_.size());
+  size_t shared = 0;
+  while (shared < limit && prev_[shared] == cur_[shared]) ++shared;
+  PutVarint64(&entries_, sid - last_sid_);
+  entries_.push_back(static_cast<char>(type));
+  PutVarint64(&entries_, shared);
+  PutLengthPrefixed(&entries_, std::string_view(cur_).substr(shared));
+  last_sid_ = sid;
+  ++count_;
+  prev_.swap(cur_);
+}
+
+std::string SeriesGroupWriter::Finish() const {
+  std::string v;
+  v.reserve(VarintSize(count_) + entries_.size());
+  PutVarint64(&v, count_);
+  v.append(entries_);
+  return v;
+}
+
+SeriesGroupReader::SeriesGroupReader(uint64_t first_sid, std::string_view value)
+    : rest_(value), sid_(first_sid) {
+  Reader r(rest_);
+  ok_ = r.GetVarint64(&left_) && left_ > 0;
+  rest_ = r.rest();
+}
+
+bool SeriesGroupReader::Next(uint64_t* sid, FieldType* type, std::string_view* series_key) {
+  if (!ok_) return false;
+  if (left_ == 0) {
+    ok_ = rest_.empty();  // bytes after the last entry: corrupt
+    return false;
+  }
+  Reader r(rest_);
+  uint64_t delta, shared;
+  uint8_t t;
+  std::string_view suffix;
+  if (!r.GetVarint64(&delta) || !r.GetByte(&t) || !r.GetVarint64(&shared) ||
+      !r.GetLengthPrefixed(&suffix) || shared > key_.size() || (first_ ? delta != 0 : delta == 0) ||
+      sid_ + delta < sid_ || t < uint8_t(FieldType::kFloat) || t > uint8_t(FieldType::kString)) {
+    ok_ = false;
+    return false;
+  }
+  first_ = false;
+  sid_ += delta;
+  key_.resize(shared);
+  key_.append(suffix);
+  rest_ = r.rest();
+  --left_;
+  *sid = sid_;
+  *type = static_cast<FieldType>(t);
+  *series_key = key_;
+  return true;
 }
 
 std::string EncodeRetentionPolicy(const RetentionPolicy& rp) {

@@ -32,6 +32,10 @@ enum class MetaKind : uint8_t {
 // index column family record kinds. persisted: never renumber or reuse.
 enum class IndexKind : uint8_t {
   kSeriesBySid = 'I',  // 'I' sid(BE) -> SeriesMapKey(db, rp, series key), FieldType byte
+  // The series one write recorded, all of one database and policy:
+  // 'G' lp(db) lp(rp) first sid(BE) log sequence(BE) -> SeriesGroup value.
+  // Written since session 11 instead of one 'I' record per series.
+  kSeriesGroup = 'G',
 };
 
 void PutLengthPrefixed(std::string* dst, std::string_view s);
@@ -44,6 +48,18 @@ std::string ColdPartitionKey(std::string_view cf_name);
 std::string NextSidKey();
 std::string BatchKey(std::string_view batch_id);
 std::string SeriesBySidKey(uint64_t sid);
+// 'G' lp(db) lp(rp) first_sid(BE) seq(BE). The first sid and the log
+// sequence number of the write make it unique: within a process the
+// sequence number is, and a write after a restart records only series made
+// since, whose ids are all above those on disk.
+std::string SeriesGroupKey(std::string_view db, std::string_view rp, uint64_t first_sid,
+                           uint64_t seq);
+// The prefix of every group of a database ('G' lp(db)), or of one of its
+// policies ('G' lp(db) lp(rp)) when rp is given.
+std::string SeriesGroupPrefix(std::string_view db, const std::string* rp);
+// The smallest string above every string that starts with `prefix` (for a
+// range delete); empty when there is none (all bytes 0xff).
+std::string PrefixSuccessor(std::string_view prefix);
 
 std::string EncodeRetentionPolicy(const RetentionPolicy& rp);
 bool DecodeRetentionPolicy(std::string_view src, RetentionPolicy* rp);
@@ -78,6 +94,46 @@ void AppendSeriesMapKey(std::string_view db, std::string_view rp, const SeriesKe
 std::string EncodeSeriesKey(std::string_view measurement, const std::vector<Tag>& sorted_tags,
                             std::string_view field);
 bool DecodeSeriesKey(std::string_view src, SeriesKey* key);
+
+// A series group's value: varint(count), then per series, by ascending sid:
+// varint(sid - previous sid; the first: 0, the key's sid), FieldType byte,
+// varint(bytes its series key shares with the previous one's),
+// varint(length of the rest), the rest. Series keys as EncodeSeriesKey.
+// The fields of one tag set share all but their name, so a sensor's
+// second field costs a few bytes (README, "Storage layout").
+class SeriesGroupWriter {
+ public:
+  void Add(uint64_t sid, FieldType type, const SeriesKey& key);
+  size_t count() const { return count_; }
+  uint64_t first_sid() const { return first_sid_; }
+  // varint(count) and the entries.
+  std::string Finish() const;
+
+ private:
+  size_t count_ = 0;
+  uint64_t first_sid_ = 0, last_sid_ = 0;
+  std::string entries_, prev_, cur_;
+};
+
+// Reads a group's value; every bound is checked (false: corrupt).
+class SeriesGroupReader {
+ public:
+  SeriesGroupReader(uint64_t first_sid, std::string_view value);
+  // The next series; false at the end or on corrupt bytes (then ok() is
+  // false). *series_key stays valid until the next call.
+  bool Next(uint64_t* sid, FieldType* type, std::string_view* series_key);
+  bool ok() const { return ok_; }
+
+ private:
+  std::string_view rest_;
+  uint64_t sid_;
+  uint64_t left_ = 0;
+  bool first_ = true, ok_ = true;
+  std::string key_;
+};
+// A group key's database, policy and first sid; false when malformed.
+bool DecodeSeriesGroupKey(std::string_view key, std::string* db, std::string* rp,
+                          uint64_t* first_sid);
 
 // The time partition of one retention policy.
 struct PartitionInfo {

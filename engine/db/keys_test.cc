@@ -77,5 +77,96 @@ TEST(KeysTest, RecordsRoundTrip) {
   EXPECT_LT(WalKey(255), WalKey(256));
 }
 
+// The index record of one write's new series (persisted: these bytes are
+// the format): ids rising from the key's, each series key sharing what it
+// can with the one before.
+TEST(KeysTest, SeriesGroupGoldenBytesAndRoundTrip) {
+  SeriesGroupWriter w;
+  w.Add(7, FieldType::kFloat, SeriesKey{"m", {{"a", "1"}}, "v"});
+  w.Add(8, FieldType::kInteger, SeriesKey{"m", {{"a", "1"}}, "q"});
+  const std::string value = w.Finish();
+  EXPECT_EQ(value, std::string("\x02"  // count
+                               "\x00\x01\x00\x09\x01m\x01\x01"
+                               "a\x01"
+                               "1\x01v"              // sid 7 + 0
+                               "\x01\x02\x08\x01q",  // sid 7 + 1
+                               19));
+  EXPECT_EQ(w.first_sid(), 7u);
+  SeriesGroupReader r(7, value);
+  uint64_t sid;
+  FieldType type;
+  std::string_view key;
+  ASSERT_TRUE(r.Next(&sid, &type, &key));
+  EXPECT_EQ(sid, 7u);
+  EXPECT_EQ(type, FieldType::kFloat);
+  EXPECT_EQ(key, EncodeSeriesKey("m", {{"a", "1"}}, "v"));
+  ASSERT_TRUE(r.Next(&sid, &type, &key));
+  EXPECT_EQ(sid, 8u);
+  EXPECT_EQ(type, FieldType::kInteger);
+  EXPECT_EQ(key, EncodeSeriesKey("m", {{"a", "1"}}, "q"));
+  EXPECT_FALSE(r.Next(&sid, &type, &key));
+  EXPECT_TRUE(r.ok());
+
+  std::string db, rp;
+  uint64_t first = 0;
+  const std::string k = SeriesGroupKey("farm", "autogen", 7, 42);
+  ASSERT_TRUE(DecodeSeriesGroupKey(k, &db, &rp, &first));
+  EXPECT_EQ(db, "farm");
+  EXPECT_EQ(rp, "autogen");
+  EXPECT_EQ(first, 7u);
+  EXPECT_FALSE(DecodeSeriesGroupKey(k.substr(0, k.size() - 1), &db, &rp, &first));
+  EXPECT_FALSE(DecodeSeriesGroupKey(SeriesBySidKey(7), &db, &rp, &first));
+}
+
+TEST(KeysTest, DamagedSeriesGroupsAreRefused) {
+  SeriesGroupWriter w;
+  for (uint64_t sid = 100; sid < 400; sid += 3) {
+    w.Add(sid, FieldType::kFloat, SeriesKey{"env", {{"sensor", std::to_string(sid)}}, "temp"});
+  }
+  const std::string value = w.Finish();
+  auto read = [](std::string_view v) {
+    SeriesGroupReader r(100, v);
+    uint64_t sid;
+    FieldType type;
+    std::string_view key;
+    size_t n = 0;
+    while (r.Next(&sid, &type, &key)) ++n;
+    return std::make_pair(n, r.ok());
+  };
+  EXPECT_EQ(read(value), std::make_pair(size_t{100}, true));
+  for (size_t cut = 0; cut < value.size(); ++cut) {
+    EXPECT_FALSE(read(value.substr(0, cut)).second) << "cut at " << cut;
+  }
+  EXPECT_FALSE(read(value + "x").second) << "bytes after the last entry";
+  // A shared length beyond the previous key, a repeated id, a bad type.
+  EXPECT_FALSE(read(std::string("\x01\x00\x01\x05\x01z", 6)).second);
+  EXPECT_FALSE(read(std::string("\x02\x00\x01\x00\x01z\x00\x01\x00\x01y", 11)).second);
+  EXPECT_FALSE(read(std::string("\x01\x00\x09\x00\x01z", 6)).second);
+  EXPECT_FALSE(read(std::string("\x00", 1)).second) << "an empty group is never written";
+  // Any one flipped bit: read or refused, never past the buffer (ASan).
+  for (size_t i = 0; i < value.size(); ++i) {
+    std::string bad = value;
+    bad[i] ^= static_cast<char>(1 << (i % 8));
+    (void)read(bad);
+  }
+}
+
+TEST(KeysTest, GroupPrefixesSeparateDatabasesAndPolicies) {
+  const std::string rp = "autogen";
+  const std::string farm = SeriesGroupPrefix("farm", nullptr);
+  const std::string farm_rp = SeriesGroupPrefix("farm", &rp);
+  // Length-prefixed: "farm" is no prefix of "farm2"'s keys.
+  EXPECT_TRUE(SeriesGroupKey("farm", "autogen", 1, 1).starts_with(farm_rp));
+  EXPECT_TRUE(SeriesGroupKey("farm", "week", 1, 1).starts_with(farm));
+  EXPECT_FALSE(SeriesGroupKey("farm", "week", 1, 1).starts_with(farm_rp));
+  EXPECT_FALSE(SeriesGroupKey("farm2", "autogen", 1, 1).starts_with(farm));
+  const std::string end = PrefixSuccessor(farm);
+  EXPECT_LT(SeriesGroupKey("farm", "\xff\xff", ~uint64_t{0}, ~uint64_t{0}), end);
+  EXPECT_GE(SeriesGroupKey("farm2", "autogen", 0, 0), end);
+  EXPECT_GE(SeriesGroupKey("farn", "autogen", 0, 0), end);
+  EXPECT_EQ(PrefixSuccessor(std::string("a\xff\xff", 3)), "b");
+  EXPECT_EQ(PrefixSuccessor(std::string("\xff", 1)), "");
+}
+
 }  // namespace
 }  // namespace lux::engine
