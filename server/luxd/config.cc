@@ -105,13 +105,15 @@ absl::Status LoadTomlConfig(const std::string& path, Config* config) {
                                           : config->testing_subscription_dispatch_delay_ms) =
           int(*v);
     } else if (k == "max_concurrent_writes" || k == "max_enqueued_writes" ||
-               k == "batch_id_window_s" || k == "cold_partition_age_s") {
+               k == "batch_id_window_s" || k == "cold_partition_age_s" ||
+               k == "http_handler_threads") {
       auto v = node.value<int64_t>();
       if (!v || *v < 0 || *v > 1'000'000'000) return bad("an integer >= 0");
-      (k == "max_concurrent_writes" ? config->max_concurrent_writes
-       : k == "max_enqueued_writes" ? config->max_enqueued_writes
-       : k == "batch_id_window_s"   ? config->batch_id_window_s
-                                    : config->cold_partition_age_s) = int(*v);
+      (k == "max_concurrent_writes"  ? config->max_concurrent_writes
+       : k == "max_enqueued_writes"  ? config->max_enqueued_writes
+       : k == "batch_id_window_s"    ? config->batch_id_window_s
+       : k == "http_handler_threads" ? config->http_handler_threads
+                                     : config->cold_partition_age_s) = int(*v);
     } else if (k == "create_database_on_write" || k == "sync" || k == "auth_enabled" ||
                k == "entropy_coding") {
       auto v = node.value<bool>();

@@ -56,10 +56,14 @@ struct Config {
   bool create_database_on_write = false;
   // Connections idle this long (no request in progress) are closed. Seconds.
   int idle_timeout_s = 300;
-  // HTTP threads: they run the handlers too, so a write waiting for its log
-  // sync holds one; more threads than cores keep the others busy meanwhile.
-  // Default 4.
-  int http_threads = 4;
+  // HTTP threads: they run the sockets, and the handlers of requests
+  // without a body (ping, health, metrics, GET queries). Default 2.
+  int http_threads = 2;
+  // Threads running the handlers of requests with a body (writes, POST
+  // queries), first come first served; a write waiting for its log sync
+  // holds one, so more threads than cores keep the others busy meanwhile.
+  // 0: the HTTP threads run them too. Default 4.
+  int http_handler_threads = 4;
   // Rejected lines kept for /debug/rejected (oldest evicted). Default 10,000.
   size_t rejected_capacity = 10'000;
   // fsync each write before answering (lux::Options::sync). Default true.

@@ -27,6 +27,8 @@ max_subscription_backlog_points = 70000
 stuck_subscriber_grace_s = 7
 entropy_coding = false
 cold_partition_age_s = 86400
+http_threads = 3
+http_handler_threads = 0
 [[users]]
 name = "admin"
 password = "s3cret"
@@ -48,6 +50,9 @@ read = ["farm"]
   EXPECT_EQ(c.stuck_subscriber_grace_s, 7);
   EXPECT_FALSE(c.entropy_coding);
   EXPECT_EQ(c.cold_partition_age_s, 86400);
+  EXPECT_EQ(c.http_threads, 3);
+  EXPECT_EQ(c.http_handler_threads, 0) << "0: the HTTP threads run the handlers";
+  EXPECT_EQ(Config().http_handler_threads, 4);
   EXPECT_TRUE(Config().entropy_coding) << "on by default";
   ASSERT_EQ(c.users.size(), 2u);
   EXPECT_TRUE(c.users[0].admin);
@@ -62,6 +67,9 @@ TEST(ConfigTest, BadValuesNameTheKey) {
   EXPECT_NE(s.message().find("users[0]: unknown key \"passwd\""), std::string::npos) << s;
   s = Load("max_enqueued_writes = -1\n", &c);
   EXPECT_NE(s.message().find("max_enqueued_writes must be an integer >= 0"), std::string::npos)
+      << s;
+  s = Load("http_handler_threads = -2\n", &c);
+  EXPECT_NE(s.message().find("http_handler_threads must be an integer >= 0"), std::string::npos)
       << s;
   s = Load("max_subscription_backlog_points = 0\n", &c);
   EXPECT_NE(s.message().find("max_subscription_backlog_points must be a positive integer"),

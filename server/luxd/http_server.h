@@ -2,8 +2,9 @@
 // -----------------------------------------------------------------------------
 // Asynchronous HTTP/1.1 server on Boost.Beast: keep-alive, idle timeouts,
 // `Expect: 100-continue`, a body limit answered with 413, graceful stop
-// (stop accepting, let in-flight requests finish). Handlers run on the
-// server's worker threads.
+// (stop accepting, let in-flight requests finish). Requests with a body run
+// on handler threads, first come first served, so that a write's seconds of
+// CPU never hold the sockets of other requests (handler_threads).
 #ifndef LUX_SERVER_LUXD_HTTP_SERVER_H_
 #define LUX_SERVER_LUXD_HTTP_SERVER_H_
 
@@ -22,7 +23,12 @@ namespace lux::luxd {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8086;  // 0: a free port, see HttpServer::port()
+  // Threads running the sockets (and the handlers of requests without a
+  // body: ping, health, metrics, GET queries).
   int threads = 2;
+  // Threads running the handlers of requests with a body (writes), in the
+  // order their bodies arrived; 0: the socket threads run them too.
+  int handler_threads = 0;
   int idle_timeout_s = 300;
   size_t max_body_bytes = 25'000'000;
 };

@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
   lux::luxd::HttpServerOptions http;
   lux::luxd::SplitHostPort(config.http_addr, &http.host, &http.port);
   http.threads = config.http_threads;
+  http.handler_threads = config.http_handler_threads;
   http.idle_timeout_s = config.idle_timeout_s;
   http.max_body_bytes = config.max_body_bytes;
   auto server = lux::luxd::HttpServer::Start(
