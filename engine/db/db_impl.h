@@ -251,7 +251,10 @@ class DBImpl : public DB {
   // Makes a series known in memory (index maps, tag sets).
   // tagset_key: TagSetKey(s->db, s->rp, s->key.measurement, s->key.tags);
   // tagset_hash: TagSetIndex::Hash of it.
-  void AddSeries(std::unique_ptr<Series> s, std::string_view tagset_key, uint64_t tagset_hash)
+  // measurement_series: its database's series list of its measurement, if
+  // the caller has it at hand.
+  void AddSeries(std::unique_ptr<Series> s, std::string_view tagset_key, uint64_t tagset_hash,
+                 std::vector<uint64_t>* measurement_series = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Seals the given series (or every one with head points) into blocks and
   // truncates the log, in three steps: copy the heads (under mu_ and

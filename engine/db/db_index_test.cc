@@ -252,5 +252,24 @@ TEST_F(DBTest, ADamagedSeriesGroupFailsOpenWithDataLoss) {
   EXPECT_NE(db.status().message().find("corrupt series group"), std::string::npos) << db.status();
 }
 
+TEST_F(DBTest, ARejectedWriteLeavesNoTraceOfItsMeasurement) {
+  // Over the series limit, a write to a new measurement is refused point by
+  // point; the measurement is then as unknown as one never written.
+  options_.max_series_per_database = 2;
+  Reopen();
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  ASSERT_TRUE(Write({MakePoint("m1", {{"s", "a"}}, "v", 1.0, kT0),
+                     MakePoint("m1", {{"s", "b"}}, "v", 1.0, kT0)})
+                  .rejected.empty());
+  WriteResult r = Write({MakePoint("m2", {{"s", "a"}}, "v", 1.0, kT0)});
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(*db_->ListMeasurements("farm"), std::vector<std::string>{"m1"});
+  auto written = db_->ListFieldKeys("farm", "m2");
+  auto never = db_->ListFieldKeys("farm", "m3");
+  EXPECT_EQ(written.status(), never.status());
+  if (written.ok() && never.ok()) EXPECT_EQ(*written, *never);
+}
+
 }  // namespace
 }  // namespace lux

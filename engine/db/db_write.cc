@@ -162,13 +162,16 @@ void DBImpl::Deactivate(HeadSeries& h) {
   h.active_pos = HeadSeries::kNotActive;
 }
 
-void DBImpl::AddSeries(std::unique_ptr<Series> s, std::string_view tagset_key,
-                       uint64_t tagset_hash) {
+void DBImpl::AddSeries(std::unique_ptr<Series> s, std::string_view tagset_key, uint64_t tagset_hash,
+                       std::vector<uint64_t>* measurement_series) {
   const uint64_t sid = s->sid;
   s->head.tail.type = s->type;
   s->head.generation = ++head_generation_;
   tagsets_.Add(tagset_key, tagset_hash, {s->key.field, s->type, sid, s.get()});
-  dbs_[s->db].series_by_measurement[s->key.measurement].push_back(sid);
+  if (measurement_series == nullptr) {
+    measurement_series = &dbs_[s->db].series_by_measurement[s->key.measurement];
+  }
+  measurement_series->push_back(sid);
   series_[sid] = std::move(s);
 }
 
@@ -364,6 +367,32 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
       for (size_t off = 64; off < sizeof(TagSetIndex::Node); off += 64) __builtin_prefetch(n + off);
     }
   }
+  // The schema and series list of the measurement of the units being
+  // resolved (exclusive only), looked up once per run of units of one
+  // measurement instead of twice per new series; made only with a series
+  // (a rejected unit leaves no empty measurement behind).
+  struct MeasurementState {
+    const std::string* name = nullptr;
+    std::map<std::string, FieldType>* schema = nullptr;  // null: none yet
+    std::vector<uint64_t>* series = nullptr;             // null: none yet
+  } current;
+  auto measurement_state = [&](const std::string& measurement, bool make) -> MeasurementState& {
+    if (current.name == nullptr || *current.name != measurement) {
+      current = {&measurement, nullptr, nullptr};
+      if (auto it = dbstate.schema.find(measurement); it != dbstate.schema.end()) {
+        current.schema = &it->second;
+      }
+      if (auto it = dbstate.series_by_measurement.find(measurement);
+          it != dbstate.series_by_measurement.end()) {
+        current.series = &it->second;
+      }
+    }
+    if (make && current.schema == nullptr) current.schema = &dbstate.schema[measurement];
+    if (make && current.series == nullptr) {
+      current.series = &dbstate.series_by_measurement[measurement];
+    }
+    return current;
+  };
   // Why a timestamp cannot be stored, or OK.
   auto check_time = [&](int64_t t) -> absl::Status {
     if (t < kMinTime || t > kMaxTime) {
@@ -545,10 +574,8 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
           deferred = true;
           break;
         }
-        auto known = dbstate.schema.find(measurement);
-        if (known != dbstate.schema.end()) {
-          auto fit = known->second.find(key);
-          if (fit != known->second.end()) existing = fit->second;
+        if (const auto* schema = measurement_state(measurement, false).schema) {
+          if (auto fit = schema->find(key); fit != schema->end()) existing = fit->second;
         }
       }
       if (existing && *existing != type) {
@@ -586,11 +613,12 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
       s->type = in.field_type(u, fields[k]);
       s->durable = false;
       s->head.last_known = true;  // a new series has nothing stored yet
-      dbstate.schema[measurement].try_emplace(s->key.field, s->type);
+      MeasurementState& ms = measurement_state(measurement, true);
+      ms.schema->try_emplace(s->key.field, s->type);
       resolved[k] = {s.get(), s->sid, s->type};
       ++rb->series_in_db;
       ++nondurable_series_;
-      AddSeries(std::move(s), tagset, tagset_hash);
+      AddSeries(std::move(s), tagset, tagset_hash, ms.series);
     }
     if (!bad.ok()) {
       out.point_errors.clear();

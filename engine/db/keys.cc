@@ -2,6 +2,8 @@
 #include "engine/db/keys.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 #include "engine/common/status_macros.h"
 #include "engine/common/varint.h"
@@ -167,9 +169,23 @@ void SeriesGroupWriter::Add(uint64_t sid, FieldType type, const SeriesKey& key) 
   w.LengthPrefixed(key.measurement);
   WriteTags(key.tags, &w);
   w.LengthPrefixed(key.field);
+  // The bytes shared with the previous key, eight at a time.
+  static_assert(std::endian::native == std::endian::little);
   const size_t limit = std::min(prev_.size(), cur_.size());
   size_t shared = 0;
-  while (shared < limit && prev_[shared] == cur_[shared]) ++shared;
+  while (shared + 8 <= limit) {
+    uint64_t a, b;
+    std::memcpy(&a, prev_.data() + shared, 8);
+    std::memcpy(&b, cur_.data() + shared, 8);
+    if (a != b) {
+      shared += size_t(__builtin_ctzll(a ^ b)) / 8;  // little-endian: the first differing byte
+      break;
+    }
+    shared += 8;
+  }
+  if (shared + 8 > limit) {
+    while (shared < limit && prev_[shared] == cur_[shared]) ++shared;
+  }
   PutVarint64(&entries_, sid - last_sid_);
   entries_.push_back(static_cast<char>(type));
   PutVarint64(&entries_, shared);
