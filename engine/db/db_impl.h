@@ -195,6 +195,9 @@ class DBImpl : public DB {
   // Threads waiting in PauseColdCompaction.
   int TEST_ColdPauseWaiters() ABSL_LOCKS_EXCLUDED(seal_mu_);
   void TEST_SetAfterLogWrite(std::function<void()> hook) ABSL_LOCKS_EXCLUDED(mu_);
+  // How many tag vectors the series hold between them (the series of one
+  // tag set share one).
+  size_t TEST_DistinctTagCopies() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   friend class QueryCursor;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/db/db_fixture.h"
+#include "engine/db/db_impl.h"
 #include "engine/db/db_test_util.h"
 #include "engine/db/keys.h"
 #include "gtest/gtest.h"
@@ -269,6 +270,24 @@ TEST_F(DBTest, ARejectedWriteLeavesNoTraceOfItsMeasurement) {
   auto never = db_->ListFieldKeys("farm", "m3");
   EXPECT_EQ(written.status(), never.status());
   if (written.ok() && never.ok()) EXPECT_EQ(*written, *never);
+}
+
+TEST_F(DBTest, TheSeriesOfATagSetShareOneCopyOfItsTags) {
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  auto copies = [&] { return static_cast<engine::DBImpl*>(db_.get())->TEST_DistinctTagCopies(); };
+  ASSERT_TRUE(Write(Sensors(0, 50)).rejected.empty());  // 50 tag sets, 100 series
+  EXPECT_EQ(copies(), 50u);
+  // A field added later to known tag sets takes their copy.
+  std::vector<Point> more;
+  for (int i = 0; i < 50; ++i) {
+    more.push_back(MakePoint("env", {{"sensor", absl::StrCat("s", i)}, {"zone", "z1"}}, "battery",
+                             3.3, kT0 + kSec));
+  }
+  ASSERT_TRUE(Write(more).rejected.empty());
+  EXPECT_EQ(copies(), 50u);
+  Reopen();  // as loaded from the index
+  EXPECT_EQ(copies(), 50u);
+  EXPECT_EQ(PointCount(*db_, "farm", "", "battery"), 50);
 }
 
 }  // namespace

@@ -317,6 +317,8 @@ absl::Status DBImpl::LoadIndex() {
         sid_aliases_[s->sid] = same->sid;
         return;
       }
+      // One copy of a tag set's tags, as the write path keeps them.
+      if (!known->fields.empty()) s->key.tags = known->fields.front().series->key.tags;
     }
     AddSeries(std::move(s), tagset, hash);
   };

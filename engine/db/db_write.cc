@@ -592,7 +592,10 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
       continue;
     }
     // New series (exclusive only) are known in memory at once, not yet
-    // durable: the batch that commits first records them.
+    // durable: the batch that commits first records them. The series of a
+    // tag set share its tags: those of a known field's series, or one copy
+    // made for the first new one.
+    SharedTags shared_tags;  // set with the first new series (units of known ones never touch it)
     for (size_t k = 0; k < fields.size(); ++k) {
       if (resolved[k].series != nullptr) continue;
       if (rb->series_in_db == SIZE_MAX) {
@@ -608,8 +611,14 @@ void DBImpl::ResolveUnits(const Input& in, const std::string& database, const Re
       s->sid = next_sid_++;
       s->db = database;
       s->rp = rp.name;
-      s->key = SeriesKey{measurement, std::vector<Tag>(tags.begin(), tags.end()),
-                         in.field_key(u, fields[k])};
+      if (shared_tags.empty() && !tags.empty()) {
+        if (known_set != nullptr && !known_set->fields.empty()) {
+          shared_tags = known_set->fields.front().series->key.tags;
+        } else {
+          shared_tags = std::vector<Tag>(tags.begin(), tags.end());
+        }
+      }
+      s->key = SeriesKey{measurement, shared_tags, in.field_key(u, fields[k])};
       s->type = in.field_type(u, fields[k]);
       s->durable = false;
       s->head.last_known = true;  // a new series has nothing stored yet
@@ -906,6 +915,13 @@ absl::StatusOr<WriteResult> DBImpl::WriteUnits(const Input& in, const std::strin
   }
   if (!rs.ok()) return FromRocks(rs, "writing points");
   return result;
+}
+
+size_t DBImpl::TEST_DistinctTagCopies() {
+  absl::ReaderMutexLock l(&mu_);
+  absl::flat_hash_set<const std::vector<Tag>*> copies;
+  for (const auto& [sid, s] : series_) copies.insert(&s->key.tags.get());
+  return copies.size();
 }
 
 void DBImpl::TEST_SetAfterLogWrite(std::function<void()> hook) {

@@ -63,6 +63,11 @@ PointerWriter Appended(std::string* dst, size_t bytes) {
 
 }  // namespace
 
+const std::vector<Tag>& SharedTags::Empty() {
+  static const std::vector<Tag>* empty = new std::vector<Tag>();
+  return *empty;
+}
+
 void PutLengthPrefixed(std::string* dst, std::string_view s) {
   PutVarint64(dst, s.size());
   dst->append(s);
@@ -319,12 +324,13 @@ bool DecodeSeriesKey(std::string_view src, SeriesKey* key) {
   uint64_t ntags;
   if (!r.GetVarint64(&ntags) || ntags > src.size()) return false;
   src = r.rest();
-  key->tags.resize(ntags);
-  for (Tag& t : key->tags) {
+  std::vector<Tag> tags(ntags);
+  for (Tag& t : tags) {
     if (!GetLengthPrefixedString(&src, &t.key) || !GetLengthPrefixedString(&src, &t.value)) {
       return false;
     }
   }
+  key->tags = std::move(tags);
   return GetLengthPrefixedString(&src, &key->field) && src.empty();
 }
 

@@ -7,6 +7,8 @@
 #define LUX_ENGINE_DB_KEYS_H_
 
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -64,11 +66,36 @@ std::string PrefixSuccessor(std::string_view prefix);
 std::string EncodeRetentionPolicy(const RetentionPolicy& rp);
 bool DecodeRetentionPolicy(std::string_view src, RetentionPolicy* rp);
 
+// A series' tags, immutable and shared by the series of one tag set (a
+// sensor's fields): one copy per tag set instead of one per series (256
+// bytes for four tags, and as many string copies, per series made).
+class SharedTags {
+ public:
+  SharedTags() = default;
+  SharedTags(std::vector<Tag> tags)  // NOLINT: implicit, as the vector it stands for
+      : tags_(tags.empty() ? nullptr : std::make_shared<const std::vector<Tag>>(std::move(tags))) {}
+  SharedTags(std::initializer_list<Tag> tags) : SharedTags(std::vector<Tag>(tags)) {}
+
+  const std::vector<Tag>& get() const { return tags_ != nullptr ? *tags_ : Empty(); }
+  operator const std::vector<Tag>&() const { return get(); }  // NOLINT
+  operator std::span<const Tag>() const { return get(); }     // NOLINT
+  std::vector<Tag>::const_iterator begin() const { return get().begin(); }
+  std::vector<Tag>::const_iterator end() const { return get().end(); }
+  size_t size() const { return get().size(); }
+  bool empty() const { return get().empty(); }
+  const Tag& operator[](size_t i) const { return get()[i]; }
+  friend bool operator==(const SharedTags& a, const SharedTags& b) { return a.get() == b.get(); }
+
+ private:
+  static const std::vector<Tag>& Empty();
+  std::shared_ptr<const std::vector<Tag>> tags_;
+};
+
 // A series within a database: measurement, tags (sorted by key, unique),
 // one field.
 struct SeriesKey {
   std::string measurement;
-  std::vector<Tag> tags;
+  SharedTags tags;
   std::string field;
 };
 // lp(db) lp(rp) lp(measurement) varint(#tags) (lp(key) lp(value))*: the

@@ -55,9 +55,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const size_t len = std::min<size_t>(data[i + 2] % 16, size - i - 3);
     const std::string bytes(in.substr(i + 3, len));
     i += 3 + len;
-    SeriesKey key{bytes.substr(0, len / 3), {}, bytes.substr(2 * len / 3)};
     const std::string value = bytes.substr(len / 3, 2 * len / 3 - len / 3);
-    if (!value.empty()) key.tags.push_back({"t", value});
+    std::vector<lux::Tag> tags;
+    if (!value.empty()) tags.push_back({"t", value});
+    SeriesKey key{bytes.substr(0, len / 3), std::move(tags), bytes.substr(2 * len / 3)};
     w.Add(sid, type, key);
     want.push_back({sid, type, lux::engine::EncodeSeriesKey(key.measurement, key.tags, key.field)});
   }
