@@ -2,14 +2,18 @@
 // read back at open; drops delete the groups of a database or policy; a
 // data directory written with one record per series (before groups) still
 // opens and drops; a damaged group fails open with DATA_LOSS.
+#include <atomic>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "engine/db/db_fixture.h"
 #include "engine/db/db_impl.h"
 #include "engine/db/db_test_util.h"
+#include "engine/db/db_testing.h"
 #include "engine/db/keys.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
@@ -288,6 +292,42 @@ TEST_F(DBTest, TheSeriesOfATagSetShareOneCopyOfItsTags) {
   Reopen();  // as loaded from the index
   EXPECT_EQ(copies(), 50u);
   EXPECT_EQ(PointCount(*db_, "farm", "", "battery"), 50);
+}
+
+TEST_F(DBTest, ASeriesRecordedByTwoWritesKeepsBothGroups) {
+  // Write A makes sensors a and b, and is held after its log write (so a
+  // and b are not yet durable); write B adds a point to a, so it records a
+  // again. Both groups start at a's id: told apart by their log sequence,
+  // B's does not replace A's (without it b would be lost at the reopen).
+  ASSERT_TRUE(db_->CreateDatabase("farm").ok());
+  std::atomic<int> logged{0};
+  absl::Notification a_logged, b_logged;
+  engine::TEST_SetAfterLogWrite(db_.get(), [&] {
+    if (++logged == 1) {
+      a_logged.Notify();
+      b_logged.WaitForNotificationWithTimeout(absl::Seconds(10));
+    } else {
+      b_logged.Notify();
+    }
+  });
+  std::thread a([&] {
+    Write({MakePoint("env", {{"sensor", "a"}}, "value", 1.0, kT0),
+           MakePoint("env", {{"sensor", "b"}}, "value", 2.0, kT0)});
+  });
+  a_logged.WaitForNotification();
+  Write({MakePoint("env", {{"sensor", "a"}}, "value", 3.0, kT0 + kSec)});
+  a.join();
+  engine::TEST_SetAfterLogWrite(db_.get(), nullptr);
+  EXPECT_TRUE(b_logged.HasBeenNotified());
+  db_.reset();
+  {
+    RawIndex raw(dir_.path());
+    EXPECT_EQ(CountKind(raw.Records(), engine::IndexKind::kSeriesGroup), 2u);
+  }
+  Reopen();
+  EXPECT_EQ(SeriesCount(*db_, "farm"), 2u);
+  EXPECT_EQ(PointCount(*db_, "farm", "", "value"), 3);
+  EXPECT_EQ(static_cast<engine::DBImpl*>(db_.get())->TEST_DistinctTagCopies(), 2u);
 }
 
 }  // namespace
