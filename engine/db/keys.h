@@ -1,7 +1,7 @@
 // File: keys.h
 // -----------------------------------------------------------------------------
-// Key and record encodings of the RocksDB column families (README, "Storage
-// layout"). Components are length-prefixed, so names may hold any byte.
+// Key and record encodings of the RocksDB column families (README, "Column
+// families"). Components are length-prefixed, so names may hold any byte.
 // Persisted: prefixes and layouts never change meaning.
 #ifndef LUX_ENGINE_DB_KEYS_H_
 #define LUX_ENGINE_DB_KEYS_H_
@@ -127,7 +127,7 @@ bool DecodeSeriesKey(std::string_view src, SeriesKey* key);
 // varint(bytes its series key shares with the previous one's),
 // varint(length of the rest), the rest. Series keys as EncodeSeriesKey.
 // The fields of one tag set share all but their name, so a sensor's
-// second field costs a few bytes (README, "Storage layout").
+// second field costs a few bytes (README, "Column families").
 class SeriesGroupWriter {
  public:
   void Add(uint64_t sid, FieldType type, const SeriesKey& key);
