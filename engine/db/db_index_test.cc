@@ -71,6 +71,12 @@ size_t CountKind(const std::map<std::string, std::string>& records, engine::Inde
   return n;
 }
 
+// Series groups in the closed data directory at `path`.
+size_t GroupsOnDisk(const std::string& path) {
+  RawIndex raw(path);
+  return CountKind(raw.Records(), engine::IndexKind::kSeriesGroup);
+}
+
 // `sensors` sensors of two fields (value, quality) at one time.
 std::vector<Point> Sensors(int from, int to, const std::string& m = "env") {
   std::vector<Point> points;
@@ -129,10 +135,7 @@ TEST_F(DBTest, AWritesNewSeriesAreOneIndexRecordReadBackAtOpen) {
   ASSERT_TRUE(Write(Sensors(400, 600)).rejected.empty());
   EXPECT_EQ(SeriesCount(*db_, "farm"), 600u);
   db_.reset();
-  {
-    RawIndex raw(dir_.path());
-    EXPECT_EQ(CountKind(raw.Records(), engine::IndexKind::kSeriesGroup), 2u);
-  }
+  EXPECT_EQ(GroupsOnDisk(dir_.path()), 2u);
   Reopen();
   EXPECT_EQ(SeriesCount(*db_, "farm"), 600u);
   QuerySpec q = Raw("env");
@@ -184,9 +187,7 @@ TEST_F(DBTest, DropsDeleteTheGroupsOfTheirDatabaseOrPolicyOnly) {
   EXPECT_EQ(SeriesCount(*db_, "farm"), 3u);
   EXPECT_EQ(PointCount(*db_, "farm", "autogen"), 3);
   db_.reset();
-  RawIndex raw(dir_.path());
-  EXPECT_EQ(CountKind(raw.Records(), engine::IndexKind::kSeriesGroup), 3u)
-      << "farm2's two and farm's new one";
+  EXPECT_EQ(GroupsOnDisk(dir_.path()), 3u) << "farm2's two and farm's new one";
 }
 
 // A data directory from before groups: one 'I' record per series. It opens
@@ -273,7 +274,9 @@ TEST_F(DBTest, ARejectedWriteLeavesNoTraceOfItsMeasurement) {
   auto written = db_->ListFieldKeys("farm", "m2");
   auto never = db_->ListFieldKeys("farm", "m3");
   EXPECT_EQ(written.status(), never.status());
-  if (written.ok() && never.ok()) EXPECT_EQ(*written, *never);
+  if (written.ok() && never.ok()) {
+    EXPECT_EQ(*written, *never);
+  }
 }
 
 TEST_F(DBTest, TheSeriesOfATagSetShareOneCopyOfItsTags) {
@@ -320,10 +323,7 @@ TEST_F(DBTest, ASeriesRecordedByTwoWritesKeepsBothGroups) {
   engine::TEST_SetAfterLogWrite(db_.get(), nullptr);
   EXPECT_TRUE(b_logged.HasBeenNotified());
   db_.reset();
-  {
-    RawIndex raw(dir_.path());
-    EXPECT_EQ(CountKind(raw.Records(), engine::IndexKind::kSeriesGroup), 2u);
-  }
+  EXPECT_EQ(GroupsOnDisk(dir_.path()), 2u);
   Reopen();
   EXPECT_EQ(SeriesCount(*db_, "farm"), 2u);
   EXPECT_EQ(PointCount(*db_, "farm", "", "value"), 3);

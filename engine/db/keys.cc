@@ -61,6 +61,17 @@ PointerWriter Appended(std::string* dst, size_t bytes) {
   return PointerWriter(dst->data() + at);
 }
 
+// lp(measurement) varint(#tags) (lp(key) lp(value))* lp(field), over *dst.
+void AssignSeriesKey(std::string_view measurement, std::span<const Tag> sorted_tags,
+                     std::string_view field, std::string* dst) {
+  dst->clear();
+  PointerWriter w =
+      Appended(dst, PrefixedBytes(measurement) + TagsBytes(sorted_tags) + PrefixedBytes(field));
+  w.LengthPrefixed(measurement);
+  WriteTags(sorted_tags, &w);
+  w.LengthPrefixed(field);
+}
+
 }  // namespace
 
 const std::vector<Tag>& SharedTags::Empty() {
@@ -168,12 +179,7 @@ void SeriesGroupWriter::Add(uint64_t sid, FieldType type, const SeriesKey& key) 
   // Ascending ids: the deltas are small and never negative.
   LUX_CHECK(count_ == 0 || sid > last_sid_, "series group ids out of order");
   if (count_ == 0) first_sid_ = last_sid_ = sid;
-  cur_.clear();
-  PointerWriter w = Appended(
-      &cur_, PrefixedBytes(key.measurement) + TagsBytes(key.tags) + PrefixedBytes(key.field));
-  w.LengthPrefixed(key.measurement);
-  WriteTags(key.tags, &w);
-  w.LengthPrefixed(key.field);
+  AssignSeriesKey(key.measurement, key.tags, key.field, &cur_);
   // The bytes shared with the previous key, eight at a time.
   static_assert(std::endian::native == std::endian::little);
   const size_t limit = std::min(prev_.size(), cur_.size());
@@ -188,9 +194,8 @@ void SeriesGroupWriter::Add(uint64_t sid, FieldType type, const SeriesKey& key) 
     }
     shared += 8;
   }
-  if (shared + 8 > limit) {
-    while (shared < limit && prev_[shared] == cur_[shared]) ++shared;
-  }
+  // The last bytes (after a mismatch above this stops at once).
+  while (shared < limit && prev_[shared] == cur_[shared]) ++shared;
   PutVarint64(&entries_, sid - last_sid_);
   entries_.push_back(static_cast<char>(type));
   PutVarint64(&entries_, shared);
@@ -283,21 +288,6 @@ std::string TagSetKey(std::string_view db, std::string_view rp, std::string_view
   return k;
 }
 
-void AppendSeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key,
-                        std::string* dst) {
-  // The tag set's key and lp(field).
-  PointerWriter w =
-      Appended(dst, TagSetKeyBytes(db, rp, key.measurement, key.tags) + PrefixedBytes(key.field));
-  WriteTagSetKey(db, rp, key.measurement, key.tags, &w);
-  w.LengthPrefixed(key.field);
-}
-
-std::string SeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key) {
-  std::string k;
-  AppendSeriesMapKey(db, rp, key, &k);
-  return k;
-}
-
 std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_view series_key) {
   std::string k;
   k.reserve(PrefixedBytes(db) + PrefixedBytes(rp) + series_key.size());
@@ -310,11 +300,7 @@ std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_v
 std::string EncodeSeriesKey(std::string_view measurement, const std::vector<Tag>& sorted_tags,
                             std::string_view field) {
   std::string k;
-  PointerWriter w =
-      Appended(&k, PrefixedBytes(measurement) + TagsBytes(sorted_tags) + PrefixedBytes(field));
-  w.LengthPrefixed(measurement);
-  WriteTags(sorted_tags, &w);
-  w.LengthPrefixed(field);
+  AssignSeriesKey(measurement, sorted_tags, field, &k);
   return k;
 }
 

@@ -109,14 +109,9 @@ void AssignTagSetKey(std::string_view db, std::string_view rp, std::string_view 
 void AppendTagSetKey(std::string_view db, std::string_view rp, std::string_view measurement,
                      std::span<const Tag> sorted_tags, std::string* dst);
 
-// lp(db) lp(rp) series key: the in-memory and on-disk identity of a series.
+// lp(db) lp(rp) series key: a series' identity in its per-series ('I')
+// record, as written before series groups.
 std::string SeriesMapKey(std::string_view db, std::string_view rp, std::string_view series_key);
-// The same from the key's parts (SeriesMapKey(db, rp, EncodeSeriesKey(...))),
-// in one allocation.
-std::string SeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key);
-// The same, appended to *dst.
-void AppendSeriesMapKey(std::string_view db, std::string_view rp, const SeriesKey& key,
-                        std::string* dst);
 
 std::string EncodeSeriesKey(std::string_view measurement, const std::vector<Tag>& sorted_tags,
                             std::string_view field);
@@ -131,7 +126,6 @@ bool DecodeSeriesKey(std::string_view src, SeriesKey* key);
 class SeriesGroupWriter {
  public:
   void Add(uint64_t sid, FieldType type, const SeriesKey& key);
-  size_t count() const { return count_; }
   uint64_t first_sid() const { return first_sid_; }
   // varint(count) and the entries.
   std::string Finish() const;

@@ -146,7 +146,8 @@ TEST(HttpServerTest, WritesRunOnHandlerThreadsAndNeverHoldTheSockets) {
   close(pinger);
 
   // Three more writes, each sent once the one before reached the server's
-  // queue (its connection's ping, sent after it, answered).
+  // queue: a ping on a new connection, sent after it, is answered (the one
+  // socket thread reads what arrives in order).
   std::vector<int> queued;
   for (const char* body : {"second", "third", "fourth"}) {
     queued.push_back(RawConnect(port));
@@ -186,7 +187,6 @@ TEST(HttpServerTest, DeclaredBodiesTakeMemoryOnlyAsTheyArrive) {
   // grows with the bytes received: resident memory grows by far less than
   // the 800 MB declared (cut to the declared length at once, it grew by
   // all of it).
-  absl::Notification answered;
   HttpServerOptions o;
   o.port = 0;
   o.threads = 2;
@@ -212,7 +212,8 @@ TEST(HttpServerTest, DeclaredBodiesTakeMemoryOnlyAsTheyArrive) {
   EXPECT_EQ(ReadStatuses(probe, 1), std::vector<int>{204});
   close(probe);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  const size_t grown = ResidentBytes() - std::min(before, ResidentBytes());
+  const size_t after = ResidentBytes();
+  const size_t grown = after - std::min(before, after);
   EXPECT_LT(grown, size_t{50} << 20) << "resident growth for 800 MB declared";
   for (int fd : fds) close(fd);
 }
